@@ -1,0 +1,17 @@
+import type { Knex } from 'knex';
+import * as m001 from './20261125_001_foundation.ts';
+
+/**
+ * Migrations are listed here rather than discovered on disk, so both backends and
+ * every runner (tsx, tests, scripts) apply exactly the same files in the same order.
+ */
+type Migration = { up(db: Knex): Promise<void>; down(db: Knex): Promise<void> };
+const migrations: Record<string, Migration> = {
+  '20261125_001_foundation': m001,
+};
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(migrations),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => migrations[name],
+};

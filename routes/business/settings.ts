@@ -1,0 +1,31 @@
+import { Router } from 'express';
+import * as businesses from '../../services/businesses.ts';
+import { toDecimal } from '../../services/core/money.ts';
+import type { AppDeps } from '../support/deps.ts';
+import { render } from '../support/render.ts';
+import { parseForm } from '../support/validate.ts';
+import { flash } from '../support/session.ts';
+import { requireManager } from '../support/tenant.ts';
+
+const view = { page: 'pages/business/settings.njk', partial: 'partials/businesses/form.njk' };
+
+/** The business's own details; owners and admins change them. */
+export function settingsRoutes({ db }: AppDeps): Router {
+  const router = Router({ mergeParams: true });
+
+  router.get('/settings', (req, res) => {
+    const b = res.locals.business;
+    const values = { ...b, revenue_estimate: b.revenue_estimate === null ? '' : toDecimal(b.revenue_estimate, b.currency) };
+    render(req, res, view, { values, errors: {}, industries: businesses.INDUSTRIES });
+  });
+
+  router.post('/settings', requireManager, async (req, res) => {
+    const input = parseForm(businesses.businessInput, req.body);
+    if (!input.ok) return render(req, res, { ...view, status: 422 }, { values: req.body, errors: input.errors, industries: businesses.INDUSTRIES });
+    await businesses.update(db, res.locals.business.id, input.data);
+    flash(req, 'success', 'Business details saved.');
+    res.redirect(303, `/b/${res.locals.business.id}/settings`);
+  });
+
+  return router;
+}

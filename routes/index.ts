@@ -1,0 +1,35 @@
+import { Router } from 'express';
+import type { AppDeps } from './support/deps.ts';
+import { overviewRoutes } from './business/overview.ts';
+import { settingsRoutes } from './business/settings.ts';
+
+/**
+ * Every page of one business, mounted at /b/:businessId behind the membership
+ * check. Area routers are mounted here without a path of their own, so
+ * `listRoutes` (and the stranger test built on it) sees every route's full path.
+ */
+export function businessRoutes(deps: AppDeps): Router {
+  const router = Router({ mergeParams: true });
+  router.use(overviewRoutes(deps));
+  router.use(settingsRoutes(deps));
+  return router;
+}
+
+export type RouteInfo = { method: string; path: string };
+
+type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
+
+/** The method and path of every route registered on a router, through routers mounted without a path. */
+export function listRoutes(router: Router): RouteInfo[] {
+  const out: RouteInfo[] = [];
+  for (const layer of (router as unknown as { stack: Layer[] }).stack) {
+    if (layer.route) {
+      for (const method of Object.keys(layer.route.methods)) {
+        if (method !== '_all') out.push({ method: method.toUpperCase(), path: layer.route.path });
+      }
+    } else if (layer.handle?.stack) {
+      out.push(...listRoutes(layer.handle as unknown as Router));
+    }
+  }
+  return out;
+}

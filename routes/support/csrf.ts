@@ -1,0 +1,25 @@
+import type { NextFunction, Request, Response } from 'express';
+import { randomToken, safeEqual } from '../../services/core/crypto.ts';
+import { Forbidden } from '../../services/core/errors.ts';
+
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The session's synchronizer token, created on first use. */
+export function csrfToken(req: Request): string {
+  req.session.csrf ??= randomToken(32);
+  return req.session.csrf;
+}
+
+/**
+ * Refuses a state-changing request whose token (form field `_csrf` or header
+ * `X-CSRF-Token`, which htmx sends from `hx-headers` on <body>) does not match.
+ */
+export function verifyCsrf(req: Request, _res: Response, next: NextFunction): void {
+  if (SAFE.has(req.method)) return next();
+  const sent = (req.body as Record<string, unknown> | undefined)?._csrf ?? req.get('x-csrf-token');
+  const expected = req.session?.csrf;
+  if (typeof sent !== 'string' || !expected || !safeEqual(sent, expected)) {
+    return next(new Forbidden('This form has expired or did not come from Bursar. Reload the page and try again.'));
+  }
+  next();
+}

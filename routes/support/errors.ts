@@ -1,0 +1,50 @@
+import type { NextFunction, Request, Response } from 'express';
+import { AppError, NotFound, RateLimited } from '../../services/core/errors.ts';
+import type { Logger } from '../../services/core/logger.ts';
+import { wantsJson } from './render.ts';
+import { csrfToken } from './csrf.ts';
+
+export function notFound(_req: Request, _res: Response, next: NextFunction): void {
+  next(new NotFound('There is no page at this address.'));
+}
+
+/**
+ * The one place errors become responses: typed errors keep their status and
+ * message; anything else is a 500 that is logged with the request id, which the
+ * page shows so a user can quote it.
+ */
+export function errorHandler(logger: Logger) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    const requestId = String(req.id ?? '');
+    let status = 500;
+    let code = 'internal';
+    let message = 'Something went wrong on our side.';
+    let details: Record<string, string[]> | undefined;
+    if (err instanceof AppError) {
+      ({ status, code, message, details } = err);
+      if (err instanceof RateLimited) res.set('Retry-After', String(err.retryAfterSeconds));
+    } else if (isClientError(err)) {
+      status = err.status;
+      code = status === 413 ? 'too_large' : 'bad_request';
+      message = status === 413 ? 'That upload is too large.' : 'The request could not be read.';
+    }
+    if (status >= 500) (req.log ?? logger).error({ err, requestId }, 'request failed');
+    if (res.headersSent) return;
+    if (wantsJson(req)) {
+      res.status(status).json({ error: { code, message, ...(details ? { details } : {}), ...(status >= 500 ? { request_id: requestId } : {}) } });
+      return;
+    }
+    res.status(status).render('pages/error.njk', {
+      status,
+      message,
+      requestId: status >= 500 ? requestId : null,
+      csrfToken: req.session ? csrfToken(req) : undefined,
+      flash: [],
+    });
+  };
+}
+
+function isClientError(err: unknown): err is { status: number } {
+  const status = (err as { status?: unknown })?.status;
+  return typeof status === 'number' && status >= 400 && status < 500;
+}

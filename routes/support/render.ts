@@ -1,0 +1,27 @@
+import type { Request, Response } from 'express';
+import { csrfToken } from './csrf.ts';
+import { takeFlash } from './session.ts';
+
+/** An htmx request that wants a fragment; boosted navigations and history restores want the page. */
+export function wantsFragment(req: Request): boolean {
+  return req.get('HX-Request') === 'true' && req.get('HX-Boosted') !== 'true' && req.get('HX-History-Restore-Request') !== 'true';
+}
+
+export function wantsJson(req: Request): boolean {
+  if (req.path.startsWith('/api/') || req.originalUrl.startsWith('/api/') || req.originalUrl.startsWith('/mcp')) return true;
+  return req.accepts(['html', 'json']) === 'json';
+}
+
+type View = { page: string; partial?: string; status?: number };
+
+/**
+ * Renders the full page, or only its partial for an htmx fragment request. Both get
+ * the same data; the page `include`s the partial, so fragment markup exists once.
+ */
+export function render(req: Request, res: Response, view: View, data: Record<string, unknown> = {}): void {
+  res.vary('HX-Request');
+  const fragment = view.partial && wantsFragment(req);
+  const context = { ...data, csrfToken: req.session ? csrfToken(req) : undefined, path: req.originalUrl };
+  if (!fragment) Object.assign(context, { flash: req.session ? takeFlash(req) : [] });
+  res.status(view.status ?? 200).render(fragment ? view.partial! : view.page, context);
+}

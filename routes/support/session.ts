@@ -1,0 +1,74 @@
+import type { Request } from 'express';
+import session from 'express-session';
+import { ConnectSessionKnexStore } from 'connect-session-knex';
+import type { AppDeps } from './deps.ts';
+
+declare module 'express-session' {
+  interface SessionData {
+    userId: string;
+    csrf: string;
+    flash: Flash[];
+    /** Absolute end of a browser session (epoch ms); remembered sessions rely on the cookie's maxAge. */
+    absoluteExpiresAt: number;
+  }
+}
+
+export type Flash = { type: 'success' | 'error' | 'info'; message: string };
+
+export const SESSION_COOKIE = 'bursar.sid';
+export const REMEMBER_MS = 30 * 24 * 3600 * 1000;
+export const BROWSER_SESSION_MS = 12 * 3600 * 1000;
+
+/** Sessions live in the database, so they survive restarts and are shared by every pm2 instance. */
+export function sessionMiddleware({ db, config }: AppDeps) {
+  const store = new ConnectSessionKnexStore({
+    knex: db,
+    tableName: 'sessions',
+    createTable: false,
+    // Expired rows are purged by a job; a timer per process would also keep tests alive.
+    cleanupInterval: 0,
+  });
+  return session({
+    store,
+    name: SESSION_COOKIE,
+    secret: config.sessionSecret,
+    resave: false,
+    saveUninitialized: false,
+    proxy: config.isProduction,
+    cookie: { httpOnly: true, sameSite: 'lax', secure: config.isProduction, path: '/' },
+  });
+}
+
+/** Replaces the session (a new id, so a planted id is worthless) and signs the user in. */
+export async function startSession(req: Request, userId: string, rememberMe: boolean, now: Date): Promise<void> {
+  const flash = req.session.flash;
+  await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
+  req.session.userId = userId;
+  if (flash) req.session.flash = flash;
+  if (rememberMe) {
+    req.session.cookie.maxAge = REMEMBER_MS;
+  } else {
+    // A browser session: no expiry on the cookie, and a hard limit kept on the server.
+    req.session.cookie.expires = undefined;
+    req.session.absoluteExpiresAt = now.getTime() + BROWSER_SESSION_MS;
+  }
+  await saveSession(req);
+}
+
+export function saveSession(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
+}
+
+export function endSession(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.destroy((err) => (err ? reject(err) : resolve())));
+}
+
+export function flash(req: Request, type: Flash['type'], message: string): void {
+  req.session.flash = [...(req.session.flash ?? []), { type, message }];
+}
+
+export function takeFlash(req: Request): Flash[] {
+  const messages = req.session?.flash ?? [];
+  if (messages.length) delete req.session.flash;
+  return messages;
+}

@@ -1,0 +1,43 @@
+import path from 'node:path';
+import type { Express } from 'express';
+import nunjucks from 'nunjucks';
+import { formatMoney, formatMoneyCompact } from '../../services/core/money.ts';
+
+const KIND_LABELS: Record<string, string> = {
+  sale: 'Sale',
+  refund: 'Refund',
+  fee: 'Fee',
+  chargeback: 'Chargeback',
+  payout: 'Payout',
+  ad_spend: 'Ad spend',
+  cogs: 'Cost of goods',
+  expense: 'Expense',
+  other_income: 'Other income',
+  transfer: 'Transfer',
+};
+
+/** Nunjucks with autoescape, and the few filters every template shares. */
+export function configureViews(app: Express, root: string, watch: boolean): nunjucks.Environment {
+  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(path.join(root, 'views'), { noCache: watch }), {
+    autoescape: true,
+    throwOnUndefined: false,
+  });
+  env.addFilter('money', (amount: number | null | undefined, currency: string) =>
+    amount === null || amount === undefined ? '—' : formatMoney(amount, currency),
+  );
+  env.addFilter('moneyCompact', (amount: number, currency: string) => formatMoneyCompact(amount, currency));
+  env.addFilter('kindLabel', (kind: string) => KIND_LABELS[kind] ?? kind);
+  env.addFilter('date', (iso: string) => {
+    if (!iso) return '';
+    return new Date(`${String(iso).slice(0, 10)}T00:00:00Z`).toLocaleDateString('en-US', { timeZone: 'UTC', year: 'numeric', month: 'short', day: 'numeric' });
+  });
+  env.addFilter('percentChange', (current: number, previous: number) => {
+    if (!previous) return null;
+    return Math.round(((current - previous) / Math.abs(previous)) * 1000) / 10;
+  });
+  env.addFilter('number', (n: number) => new Intl.NumberFormat('en-US').format(n));
+  env.addGlobal('kindLabels', KIND_LABELS);
+  env.express(app);
+  app.set('view engine', 'njk');
+  return env;
+}

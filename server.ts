@@ -1,0 +1,166 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import express from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { ConfigError, loadConfig } from './services/core/config.ts';
+import { createDb, isEmbedded, migrateLatest } from './services/core/db.ts';
+import { createLogger, serializeRequest, serializeResponse } from './services/core/logger.ts';
+import { systemClock } from './services/core/clock.ts';
+import { DEMO_EMAIL, DEMO_PASSWORD, seedDemo } from './services/demo.ts';
+import type { AppDeps } from './routes/support/deps.ts';
+import { configureViews } from './routes/support/views.ts';
+import { sessionMiddleware } from './routes/support/session.ts';
+import { verifyCsrf } from './routes/support/csrf.ts';
+import { loadUser, requireUser } from './routes/support/auth.ts';
+import { loadMembership } from './routes/support/tenant.ts';
+import { errorHandler, notFound } from './routes/support/errors.ts';
+import { accountRoutes } from './routes/accounts.ts';
+import { businessListRoutes } from './routes/businesses.ts';
+import { healthRoutes } from './routes/health.ts';
+import { businessRoutes } from './routes/index.ts';
+
+const ROOT = path.dirname(fileURLToPath(import.meta.url));
+
+/** Browser libraries, served from node_modules: never a CDN. */
+const VENDOR: Record<string, string> = {
+  'htmx.min.js': 'htmx.org/dist/htmx.min.js',
+  'htmx-ext-sse.js': 'htmx-ext-sse/dist/sse.min.js',
+  'alpine-csp.min.js': '@alpinejs/csp/dist/cdn.min.js',
+  'uPlot.iife.min.js': 'uplot/dist/uPlot.iife.min.js',
+  'uPlot.min.css': 'uplot/dist/uPlot.min.css',
+};
+
+export function createApp(deps: AppDeps): express.Express {
+  const { config, logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.isProduction ? 1 : false);
+  configureViews(app, ROOT, !config.isProduction);
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      serializers: { req: serializeRequest, res: serializeResponse },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/vendor/') || (req.url ?? '').startsWith('/static/') },
+    }),
+  );
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: true,
+        directives: {
+          'default-src': ["'self'"],
+          'script-src': ["'self'"],
+          'style-src': ["'self'"],
+          'img-src': ["'self'", 'data:'],
+          'connect-src': ["'self'"],
+          'form-action': ["'self'"],
+          'frame-ancestors': ["'none'"],
+          'object-src': ["'none'"],
+          'upgrade-insecure-requests': config.isProduction ? [] : null,
+        },
+      },
+      strictTransportSecurity: config.isProduction,
+    }),
+  );
+
+  for (const [name, file] of Object.entries(VENDOR)) {
+    const full = path.join(ROOT, 'node_modules', file);
+    app.get(`/vendor/${name}`, (_req, res) => res.sendFile(full, { maxAge: '7d', immutable: true }));
+  }
+  app.use('/static', express.static(path.join(ROOT, 'public'), { maxAge: config.isProduction ? '1d' : 0 }));
+  app.use(healthRoutes(deps));
+
+  app.use(express.urlencoded({ extended: false, limit: '200kb' }));
+  app.use(express.json({ limit: '1mb' }));
+  app.use(sessionMiddleware(deps));
+  app.use(loadUser(deps));
+  app.use(verifyCsrf);
+
+  app.use(accountRoutes(deps));
+  app.use(businessListRoutes(deps));
+  app.use('/b/:businessId', requireUser, loadMembership(deps), businessRoutes(deps));
+
+  app.use(notFound);
+  app.use(errorHandler(logger));
+  return app;
+}
+
+function packageVersion(): string {
+  return JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
+}
+
+async function main(): Promise<void> {
+  try {
+    process.loadEnvFile(path.join(ROOT, '.env'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  let config;
+  try {
+    config = loadConfig(process.env, packageVersion());
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  const db = createDb(config);
+  const started = Date.now();
+  const applied = await migrateLatest(db);
+  if (applied.length) logger.info({ applied }, 'migrations applied');
+  if (config.seedDemo) {
+    const seeded = await seedDemo(db, systemClock);
+    if (seeded) logger.info({ rows: seeded.rows, ms: Date.now() - started }, 'demo data seeded');
+  }
+  const app = createApp({ db, config, clock: systemClock, logger });
+  const server: Server = app.listen(config.port, config.host, () => {
+    logger.info({ url: config.appUrl, database: isEmbedded(db) ? 'embedded PGlite' : 'PostgreSQL', ms: Date.now() - started }, 'Bursar is listening');
+    if (config.seedDemo) {
+      process.stdout.write(`\n  Bursar is running at ${config.appUrl}\n  Demo login: ${DEMO_EMAIL} / ${DEMO_PASSWORD}\n\n`);
+    } else {
+      process.stdout.write(`\n  Bursar is running at ${config.appUrl}\n\n`);
+    }
+    process.send?.('ready');
+  });
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing requests in flight');
+    const force = setTimeout(() => {
+      logger.error('requests still open after 10 s; closing anyway');
+      server.closeAllConnections();
+    }, 10_000);
+    force.unref();
+    server.close(async () => {
+      await db.destroy();
+      logger.info('stopped');
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  main().catch((err) => {
+    process.stderr.write(`Bursar failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}

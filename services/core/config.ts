@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+/**
+ * The environment, read and validated once. A bad value stops start-up with one
+ * line that names the variable; values are never echoed, since some are secrets.
+ */
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  APP_URL: z.url().optional(),
+  DATABASE_URL: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v === '' || /^postgres(ql)?:\/\/[^\s]+$/.test(v), {
+      message: 'must be a postgres:// or postgresql:// connection URL',
+    }),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+  PGLITE_DIR: z.string().min(1).default('./data/pglite'),
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SEED_DEMO: z.enum(['auto', 'never']).default('auto'),
+});
+
+export type Config = {
+  env: 'development' | 'test' | 'production';
+  isProduction: boolean;
+  port: number;
+  host: string;
+  appUrl: string;
+  databaseUrl: string | null;
+  databasePoolMax: number;
+  pgliteDir: string;
+  sessionSecret: string;
+  logLevel: string;
+  seedDemo: boolean;
+  version: string;
+};
+
+export class ConfigError extends Error {}
+
+const DEV_SESSION_SECRET = 'development-only-session-secret-not-for-production';
+
+/** Parses an environment into a Config; throws ConfigError with one line naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.0'): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(`Invalid environment variable ${name}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  const isProduction = e.NODE_ENV === 'production';
+  if (isProduction && !e.SESSION_SECRET) {
+    throw new ConfigError('Invalid environment variable SESSION_SECRET: required in production');
+  }
+  if (isProduction && !e.DATABASE_URL) {
+    throw new ConfigError('Invalid environment variable DATABASE_URL: required in production');
+  }
+  return {
+    env: e.NODE_ENV,
+    isProduction,
+    port: e.PORT,
+    host: e.HOST,
+    appUrl: e.APP_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}`,
+    databaseUrl: e.DATABASE_URL ? e.DATABASE_URL : null,
+    databasePoolMax: e.DATABASE_POOL_MAX,
+    pgliteDir: e.PGLITE_DIR,
+    sessionSecret: e.SESSION_SECRET ?? DEV_SESSION_SECRET,
+    logLevel: e.LOG_LEVEL,
+    seedDemo: !isProduction && e.SEED_DEMO === 'auto',
+    version,
+  };
+}
+
+/** A config for tests: in-memory database, quiet logs. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return { ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO: 'never' }), ...overrides };
+}

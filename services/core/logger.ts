@@ -1,0 +1,61 @@
+import pino, { type Logger, type DestinationStream } from 'pino';
+
+export type { Logger };
+
+/** Query parameters whose values are secrets (magic links, OAuth codes, API keys). */
+const SECRET_PARAMS = /^(token|code|state|key|secret|password|access_token|refresh_token|api_key|sig|signature)$/i;
+
+/** A URL with the values of secret-looking query parameters replaced. */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q === -1) return url;
+  const params = new URLSearchParams(url.slice(q + 1));
+  for (const key of [...params.keys()]) if (SECRET_PARAMS.test(key)) params.set(key, '[redacted]');
+  return `${url.slice(0, q)}?${params.toString()}`;
+}
+
+export const REDACT_PATHS = [
+  'req.headers.cookie',
+  'req.headers.authorization',
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
+  'password',
+  'password_hash',
+  'token',
+  'refresh_token',
+  'access_token',
+  'secret',
+  'apiKey',
+  'api_key',
+  '*.password',
+  '*.password_hash',
+  '*.token',
+  '*.refresh_token',
+  '*.access_token',
+  '*.secret',
+  '*.apiKey',
+  '*.api_key',
+  '*._csrf',
+  '*.sessionSecret',
+  '*.databaseUrl',
+];
+
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      serializers: { err: pino.stdSerializers.err },
+    },
+    destination,
+  );
+}
+
+/** What a request log line keeps of a request: no headers, no body, secret query values hidden. */
+export function serializeRequest(req: { id?: unknown; method?: string; url?: string; remoteAddress?: string }) {
+  return { id: req.id, method: req.method, url: req.url ? redactUrl(req.url) : req.url, remoteAddress: req.remoteAddress };
+}
+
+export function serializeResponse(res: { statusCode?: number }) {
+  return { statusCode: res.statusCode };
+}

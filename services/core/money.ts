@@ -1,0 +1,67 @@
+/**
+ * Money is an integer count of minor units plus an ISO 4217 currency; never a float.
+ * Formatting goes through Intl so every currency gets its own digits and symbol.
+ */
+export type Money = { amount: number; currency: string };
+
+const formatters = new Map<string, Intl.NumberFormat>();
+
+/** Number of minor-unit digits of a currency (2 for USD, 0 for JPY, 3 for KWD). */
+export function minorDigits(currency: string): number {
+  return new Intl.NumberFormat('en-US', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+}
+
+export function isCurrency(code: string): boolean {
+  if (!/^[A-Z]{3}$/.test(code)) return false;
+  return (Intl as unknown as { supportedValuesOf(k: string): string[] }).supportedValuesOf('currency').includes(code);
+}
+
+/** Formats minor units for display, e.g. formatMoney(123456, 'USD') === '$1,234.56'. */
+export function formatMoney(amount: number, currency: string, locale = 'en-US'): string {
+  const key = `${locale}:${currency}`;
+  let f = formatters.get(key);
+  if (!f) {
+    f = new Intl.NumberFormat(locale, { style: 'currency', currency });
+    formatters.set(key, f);
+  }
+  return f.format(amount / 10 ** minorDigits(currency));
+}
+
+/** A compact form for cards and charts: $1.2M, $34.5K. */
+export function formatMoneyCompact(amount: number, currency: string, locale = 'en-US'): string {
+  return new Intl.NumberFormat(locale, { style: 'currency', currency, notation: 'compact', maximumFractionDigits: 1 }).format(
+    amount / 10 ** minorDigits(currency),
+  );
+}
+
+/**
+ * Parses a decimal string typed by a person ("1,234.56", "12") into minor units.
+ * Returns null when the text is not a number with at most the currency's digits.
+ */
+export function parseMoney(text: string, currency: string): number | null {
+  const cleaned = text.trim().replace(/[\s,]/g, '');
+  const digits = minorDigits(currency);
+  const m = /^(-)?(\d+)(?:\.(\d+))?$/.exec(cleaned);
+  if (!m) return null;
+  const frac = m[3] ?? '';
+  if (frac.length > digits) return null;
+  const minor = Number(m[2]) * 10 ** digits + Number(frac.padEnd(digits, '0') || '0');
+  if (!Number.isSafeInteger(minor)) return null;
+  return m[1] ? -minor : minor;
+}
+
+/** Converts minor units of one currency at a rate (quote per base unit), rounding half away from zero. */
+export function convert(amount: number, from: string, to: string, rate: number): number {
+  const scaled = (amount / 10 ** minorDigits(from)) * rate * 10 ** minorDigits(to);
+  return Math.sign(scaled) * Math.round(Math.abs(scaled));
+}
+
+/** Minor units as a plain decimal string for a form field: toDecimal(123456, 'USD') === '1234.56'. */
+export function toDecimal(amount: number, currency: string): string {
+  const digits = minorDigits(currency);
+  const sign = amount < 0 ? '-' : '';
+  const abs = Math.abs(amount);
+  if (digits === 0) return `${sign}${abs}`;
+  const s = String(abs).padStart(digits + 1, '0');
+  return `${sign}${s.slice(0, -digits)}.${s.slice(-digits)}`;
+}

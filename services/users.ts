@@ -1,0 +1,72 @@
+import argon2 from 'argon2';
+import { z } from 'zod';
+import type { Db } from './core/db.ts';
+import { Validation } from './core/errors.ts';
+
+/** argon2id at OWASP's minimum: 19 MiB memory, 2 passes, 1 lane. */
+const ARGON2 = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+
+export type User = { id: string; email: string; name: string; created_at: Date };
+export type UserWithBusinesses = User & { businesses: { id: string; name: string; role: string }[] };
+
+export const signupInput = z.object({
+  name: z.string().trim().min(1, 'Enter your name').max(120, 'Keep it under 120 characters'),
+  email: z.email('Enter a valid email address').trim().toLowerCase().max(254),
+  password: z.string().min(10, 'Use at least 10 characters').max(200, 'Use at most 200 characters'),
+});
+export type SignupInput = z.infer<typeof signupInput>;
+
+export const loginInput = z.object({
+  email: z.string().trim().toLowerCase().min(1, 'Enter your email address'),
+  password: z.string().min(1, 'Enter your password'),
+  remember_me: z.preprocess((v) => v === 'on' || v === 'true' || v === true, z.boolean()).default(false),
+});
+
+export function hashPassword(password: string): Promise<string> {
+  return argon2.hash(password, ARGON2);
+}
+
+/** Creates a user; throws Validation on the email field when it is already registered. */
+export async function createUser(db: Db, input: SignupInput): Promise<User> {
+  const password_hash = await hashPassword(input.password);
+  const [row] = await db('users')
+    .insert({ email: input.email, name: input.name, password_hash })
+    .onConflict(db.raw('(lower(email))'))
+    .ignore()
+    .returning(['id', 'email', 'name', 'created_at']);
+  if (!row) throw new Validation({ email: ['An account with this email already exists. Sign in instead.'] });
+  return row;
+}
+
+let dummyHash: Promise<string> | undefined;
+
+/**
+ * The user whose email and password match, or null. Spends the same argon2 work
+ * when the email is unknown, so timing does not reveal which accounts exist.
+ */
+export async function authenticate(db: Db, email: string, password: string): Promise<User | null> {
+  const row = await db('users')
+    .whereRaw('lower(email) = ?', [email.trim().toLowerCase()])
+    .first('id', 'email', 'name', 'created_at', 'password_hash');
+  if (!row?.password_hash) {
+    dummyHash ??= hashPassword('not-a-real-password');
+    await argon2.verify(await dummyHash, password).catch(() => false);
+    return null;
+  }
+  const ok = await argon2.verify(row.password_hash, password);
+  if (!ok) return null;
+  const { password_hash: _, ...user } = row;
+  return user;
+}
+
+/** The signed-in user with the businesses they belong to (for the header switcher), or null. */
+export async function findWithBusinesses(db: Db, userId: string): Promise<UserWithBusinesses | null> {
+  const user = await db('users').where({ id: userId }).first('id', 'email', 'name', 'created_at');
+  if (!user) return null;
+  const businesses = await db('memberships as m')
+    .join('businesses as b', 'b.id', 'm.business_id')
+    .where('m.user_id', userId)
+    .orderBy('b.name')
+    .select('b.id', 'b.name', 'm.role');
+  return { ...user, businesses };
+}
