@@ -72,12 +72,12 @@ const PRODUCTS: [string, string, number][] = [
   ['GFT-CRD-01', 'Gift card', 5000],
 ];
 
-const CAMPAIGNS: { platform: 'meta' | 'google'; id: string; name: string; daily: number; roas: number; startDay: number }[] = [
-  { platform: 'google', id: 'g-1001', name: 'Search: brand terms', daily: 3500, roas: 6.5, startDay: 0 },
-  { platform: 'google', id: 'g-1002', name: 'Shopping: all products', daily: 9000, roas: 3.2, startDay: 30 },
-  { platform: 'meta', id: 'm-2001', name: 'Prospecting: home lovers', daily: 8000, roas: 2.1, startDay: 60 },
-  { platform: 'meta', id: 'm-2002', name: 'Retargeting: cart abandoners', daily: 3000, roas: 4.4, startDay: 90 },
-  { platform: 'meta', id: 'm-2003', name: 'Video: candle launch', daily: 6000, roas: 0.6, startDay: 400 },
+const CAMPAIGNS: { platform: 'meta' | 'google'; id: string; name: string; daily: number; roas: number; startFrac: number }[] = [
+  { platform: 'google', id: 'g-1001', name: 'Search: brand terms', daily: 3500, roas: 6.5, startFrac: 0 },
+  { platform: 'google', id: 'g-1002', name: 'Shopping: all products', daily: 9000, roas: 3.2, startFrac: 0.04 },
+  { platform: 'meta', id: 'm-2001', name: 'Prospecting: home lovers', daily: 8000, roas: 2.1, startFrac: 0.08 },
+  { platform: 'meta', id: 'm-2002', name: 'Retargeting: cart abandoners', daily: 3000, roas: 4.4, startFrac: 0.12 },
+  { platform: 'meta', id: 'm-2003', name: 'Video: candle launch', daily: 6000, roas: 0.6, startFrac: 0.55 },
 ];
 
 /** Monthly software subscriptions: name, cost in cents. */
@@ -227,7 +227,7 @@ async function seedStore(db: Db, businessId: string, start: string, end: string)
     }
 
     for (const c of CAMPAIGNS) {
-      if (d < c.startDay) continue;
+      if (d < Math.floor(c.startFrac * totalDays)) continue;
       const spend = Math.round(c.daily * rnd.between(0.7, 1.3) * (0.8 + 0.4 * demandFactor(day) / 1.2));
       const revenue = Math.round(spend * c.roas * rnd.between(0.6, 1.4));
       const clicks = Math.round(spend / rnd.between(60, 140));

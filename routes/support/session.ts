@@ -20,7 +20,7 @@ export const REMEMBER_MS = 30 * 24 * 3600 * 1000;
 export const BROWSER_SESSION_MS = 12 * 3600 * 1000;
 
 /** Sessions live in the database, so they survive restarts and are shared by every pm2 instance. */
-export function sessionMiddleware({ db, config }: AppDeps) {
+export function sessionMiddleware({ db, config, logger }: AppDeps) {
   const store = new ConnectSessionKnexStore({
     knex: db,
     tableName: 'sessions',
@@ -28,6 +28,8 @@ export function sessionMiddleware({ db, config }: AppDeps) {
     // Expired rows are purged by a job; a timer per process would also keep tests alive.
     cleanupInterval: 0,
   });
+  // The store checks its table once at start; a missing table means migrations have not run.
+  (store as unknown as { ready: Promise<void> }).ready.catch((err: Error) => logger.error({ err }, 'session store is not ready'));
   return session({
     store,
     name: SESSION_COOKIE,

@@ -1,0 +1,136 @@
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import knexFactory from 'knex';
+import request from 'supertest';
+import type { Express } from 'express';
+import { createApp } from '../server.ts';
+import { testConfig } from '../services/core/config.ts';
+import { createMemoryDb, migrateLatest, type Db } from '../services/core/db.ts';
+import { createLogger, type Logger } from '../services/core/logger.ts';
+import { fixedClock } from '../services/core/clock.ts';
+import * as users from '../services/users.ts';
+import * as businesses from '../services/businesses.ts';
+import type { Role } from '../services/businesses.ts';
+import * as ledger from '../services/ledger.ts';
+import type { LedgerRow } from '../services/ledger.ts';
+
+export const TODAY = '2026-11-25';
+
+/**
+ * A fresh, migrated database for one test file: in-memory PGlite, or a new
+ * database on the server named by TEST_DATABASE_URL (dropped by `drop`).
+ */
+export async function createTestDb(): Promise<{ db: Db; drop(): Promise<void> }> {
+  const serverUrl = process.env.TEST_DATABASE_URL;
+  if (!serverUrl) {
+    const db = createMemoryDb();
+    await migrateLatest(db);
+    return { db, drop: () => db.destroy() };
+  }
+  const name = `bursar_test_${randomBytes(6).toString('hex')}`;
+  const admin = knexFactory({ client: 'pg', connection: serverUrl, pool: { min: 0, max: 1 } });
+  await admin.raw(`create database ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const db = knexFactory({ client: 'pg', connection: url.toString(), pool: { min: 0, max: 5 } });
+  await migrateLatest(db);
+  return {
+    db,
+    async drop() {
+      await db.destroy();
+      await admin.raw(`drop database if exists ${name} with (force)`);
+      await admin.destroy();
+    },
+  };
+}
+
+/** Collects log lines so a test can assert what was (and was not) logged. */
+export function captureLogger(): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(String(chunk));
+      cb();
+    },
+  });
+  return { logger: createLogger('info', stream), lines };
+}
+
+export type TestContext = Awaited<ReturnType<typeof createTestApp>>;
+
+/** The whole app on a fresh database, with a fixed clock and a silent (or captured) logger. */
+export async function createTestApp(opts: { logger?: Logger } = {}) {
+  const { db, drop } = await createTestDb();
+  const clock = fixedClock(`${TODAY}T12:00:00Z`);
+  const config = testConfig();
+  const logger = opts.logger ?? createLogger('silent');
+  const app = createApp({ db, config, clock, logger });
+  return { app, db, clock, config, close: drop };
+}
+
+let userCounter = 0;
+
+export async function insertUser(db: Db, overrides: Partial<{ email: string; name: string; password: string }> = {}) {
+  userCounter++;
+  const password = overrides.password ?? 'correct horse battery';
+  const user = await users.createUser(db, {
+    email: overrides.email ?? `user${userCounter}-${randomBytes(3).toString('hex')}@example.com`,
+    name: overrides.name ?? `User ${userCounter}`,
+    password,
+  });
+  return { ...user, password };
+}
+
+export async function insertBusiness(db: Db, ownerId: string, overrides: Partial<businesses.BusinessInput> = {}) {
+  return businesses.create(db, ownerId, {
+    name: 'Test Shop',
+    legal_entity: null,
+    industry: 'E-commerce',
+    currency: 'USD',
+    revenue_estimate: null,
+    founded_on: null,
+    ...overrides,
+  });
+}
+
+export async function addMember(db: Db, businessId: string, userId: string, role: Role) {
+  await db('memberships').insert({ business_id: businessId, user_id: userId, role });
+}
+
+let rowCounter = 0;
+
+/** Ledger rows with sensible defaults; amounts are minor units, money in is positive. */
+export async function insertLedgerRows(db: Db, businessId: string, rows: Partial<LedgerRow>[]) {
+  return ledger.insertMany(
+    db,
+    rows.map((r) => ({
+      business_id: businessId,
+      kind: 'expense',
+      amount: -1000,
+      currency: 'USD',
+      amount_base: r.amount ?? -1000,
+      occurred_on: TODAY,
+      description: 'Test row',
+      source: 'test',
+      external_id: `row-${++rowCounter}`,
+      ...r,
+    })),
+  );
+}
+
+/** The CSRF token in a rendered page (hidden field or the body's hx-headers). */
+export function csrfFrom(html: string): string {
+  const m = /name="_csrf" value="([^"]+)"/.exec(html) ?? /X-CSRF-Token&#34;: &#34;([^&]+)&#34;/.exec(html) ?? /"X-CSRF-Token": "([^"]+)"/.exec(html);
+  if (!m) throw new Error('no CSRF token in page');
+  return m[1];
+}
+
+/** A supertest agent signed in as the user, and the session's CSRF token for forms. */
+export async function signIn(app: Express, email: string, password: string) {
+  const agent = request.agent(app);
+  const page = await agent.get('/login');
+  const res = await agent.post('/login').type('form').send({ _csrf: csrfFrom(page.text), email, password });
+  if (res.status !== 303) throw new Error(`sign-in failed with ${res.status}`);
+  const home = await agent.get('/businesses');
+  return { agent, csrf: csrfFrom(home.text) };
+}
