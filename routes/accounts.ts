@@ -2,7 +2,7 @@ import { Router } from 'express';
 import * as users from '../services/users.ts';
 import { Validation } from '../services/core/errors.ts';
 import type { AppDeps } from './support/deps.ts';
-import { render } from './support/render.ts';
+import { redirectAfterPost, render } from './support/render.ts';
 import { parseForm } from './support/validate.ts';
 import { endSession, flash, startSession } from './support/session.ts';
 import { safeNext } from './support/auth.ts';
@@ -30,7 +30,7 @@ export function accountRoutes({ db, clock }: AppDeps): Router {
       return render(req, res, { ...signupView, status: 422 }, { values: req.body, errors: err.details });
     }
     flash(req, 'success', 'Welcome to Bursar. Create your first business to get started.');
-    res.redirect(303, '/businesses/new');
+    redirectAfterPost(req, res, '/businesses/new');
   });
 
   // --- sign in and out
@@ -45,15 +45,15 @@ export function accountRoutes({ db, clock }: AppDeps): Router {
     const user = await users.authenticate(db, input.data.email, input.data.password);
     if (!user) {
       const errors = { _form: ['That email and password do not match an account.'] };
-      return render(req, res, { ...loginView, status: 401 }, { values: { ...req.body, password: '' }, errors });
+      return render(req, res, { ...loginView, status: 422 }, { values: { ...req.body, password: '' }, errors });
     }
     await startSession(req, user.id, input.data.remember_me, clock.now());
-    res.redirect(303, safeNext(req.body.next));
+    redirectAfterPost(req, res, safeNext(req.body.next));
   });
 
   router.post('/logout', async (req, res) => {
     await endSession(req);
-    res.redirect(303, '/login');
+    redirectAfterPost(req, res, '/login');
   });
 
   return router;

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import * as businesses from '../services/businesses.ts';
 import type { AppDeps } from './support/deps.ts';
-import { render } from './support/render.ts';
+import { redirectAfterPost, render } from './support/render.ts';
 import { parseForm } from './support/validate.ts';
 import { flash } from './support/session.ts';
 import { requireUser } from './support/auth.ts';
@@ -36,7 +36,7 @@ export function businessListRoutes({ db }: AppDeps): Router {
     }
     const business = await businesses.create(db, res.locals.user.id, input.data);
     flash(req, 'success', `${business.name} is ready.`);
-    res.redirect(303, `/b/${business.id}`);
+    redirectAfterPost(req, res, `/b/${business.id}`);
   });
 
   // The header's switcher is a GET form, so it works without JavaScript; membership is checked at /b/:id.

@@ -81,10 +81,10 @@ describe('sign up, sign in, sign out', () => {
     const token5 = await formToken(agent, '/login');
     const token6 = token5;
     const res = await agent.post('/login').type('form').send({ _csrf: token5, email: user.email, password: 'wrong password' });
-    assert.equal(res.status, 401);
+    assert.equal(res.status, 422);
     assert.match(res.text, /do not match an account/);
     const unknown = await agent.post('/login').type('form').send({ _csrf: token6, email: 'nobody@example.com', password: 'x' });
-    assert.equal(unknown.status, 401);
+    assert.equal(unknown.status, 422);
     assert.match(unknown.text, /do not match an account/);
   });
 
@@ -144,6 +144,15 @@ describe('sign up, sign in, sign out', () => {
     assert.equal(await sessionsOf(), 0);
     const after = await agent.get('/businesses');
     assert.equal(after.status, 302);
+  });
+
+  test('an htmx sign-in is told to load the next page instead of following a redirect into the form', async () => {
+    const user = await insertUser(ctx.db);
+    const agent = request.agent(ctx.app);
+    const token = await formToken(agent, '/login');
+    const res = await agent.post('/login').set('HX-Request', 'true').type('form').send({ _csrf: token, email: user.email, password: user.password, next: '/businesses' });
+    assert.equal(res.status, 204);
+    assert.equal(res.headers['hx-redirect'], '/businesses');
   });
 
   test('sign-in only redirects to paths on this site', async () => {

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import * as businesses from '../../services/businesses.ts';
 import { toDecimal } from '../../services/core/money.ts';
 import type { AppDeps } from '../support/deps.ts';
-import { render } from '../support/render.ts';
+import { redirectAfterPost, render } from '../support/render.ts';
 import { parseForm } from '../support/validate.ts';
 import { flash } from '../support/session.ts';
 import { requireManager } from '../support/tenant.ts';
@@ -24,7 +24,7 @@ export function settingsRoutes({ db }: AppDeps): Router {
     if (!input.ok) return render(req, res, { ...view, status: 422 }, { values: req.body, errors: input.errors, industries: businesses.INDUSTRIES });
     await businesses.update(db, res.locals.business.id, input.data);
     flash(req, 'success', 'Business details saved.');
-    res.redirect(303, `/b/${res.locals.business.id}/settings`);
+    redirectAfterPost(req, res, `/b/${res.locals.business.id}/settings`);
   });
 
   return router;

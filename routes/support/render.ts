@@ -25,3 +25,15 @@ export function render(req: Request, res: Response, view: View, data: Record<str
   if (!fragment) Object.assign(context, { flash: req.session ? takeFlash(req) : [] });
   res.status(view.status ?? 200).render(fragment ? view.partial! : view.page, context);
 }
+
+/**
+ * After a successful form post: a 303 for a plain form, or HX-Redirect for htmx,
+ * which would otherwise follow the redirect and swap a whole page into the form.
+ */
+export function redirectAfterPost(req: Request, res: Response, url: string): void {
+  if (req.get('HX-Request') === 'true') {
+    res.set('HX-Redirect', url).status(204).end();
+    return;
+  }
+  res.redirect(303, url);
+}

@@ -1,0 +1,40 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { mkdirSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import { createApp } from '../../server.ts';
+import { testConfig } from '../../services/core/config.ts';
+import { createLogger } from '../../services/core/logger.ts';
+import { fixedClock } from '../../services/core/clock.ts';
+import { seedDemo } from '../../services/demo.ts';
+import { createTestDb } from '../helpers.ts';
+
+export const SCREENSHOTS = 'test-results/screenshots';
+
+/** The app with a small demo data set on a free port, and Debian's Chromium driving it. */
+export async function startBrowserSession() {
+  const { db, drop } = await createTestDb();
+  const clock = fixedClock('2026-11-25T12:00:00Z');
+  await seedDemo(db, clock, { days: 90 });
+  const app = createApp({ db, config: testConfig(), clock, logger: createLogger('silent') });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const browser: Browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  return {
+    baseUrl,
+    browser,
+    db,
+    async close() {
+      await browser.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await drop();
+    },
+  };
+}
