@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { randomUUID } from 'node:crypto';
@@ -6,9 +5,9 @@ import type { Server } from 'node:http';
 import express from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
-import { ConfigError, loadConfig } from './services/core/config.ts';
-import { createDb, isEmbedded, migrateLatest } from './services/core/db.ts';
-import { createLogger, serializeRequest, serializeResponse } from './services/core/logger.ts';
+import { isEmbedded } from './services/core/db.ts';
+import { serializeRequest, serializeResponse } from './services/core/logger.ts';
+import { bootstrap } from './scripts/bootstrap.ts';
 import { systemClock } from './services/core/clock.ts';
 import { DEMO_EMAIL, DEMO_PASSWORD, seedDemo } from './services/demo.ts';
 import type { AppDeps } from './routes/support/deps.ts';
@@ -97,31 +96,9 @@ export function createApp(deps: AppDeps): express.Express {
   return app;
 }
 
-function packageVersion(): string {
-  return JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
-}
-
 async function main(): Promise<void> {
-  try {
-    process.loadEnvFile(path.join(ROOT, '.env'));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  let config;
-  try {
-    config = loadConfig(process.env, packageVersion());
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(1);
-    }
-    throw err;
-  }
-  const logger = createLogger(config.logLevel);
-  const db = createDb(config);
   const started = Date.now();
-  const applied = await migrateLatest(db);
-  if (applied.length) logger.info({ applied }, 'migrations applied');
+  const { config, logger, db } = await bootstrap();
   if (config.seedDemo) {
     const seeded = await seedDemo(db, systemClock);
     if (seeded) logger.info({ rows: seeded.rows, ms: Date.now() - started }, 'demo data seeded');

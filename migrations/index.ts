@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as m001 from './20261125_001_foundation.ts';
+import * as m002 from './20261125_002_job_runs.ts';
 
 /**
  * Migrations are listed here rather than discovered on disk, so both backends and
@@ -8,6 +9,7 @@ import * as m001 from './20261125_001_foundation.ts';
 type Migration = { up(db: Knex): Promise<void>; down(db: Knex): Promise<void> };
 const migrations: Record<string, Migration> = {
   '20261125_001_foundation': m001,
+  '20261125_002_job_runs': m002,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

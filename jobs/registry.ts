@@ -1,0 +1,5 @@
+import type { Job } from '../services/jobs.ts';
+import purgeSessions from './purge-sessions.ts';
+
+/** Every job Bursar runs; `npm run job -- NAME` runs one by hand. */
+export const JOBS: Job[] = [purgeSessions];

@@ -1,0 +1,40 @@
+import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, loadConfig } from '../services/core/config.ts';
+import { createDb, migrateLatest } from '../services/core/db.ts';
+import { createLogger } from '../services/core/logger.ts';
+import { systemClock } from '../services/core/clock.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * What every entry point (web, jobs, scripts) starts from: .env loaded, the
+ * environment validated (one line and exit 1 when it is not), the database
+ * opened and migrated.
+ */
+export async function bootstrap(opts: { migrate?: boolean } = {}) {
+  try {
+    process.loadEnvFile(path.join(ROOT, '.env'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  let config;
+  try {
+    const version = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
+    config = loadConfig(process.env, version);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  const db = createDb(config);
+  if (opts.migrate !== false) {
+    const applied = await migrateLatest(db);
+    if (applied.length) logger.info({ applied }, 'migrations applied');
+  }
+  return { config, logger, db, clock: systemClock, root: ROOT };
+}

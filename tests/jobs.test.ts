@@ -1,0 +1,55 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runJob, type Job, type JobContext } from '../services/jobs.ts';
+import { fixedClock } from '../services/core/clock.ts';
+import { createLogger } from '../services/core/logger.ts';
+import { testConfig } from '../services/core/config.ts';
+import purgeSessions from '../jobs/purge-sessions.ts';
+import { createTestDb } from './helpers.ts';
+
+describe('job runner', () => {
+  let ctx: JobContext;
+  let drop: () => Promise<void>;
+  before(async () => {
+    const t = await createTestDb();
+    drop = t.drop;
+    ctx = { db: t.db, clock: fixedClock('2026-11-25T03:00:00Z'), logger: createLogger('silent'), config: testConfig() };
+  });
+  after(() => drop());
+
+  test('a job started while the same job runs is skipped, and both outcomes are recorded', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let runs = 0;
+    const slow: Job = { name: 'slow-job', schedule: '* * * * *', run: async () => { runs++; await gate; return { done: true }; } };
+    const first = runJob(slow, ctx);
+    await new Promise((r) => setImmediate(r));
+    const second = await runJob(slow, ctx);
+    release();
+    assert.equal((await first).status, 'succeeded');
+    assert.equal(second.status, 'skipped');
+    assert.equal(runs, 1);
+    const rows = await ctx.db('job_runs').where({ job: 'slow-job' });
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0].status, 'succeeded');
+    assert.deepEqual(rows[0].result, { done: true });
+  });
+
+  test('a failing job is recorded with its error and can run again', async () => {
+    let attempt = 0;
+    const flaky: Job = { name: 'flaky', schedule: '* * * * *', run: async () => { if (++attempt === 1) throw new Error('provider timed out'); } };
+    assert.equal((await runJob(flaky, ctx, 'manual')).status, 'failed');
+    assert.equal((await runJob(flaky, ctx, 'manual')).status, 'succeeded');
+    const rows = await ctx.db('job_runs').where({ job: 'flaky' }).orderBy('status');
+    assert.deepEqual(rows.map((r) => [r.status, r.error, r.trigger]), [['failed', 'provider timed out', 'manual'], ['succeeded', null, 'manual']]);
+  });
+
+  test('purging sessions removes only the expired ones', async () => {
+    await ctx.db('sessions').insert([
+      { sid: 'old', sess: JSON.stringify({}), expired: '2026-11-24T00:00:00Z' },
+      { sid: 'live', sess: JSON.stringify({}), expired: '2026-12-24T00:00:00Z' },
+    ]);
+    await runJob(purgeSessions, ctx);
+    assert.deepEqual(await ctx.db('sessions').pluck('sid'), ['live']);
+  });
+});
