@@ -21,6 +21,7 @@ import { accountRoutes } from './routes/accounts.ts';
 import { businessListRoutes } from './routes/businesses.ts';
 import { healthRoutes } from './routes/health.ts';
 import { businessRoutes } from './routes/index.ts';
+import { apiRoutes } from './routes/api/v1/index.ts';
 
 const ROOT = path.dirname(fileURLToPath(import.meta.url));
 
@@ -90,6 +91,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(accountRoutes(deps));
   app.use(businessListRoutes(deps));
   app.use('/b/:businessId', requireUser, loadMembership(deps), businessRoutes(deps));
+  app.use('/api/v1', apiRoutes(deps));
 
   app.use(notFound);
   app.use(errorHandler(logger));

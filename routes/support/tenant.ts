@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import * as businesses from '../../services/businesses.ts';
 import type { Role } from '../../services/businesses.ts';
-import { Forbidden } from '../../services/core/errors.ts';
+import { BadRequest, Forbidden } from '../../services/core/errors.ts';
 import type { AppDeps } from './deps.ts';
 
 /**
@@ -29,3 +29,30 @@ export function requireRole(...roles: Role[]) {
 
 export const requireWriter = requireRole('owner', 'admin', 'member');
 export const requireManager = requireRole('owner', 'admin');
+
+/**
+ * The business a JSON API call is about: `business_id` from the path, query or
+ * body; when omitted, the caller's only business; several and none named → 400;
+ * not a member (or no such business) → 403. Returns the membership, like the page middleware.
+ */
+export async function resolveBusiness(
+  { db }: Pick<AppDeps, 'db'>,
+  req: Request,
+  res: Response,
+): Promise<{ business: businesses.Business; role: Role }> {
+  const given = (req.params as Record<string, string>).business_id ?? req.query.business_id ?? (req.body as Record<string, unknown> | undefined)?.business_id;
+  let businessId: string;
+  if (typeof given === 'string' && given !== '') {
+    businessId = given;
+  } else {
+    const mine = res.locals.user.businesses as { id: string }[];
+    if (mine.length === 1) businessId = mine[0].id;
+    else if (mine.length === 0) throw new BadRequest('You have no business yet; create one first.');
+    else throw new BadRequest('You belong to several businesses: say which with business_id.');
+  }
+  const found = await businesses.membership(db, businessId, res.locals.user.id);
+  if (!found) throw new Forbidden();
+  res.locals.business = found.business;
+  res.locals.role = found.role;
+  return found;
+}

@@ -1,0 +1,11 @@
+import { Router } from 'express';
+import type { AppDeps } from '../../support/deps.ts';
+
+export function meApiRoutes(_deps: AppDeps): Router {
+  const router = Router();
+  router.get(['/auth/me', '/users/me'], (_req, res) => {
+    const { id, email, name, businesses } = res.locals.user;
+    res.json({ id, email, name, businesses });
+  });
+  return router;
+}
