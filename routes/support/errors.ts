@@ -38,6 +38,7 @@ export function errorHandler(logger: Logger) {
       status,
       message,
       requestId: status >= 500 ? requestId : null,
+      path: req.originalUrl,
       csrfToken: req.session ? csrfToken(req) : undefined,
       flash: [],
     });

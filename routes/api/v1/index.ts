@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { AppDeps } from '../../support/deps.ts';
 import { requireUser } from '../../support/auth.ts';
 import { meApiRoutes } from './me.ts';
+import { readinessApiRoutes } from './readiness.ts';
 
 /**
  * The JSON API under /api/v1. Callers are authenticated before these routers run
@@ -14,5 +15,6 @@ export function apiRoutes(deps: AppDeps): Router {
   const router = Router();
   router.use(requireUser);
   router.use(meApiRoutes(deps));
+  router.use(readinessApiRoutes(deps));
   return router;
 }
