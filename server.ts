@@ -20,6 +20,7 @@ import { errorHandler, notFound } from './routes/support/errors.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { businessListRoutes } from './routes/businesses.ts';
 import { healthRoutes } from './routes/health.ts';
+import { operationsRoutes } from './routes/operations.ts';
 import { businessRoutes } from './routes/index.ts';
 import { apiRoutes } from './routes/api/v1/index.ts';
 
@@ -90,6 +91,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(accountRoutes(deps));
   app.use(businessListRoutes(deps));
+  app.use(operationsRoutes(deps));
   app.use('/b/:businessId', requireUser, loadMembership(deps), businessRoutes(deps));
   app.use('/api/v1', apiRoutes(deps));
 

@@ -59,10 +59,10 @@ export function captureLogger(): { logger: Logger; lines: string[] } {
 export type TestContext = Awaited<ReturnType<typeof createTestApp>>;
 
 /** The whole app on a fresh database, with a fixed clock and a silent (or captured) logger. */
-export async function createTestApp(opts: { logger?: Logger } = {}) {
+export async function createTestApp(opts: { logger?: Logger; config?: Partial<ReturnType<typeof testConfig>> } = {}) {
   const { db, drop } = await createTestDb();
   const clock = fixedClock(`${TODAY}T12:00:00Z`);
-  const config = testConfig();
+  const config = testConfig(opts.config);
   const logger = opts.logger ?? createLogger('silent');
   const app = createApp({ db, config, clock, logger });
   return { app, db, clock, config, close: drop };
