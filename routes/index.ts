@@ -1,6 +1,8 @@
 import { Router } from 'express';
 import type { AppDeps } from './support/deps.ts';
-import { overviewRoutes } from './business/overview.ts';
+import { dashboardRoutes } from './business/dashboard.ts';
+import { pnlRoutes } from './business/pnl.ts';
+import { metricsRoutes } from './business/metrics.ts';
 import { settingsRoutes } from './business/settings.ts';
 
 /**
@@ -10,7 +12,9 @@ import { settingsRoutes } from './business/settings.ts';
  */
 export function businessRoutes(deps: AppDeps): Router {
   const router = Router({ mergeParams: true });
-  router.use(overviewRoutes(deps));
+  router.use(dashboardRoutes(deps));
+  router.use(pnlRoutes(deps));
+  router.use(metricsRoutes(deps));
   router.use(settingsRoutes(deps));
   return router;
 }

@@ -176,3 +176,16 @@ export async function history(db: Db, businessId: string, from?: string, to?: st
   if (to) q.where('as_of', '<=', to);
   return q.select('as_of', 'metrics');
 }
+
+/** The history as chart columns: dates and one series per metric. */
+export function chartOf(history: Snapshot[]): { labels: string[]; series: Record<string, (number | null)[]> } {
+  const series: Record<string, (number | null)[]> = {};
+  for (const key of Object.keys(METRIC_LABELS)) series[key] = history.map((h) => (h.metrics as Record<string, number | null>)[key] ?? null);
+  return { labels: history.map((h) => h.as_of), series };
+}
+
+/** What the metrics page shows: every snapshot, the newest, and the chart columns. */
+export async function page(db: Db, businessId: string) {
+  const all = await history(db, businessId);
+  return { history: all, latest: all[all.length - 1] ?? null, chart: chartOf(all), labels: METRIC_LABELS };
+}
