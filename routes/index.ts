@@ -3,6 +3,7 @@ import type { AppDeps } from './support/deps.ts';
 import { dashboardRoutes } from './business/dashboard.ts';
 import { pnlRoutes } from './business/pnl.ts';
 import { metricsRoutes } from './business/metrics.ts';
+import { forecastRoutes } from './business/forecast.ts';
 import { settingsRoutes } from './business/settings.ts';
 
 /**
@@ -15,6 +16,7 @@ export function businessRoutes(deps: AppDeps): Router {
   router.use(dashboardRoutes(deps));
   router.use(pnlRoutes(deps));
   router.use(metricsRoutes(deps));
+  router.use(forecastRoutes(deps));
   router.use(settingsRoutes(deps));
   return router;
 }

@@ -261,7 +261,7 @@ test('a viewer can read every report', async () => {
   const viewer = await insertUser(ctx.db);
   await addMember(ctx.db, bizId, viewer.id, 'viewer');
   const v = await signIn(ctx.app, viewer.email, viewer.password);
-  for (const path of ['', '/pnl', '/pnl.csv', `/pnl/rows?line=revenue&from=2026-11-01&to=2026-11-25`, '/metrics']) {
+  for (const path of ['', '/pnl', '/pnl.csv', `/pnl/rows?line=revenue&from=2026-11-01&to=2026-11-25`, '/metrics', '/forecast', '/forecast?horizon=90']) {
     const res = await v.agent.get(`/b/${bizId}${path}`);
     assert.equal(res.status, 200, path);
   }
