@@ -127,7 +127,7 @@ describe('dashboard figures', () => {
     assert.equal(res.status, 200);
     for (const text of ['$900.00', '$950.00', '-$50.00', '55.6%', '$9,828.00', '$60.88', 'SKU-A', 'ROAS 0.5', '+125%']) assert.ok(res.text.includes(text), text);
     assert.equal((res.text.match(/class="spark"/g) ?? []).length, 7);
-    assert.match(res.text, /<script type="application\/json" id="dashboard-trend">/);
+    assert.match(res.text, /<div hidden class="chart-data" id="dashboard-trend" data-json="\{/);
     assert.match(res.text, /<caption class="sr-only">Key figures/);
     assert.doesNotMatch(res.text, /NaN|readiness/i);
   });

@@ -1,5 +1,6 @@
-// Charts of report pages, drawn with uPlot from data the server put in a
-// <script type="application/json"> block (no inline scripts: the CSP forbids them).
+// Charts of report pages, drawn with uPlot from JSON the server put in the data-json
+// attribute of a hidden element (no inline scripts: the CSP forbids them, and htmx
+// drops <script> elements, even JSON ones, from swapped content).
 // An element names its data with data-chart="<id of the block>" and what to draw
 // with data-kind: spark (one series, no axes), line (series over time), fan (P10-P90 band).
 (function () {
@@ -10,7 +11,7 @@
     var el = document.getElementById(id);
     if (!el) return null;
     if (cache[id] && cache[id].el === el) return cache[id].data;
-    var data = JSON.parse(el.textContent);
+    var data = JSON.parse(el.getAttribute('data-json'));
     cache[id] = { el: el, data: data };
     return data;
   }
@@ -62,9 +63,9 @@
     var digits = Number(el.dataset.digits || 2);
     var x = seconds(data.days);
     var series = [{},
-      { label: 'P90', stroke: 'rgba(31,95,74,0.5)', width: 1 },
-      { label: 'P50', stroke: GREEN, width: 2 },
-      { label: 'P10', stroke: 'rgba(180,35,24,0.6)', width: 1 }];
+      { label: 'P90', stroke: 'rgba(31,95,74,0.5)', width: 1, points: { show: false } },
+      { label: 'P50', stroke: GREEN, width: 2, points: { show: false } },
+      { label: 'P10', stroke: 'rgba(180,35,24,0.6)', width: 1, points: { show: false } }];
     var cols = [x, data.p90, data.p50, data.p10];
     if (data.actual) {
       series.push({ label: 'What happened', stroke: '#2563eb', width: 2, dash: [6, 4], spanGaps: false });
@@ -94,7 +95,9 @@
     });
   }
 
-  // htmx:load fires for the first page and for every swapped-in fragment.
-  document.addEventListener('htmx:load', function (e) { draw(e.target); });
+  // After every htmx swap (a fragment, or a boosted page whose body was replaced) draw
+  // whatever is not drawn yet; the data blocks are only certain to be in the document
+  // once the swap has settled.
+  document.addEventListener('htmx:afterSettle', function () { draw(document); });
   document.addEventListener('DOMContentLoaded', function () { draw(document); });
 })();
