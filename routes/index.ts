@@ -4,6 +4,7 @@ import { dashboardRoutes } from './business/dashboard.ts';
 import { pnlRoutes } from './business/pnl.ts';
 import { metricsRoutes } from './business/metrics.ts';
 import { forecastRoutes } from './business/forecast.ts';
+import { profitabilityRoutes } from './business/profitability.ts';
 import { settingsRoutes } from './business/settings.ts';
 
 /**
@@ -17,6 +18,7 @@ export function businessRoutes(deps: AppDeps): Router {
   router.use(pnlRoutes(deps));
   router.use(metricsRoutes(deps));
   router.use(forecastRoutes(deps));
+  router.use(profitabilityRoutes(deps));
   router.use(settingsRoutes(deps));
   return router;
 }

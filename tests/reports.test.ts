@@ -4,6 +4,7 @@ import { createTestApp, insertUser, insertBusiness, insertLedgerRows, addMember,
 import * as dashboard from '../services/dashboard.ts';
 import * as pnl from '../services/pnl.ts';
 import * as metrics from '../services/metrics.ts';
+import * as profitability from '../services/profitability.ts';
 import type { Db } from '../services/core/db.ts';
 
 /**
@@ -257,11 +258,47 @@ describe('metrics', () => {
   });
 });
 
+describe('products and campaigns', () => {
+  test('SKU profitability in November matches the hand calculation, and sorts', async () => {
+    const rows = await profitability.skus(ctx.db, bizId, NOV, 'margin', 'desc');
+    // A: sales 50,000 + 20,000 (3 units), refund -10,000, COGS -20,000 - 8,000. B: sale 30,000, chargeback -5,000, COGS -12,000.
+    assert.deepEqual(
+      rows.map((r) => [r.sku, r.revenue, r.units, r.refunds, r.cogs, r.fees, r.margin]),
+      [
+        ['SKU-A', 70_000, 3, -10_000, -28_000, 0, 32_000],
+        ['SKU-B', 30_000, 1, -5_000, -12_000, 0, 13_000],
+      ],
+    );
+    assert.ok(Math.abs(rows[0].marginPct! - 32_000 / 60_000) < 1e-12);
+    assert.equal(rows[1].marginPct, 13_000 / 25_000);
+    const bySku = await profitability.skus(ctx.db, bizId, NOV, 'marginPct', 'asc');
+    assert.deepEqual(bySku.map((r) => r.sku), ['SKU-B', 'SKU-A']);
+    const page = await session.agent.get(`/b/${bizId}/products?preset=custom&from=2026-11-01&to=2026-11-25&sort=revenue&dir=asc`);
+    assert.equal(page.status, 200);
+    assert.match(page.text, /aria-sort="ascending"/);
+    assert.ok(page.text.indexOf('data-sku="SKU-B"') < page.text.indexOf('data-sku="SKU-A"'));
+  });
+
+  test('campaigns show spend, conversions, revenue, ROAS and CPA, and flag the one below the threshold', async () => {
+    const r = await profitability.campaigns(ctx.db, bizId, NOV, 1);
+    assert.deepEqual(
+      r.campaigns.map((c) => [c.name, c.spend, c.conversions, c.revenue, c.roas, c.cpa, c.isBelowThreshold]),
+      [
+        ['Search X', 7_000, 3, 14_000, 2, 2_333, false],
+        ['Video Y', 2_000, 1, 1_000, 0.5, 2_000, true],
+      ],
+    );
+    assert.deepEqual(r.platforms.map((p) => [p.platform, p.spend, p.roas]), [['google', 7_000, 2], ['meta', 2_000, 0.5]]);
+    const page = await session.agent.get(`/b/${bizId}/campaigns?preset=custom&from=2026-11-01&to=2026-11-25&threshold=2.5`);
+    assert.equal((page.text.match(/class="flag"/g) ?? []).length, 2);
+  });
+});
+
 test('a viewer can read every report', async () => {
   const viewer = await insertUser(ctx.db);
   await addMember(ctx.db, bizId, viewer.id, 'viewer');
   const v = await signIn(ctx.app, viewer.email, viewer.password);
-  for (const path of ['', '/pnl', '/pnl.csv', `/pnl/rows?line=revenue&from=2026-11-01&to=2026-11-25`, '/metrics', '/forecast', '/forecast?horizon=90']) {
+  for (const path of ['', '/pnl', '/pnl.csv', `/pnl/rows?line=revenue&from=2026-11-01&to=2026-11-25`, '/metrics', '/forecast', '/forecast?horizon=90', '/products', '/campaigns']) {
     const res = await v.agent.get(`/b/${bizId}${path}`);
     assert.equal(res.status, 200, path);
   }
