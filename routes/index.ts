@@ -5,6 +5,7 @@ import { pnlRoutes } from './business/pnl.ts';
 import { metricsRoutes } from './business/metrics.ts';
 import { forecastRoutes } from './business/forecast.ts';
 import { profitabilityRoutes } from './business/profitability.ts';
+import { scenarioRoutes } from './business/scenarios.ts';
 import { settingsRoutes } from './business/settings.ts';
 
 /**
@@ -19,6 +20,7 @@ export function businessRoutes(deps: AppDeps): Router {
   router.use(metricsRoutes(deps));
   router.use(forecastRoutes(deps));
   router.use(profitabilityRoutes(deps));
+  router.use(scenarioRoutes(deps));
   router.use(settingsRoutes(deps));
   return router;
 }

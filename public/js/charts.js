@@ -67,6 +67,10 @@
       { label: 'P50', stroke: GREEN, width: 2, points: { show: false } },
       { label: 'P10', stroke: 'rgba(180,35,24,0.6)', width: 1, points: { show: false } }];
     var cols = [x, data.p90, data.p50, data.p10];
+    if (data.baseline) {
+      series.push({ label: 'Baseline P50', stroke: GREY, width: 2, dash: [6, 4], points: { show: false } });
+      cols.push(data.baseline);
+    }
     if (data.actual) {
       series.push({ label: 'What happened', stroke: '#2563eb', width: 2, dash: [6, 4], spanGaps: false });
       cols.push(data.actual);

@@ -22,7 +22,7 @@ export async function seedBench(db: Db, rows: number, today: string) {
   const started = Date.now();
   await db.raw(
     `insert into transactions (business_id, kind, amount, currency, amount_base, occurred_on, description, counterparty, category_id, product_id, quantity, source, external_id)
-     select :biz, v.kind, v.amount, 'USD', v.amount, cast(:start as date) + (g % :days), 'Bench row ' || g, v.counterparty, v.category_id, v.product_id, v.quantity, 'bench', 'b' || g
+     select :biz, v.kind, v.amount, 'USD', v.amount, cast(:start as date) + (g % :days)::int, 'Bench row ' || g, v.counterparty, v.category_id, v.product_id, v.quantity, 'bench', 'b' || g
      from generate_series(1::bigint, :rows) g
      cross join lateral (
        select

@@ -9,7 +9,8 @@ import { simulate } from './simulate.ts';
 export const DEFAULT_PATHS = 10_000;
 export const DEFAULT_SEED = 20_261_125;
 
-export type ForecastOptions = { horizonDays: number; paths?: number; seed?: number };
+/** `extraFlow`: cash a scenario adds on each future day (index 0 = the day after asOf). */
+export type ForecastOptions = { horizonDays: number; paths?: number; seed?: number; extraFlow?: Float64Array };
 
 export type Forecast = {
   asOf: string;
@@ -75,7 +76,7 @@ export async function forecast(db: Db, businessId: string, asOf: string, opts: F
   const model = fitFlows(flows, first);
   const schedule = recurringSchedule(recurring, asOf, opts.horizonDays);
   const paths = opts.paths ?? DEFAULT_PATHS;
-  const sim = simulate({ startCash: cash, mean: dailyMeans(model, asOf, schedule), sigma: model.sigma, paths, seed: opts.seed ?? DEFAULT_SEED });
+  const sim = simulate({ startCash: cash, mean: dailyMeans(model, asOf, schedule, opts.extraFlow), sigma: model.sigma, paths, seed: opts.seed ?? DEFAULT_SEED });
   const days: string[] = [];
   for (let i = 1; i <= opts.horizonDays; i++) days.push(addDays(asOf, i));
   return {
