@@ -1,5 +1,7 @@
 import type { Job } from '../services/jobs.ts';
 import purgeSessions from './purge-sessions.ts';
+import rebuildAggregates from './rebuild-aggregates.ts';
+import computeMetrics from './compute-metrics.ts';
 
 /** Every job Bursar runs; `npm run job -- NAME` runs one by hand. */
-export const JOBS: Job[] = [purgeSessions];
+export const JOBS: Job[] = [purgeSessions, rebuildAggregates, computeMetrics];

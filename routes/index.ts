@@ -1,6 +1,11 @@
 import { Router } from 'express';
 import type { AppDeps } from './support/deps.ts';
-import { overviewRoutes } from './business/overview.ts';
+import { dashboardRoutes } from './business/dashboard.ts';
+import { pnlRoutes } from './business/pnl.ts';
+import { metricsRoutes } from './business/metrics.ts';
+import { forecastRoutes } from './business/forecast.ts';
+import { profitabilityRoutes } from './business/profitability.ts';
+import { scenarioRoutes } from './business/scenarios.ts';
 import { settingsRoutes } from './business/settings.ts';
 import { readinessRoutes } from './business/readiness.ts';
 
@@ -11,7 +16,12 @@ import { readinessRoutes } from './business/readiness.ts';
  */
 export function businessRoutes(deps: AppDeps): Router {
   const router = Router({ mergeParams: true });
-  router.use(overviewRoutes(deps));
+  router.use(dashboardRoutes(deps));
+  router.use(pnlRoutes(deps));
+  router.use(metricsRoutes(deps));
+  router.use(forecastRoutes(deps));
+  router.use(profitabilityRoutes(deps));
+  router.use(scenarioRoutes(deps));
   router.use(settingsRoutes(deps));
   router.use(readinessRoutes(deps));
   return router;

@@ -7,6 +7,7 @@ import * as categories from './categories.ts';
 import * as ledger from './ledger.ts';
 import type { LedgerRow } from './ledger.ts';
 import { hashPassword } from './users.ts';
+import * as metrics from './metrics.ts';
 
 export const DEMO_EMAIL = 'demo@bursar.local';
 export const DEMO_PASSWORD = 'bursar-demo';
@@ -100,7 +101,7 @@ export async function seedDemo(db: Db, clock: Clock, opts: { days?: number } = {
   const existing = await db('users').whereRaw('lower(email) = ?', [DEMO_EMAIL]).first('id');
   if (existing) return null;
   const passwordHash = await hashPassword(DEMO_PASSWORD);
-  return db.transaction(async (trx) => {
+  const seeded = await db.transaction(async (trx) => {
     const [user] = await trx('users')
       .insert({ email: DEMO_EMAIL, name: 'Dana Demo', password_hash: passwordHash, email_verified_at: clock.now() })
       .returning('id');
@@ -136,6 +137,9 @@ export async function seedDemo(db: Db, clock: Clock, opts: { days?: number } = {
     const studioRows = await seedStudio(trx, studio.id, addDays(end, -(days - 1)), end);
     return { userId: user.id, businessIds: [store.id, studio.id], rows: storeRows + studioRows };
   });
+  // A metric snapshot per month of the demo's history, so the metrics page has a history at once.
+  for (const id of seeded.businessIds) await metrics.backfillMonthly(db, id, isoDate(clock.now()));
+  return seeded;
 }
 
 function monthOf(date: string): number {

@@ -56,17 +56,18 @@ describe('health, logs and failures', () => {
     const agent = request.agent(ctx.app);
     const page = await agent.get('/login');
     await agent.post('/login').type('form').send({ _csrf: csrfFrom(page.text), email: user.email, password: user.password });
-    await ctx.db.raw('alter table transactions rename to transactions_away');
+    // The dashboard reads the stored aggregates, so break those to make it fail.
+    await ctx.db.raw('alter table daily_totals rename to daily_totals_away');
     try {
       const res = await agent.get(`/b/${business.id}`);
       assert.equal(res.status, 500);
       const id = res.headers['x-request-id'];
       assert.ok(id);
       assert.match(res.text, new RegExp(`reference <code>${id}</code>`));
-      assert.doesNotMatch(res.text, /transactions_away|relation|at .*\.ts:/, 'no internals on the page');
+      assert.doesNotMatch(res.text, /daily_totals_away|relation|at .*\.ts:/, 'no internals on the page');
       assert.ok(logs.some((l) => l.includes('"level":50') && l.includes(id)));
     } finally {
-      await ctx.db.raw('alter table transactions_away rename to transactions');
+      await ctx.db.raw('alter table daily_totals_away rename to daily_totals');
     }
   });
 });

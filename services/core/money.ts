@@ -7,8 +7,16 @@ export type Money = { amount: number; currency: string };
 const formatters = new Map<string, Intl.NumberFormat>();
 
 /** Number of minor-unit digits of a currency (2 for USD, 0 for JPY, 3 for KWD). */
+const digitsByCurrency = new Map<string, number>();
+
 export function minorDigits(currency: string): number {
-  return new Intl.NumberFormat('en-US', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  // Memoised: building an Intl.NumberFormat costs tens of microseconds, and a report page formats hundreds of amounts.
+  let digits = digitsByCurrency.get(currency);
+  if (digits === undefined) {
+    digits = new Intl.NumberFormat('en-US', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    digitsByCurrency.set(currency, digits);
+  }
+  return digits;
 }
 
 export function isCurrency(code: string): boolean {

@@ -12,10 +12,10 @@ import { createTestDb } from '../helpers.ts';
 export const SCREENSHOTS = 'test-results/screenshots';
 
 /** The app with a small demo data set on a free port, and Debian's Chromium driving it. */
-export async function startBrowserSession() {
+export async function startBrowserSession(opts: { days?: number } = {}) {
   const { db, drop } = await createTestDb();
   const clock = fixedClock('2026-11-25T12:00:00Z');
-  await seedDemo(db, clock, { days: 90 });
+  await seedDemo(db, clock, { days: opts.days ?? 90 });
   const app = createApp({ db, config: testConfig(), clock, logger: createLogger('silent') });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

@@ -3,6 +3,10 @@ import type { AppDeps } from '../../support/deps.ts';
 import { requireUser } from '../../support/auth.ts';
 import { meApiRoutes } from './me.ts';
 import { readinessApiRoutes } from './readiness.ts';
+import { dashboardApiRoutes } from './dashboard.ts';
+import { pnlApiRoutes } from './pnl.ts';
+import { forecastApiRoutes } from './forecast.ts';
+import { metricsApiRoutes } from './metrics.ts';
 
 /**
  * The JSON API under /api/v1. Callers are authenticated before these routers run
@@ -16,5 +20,9 @@ export function apiRoutes(deps: AppDeps): Router {
   router.use(requireUser);
   router.use(meApiRoutes(deps));
   router.use(readinessApiRoutes(deps));
+  router.use(dashboardApiRoutes(deps));
+  router.use(pnlApiRoutes(deps));
+  router.use(forecastApiRoutes(deps));
+  router.use(metricsApiRoutes(deps));
   return router;
 }

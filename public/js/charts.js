@@ -1,0 +1,107 @@
+// Charts of report pages, drawn with uPlot from JSON the server put in the data-json
+// attribute of a hidden element (no inline scripts: the CSP forbids them, and htmx
+// drops <script> elements, even JSON ones, from swapped content).
+// An element names its data with data-chart="<id of the block>" and what to draw
+// with data-kind: spark (one series, no axes), line (series over time), fan (P10-P90 band).
+(function () {
+  'use strict';
+
+  var cache = {};
+  function dataOf(id) {
+    var el = document.getElementById(id);
+    if (!el) return null;
+    if (cache[id] && cache[id].el === el) return cache[id].data;
+    var data = JSON.parse(el.getAttribute('data-json'));
+    cache[id] = { el: el, data: data };
+    return data;
+  }
+
+  function seconds(labels) {
+    return labels.map(function (d) { return Date.parse(d.length === 7 ? d + '-01' : d) / 1000; });
+  }
+
+  var GREEN = '#1f5f4a', RED = '#b42318', GREY = '#5f6b7a';
+
+  function spark(el, data) {
+    var values = data.series[el.dataset.series];
+    if (!values || values.filter(function (v) { return v !== null; }).length < 2) return;
+    return new uPlot({
+      width: Math.max(120, el.clientWidth), height: 44,
+      legend: { show: false }, cursor: { show: false }, select: { show: false },
+      axes: [{ show: false }, { show: false }],
+      scales: { x: { time: true } },
+      series: [{}, { stroke: GREEN, width: 1.5, fill: 'rgba(31,95,74,0.08)', spanGaps: true }],
+    }, [seconds(data.labels), values], el);
+  }
+
+  function money(digits) {
+    return function (u, vals) { return vals.map(function (v) { return v === null ? '' : (v / Math.pow(10, digits)).toLocaleString('en-US', { notation: 'compact', maximumFractionDigits: 1 }); }); };
+  }
+
+  function line(el, data) {
+    var keys = el.dataset.series.split(',');
+    var unit = el.dataset.unit || 'money';
+    var series = [{}];
+    var cols = [seconds(data.labels)];
+    var colors = [GREEN, '#2563eb', '#b54708', GREY];
+    keys.forEach(function (k, i) {
+      series.push({ label: k.replace(/_/g, ' '), stroke: colors[i % colors.length], width: 2, spanGaps: true });
+      cols.push(data.series[k]);
+    });
+    var fmt = unit === 'ratio'
+      ? function (u, vals) { return vals.map(function (v) { return v === null ? '' : (v * 100).toFixed(1) + '%'; }); }
+      : unit === 'money' ? money(Number(el.dataset.digits || 2)) : undefined;
+    return new uPlot({
+      width: Math.max(240, el.clientWidth), height: Number(el.dataset.height || 220),
+      scales: { x: { time: true } },
+      axes: [{}, fmt ? { values: fmt, size: 60 } : { size: 60 }],
+      series: series,
+    }, cols, el);
+  }
+
+  function fan(el, data) {
+    var digits = Number(el.dataset.digits || 2);
+    var x = seconds(data.days);
+    var series = [{},
+      { label: 'P90', stroke: 'rgba(31,95,74,0.5)', width: 1, points: { show: false } },
+      { label: 'P50', stroke: GREEN, width: 2, points: { show: false } },
+      { label: 'P10', stroke: 'rgba(180,35,24,0.6)', width: 1, points: { show: false } }];
+    var cols = [x, data.p90, data.p50, data.p10];
+    if (data.baseline) {
+      series.push({ label: 'Baseline P50', stroke: GREY, width: 2, dash: [6, 4], points: { show: false } });
+      cols.push(data.baseline);
+    }
+    if (data.actual) {
+      series.push({ label: 'What happened', stroke: '#2563eb', width: 2, dash: [6, 4], spanGaps: false });
+      cols.push(data.actual);
+    }
+    return new uPlot({
+      width: Math.max(280, el.clientWidth), height: 300,
+      scales: { x: { time: true } },
+      axes: [{}, { values: money(digits), size: 64 }],
+      series: series,
+      bands: [{ series: [1, 3], fill: 'rgba(31,95,74,0.12)' }],
+    }, cols, el);
+  }
+
+  var KINDS = { spark: spark, line: line, fan: fan };
+
+  function draw(root) {
+    if (typeof uPlot === 'undefined') return;
+    var els = root.querySelectorAll ? root.querySelectorAll('[data-chart]') : [];
+    Array.prototype.forEach.call(els, function (el) {
+      if (el.dataset.drawn) return;
+      var data = dataOf(el.dataset.chart);
+      var kind = KINDS[el.dataset.kind || 'spark'];
+      if (!data || !kind) return;
+      el.dataset.drawn = '1';
+      kind(el, data);
+    });
+  }
+
+  // After every htmx swap (a fragment, or a boosted page whose body was replaced) draw
+  // whatever is not drawn yet; the data blocks are only certain to be in the document
+  // once the swap has settled.
+  document.addEventListener('htmx:afterSettle', function () { draw(document); });
+  document.addEventListener('DOMContentLoaded', function () { draw(document); });
+})();

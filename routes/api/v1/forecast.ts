@@ -1,0 +1,46 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import * as forecast from '../../../services/forecast/forecast.ts';
+import { isoDate } from '../../../services/core/clock.ts';
+import { Validation } from '../../../services/core/errors.ts';
+import type { AppDeps } from '../../support/deps.ts';
+import { resolveBusiness } from '../../support/tenant.ts';
+import { parseOrThrow } from '../../support/validate.ts';
+const forecastBody = z.object({
+  horizon_days: z.number().int().min(30).max(730).default(365),
+  paths: z.number().int().min(1000).max(20_000).default(forecast.DEFAULT_PATHS),
+  seed: z.number().int().min(0).optional(),
+});
+
+
+/** A Monte Carlo cash forecast as JSON (a POST: it computes, and takes options in a body). Money is integer minor units of the business's base currency, named in `currency`. */
+export function forecastApiRoutes(deps: AppDeps): Router {
+  const { db, clock } = deps;
+  const router = Router();
+
+  router.post('/forecast', async (req, res) => {
+    const { business } = await resolveBusiness(deps, req, res);
+    if (req.body?.scenario !== undefined) throw new Validation({ scenario: ['Scenarios are not available in this version.'] });
+    const q = parseOrThrow(forecastBody, req.body);
+    const f = await forecast.forecast(db, business.id, isoDate(clock.now()), { horizonDays: q.horizon_days, paths: q.paths, seed: q.seed });
+    if (!f) {
+      res.json({ business_id: business.id, currency: business.currency, enough_history: false });
+      return;
+    }
+    res.json({
+      business_id: business.id,
+      currency: business.currency,
+      enough_history: true,
+      as_of: f.asOf,
+      start_cash: f.startCash,
+      horizon_days: f.horizonDays,
+      paths: f.paths,
+      p_cash_below_zero: f.pBelowZero,
+      runway_days: f.runwayDays,
+      percentiles: f.days.map((d, i) => ({ date: d, p10: f.p10[i], p50: f.p50[i], p90: f.p90[i] })),
+      recurring: f.recurring.map((r) => ({ counterparty: r.counterparty, kind: r.kind, amount: r.amount, cadence: r.cadence, day_of_month: r.dayOfMonth, last_date: r.last })),
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,62 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import { SCREENSHOTS, startBrowserSession } from './support.ts';
+
+let session: Awaited<ReturnType<typeof startBrowserSession>>;
+let page: Page;
+const problems: string[] = [];
+
+// A longer demo history than the sign-in test: the forecast's backtest and the yearly seasonality need it.
+before(async () => {
+  session = await startBrowserSession({ days: 400 });
+  page = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(msg.text());
+  });
+  page.on('pageerror', (err) => problems.push(err.message));
+  await page.goto(`${session.baseUrl}/login`);
+  await page.fill('#f-email', 'demo@bursar.local');
+  await page.fill('#f-password', 'bursar-demo');
+  await page.click('button[type=submit]:has-text("Sign in")');
+  await page.waitForURL(/\/b\/[0-9a-f-]{36}$/);
+  if ((await page.locator('h1').innerText()) !== 'Northwind Goods') {
+    await page.selectOption('#business-switcher', { label: 'Northwind Goods' });
+    await page.waitForFunction(() => document.querySelector('h1')?.textContent === 'Northwind Goods');
+  }
+});
+after(() => session.close());
+
+test('the dashboard draws a trend chart per figure and swaps the cards when the period changes', async () => {
+  await page.locator('[data-figure=revenue] .spark canvas').waitFor();
+  assert.ok((await page.locator('.spark canvas').count()) >= 7);
+  await page.screenshot({ path: `${SCREENSHOTS}/dashboard-northwind.png`, fullPage: true });
+  await page.selectOption('#preset-dashboard-cards', 'last_12_months');
+  await page.waitForURL(/preset=last_12_months/);
+  await page.locator('[data-figure=revenue] .spark canvas').waitFor();
+  assert.match(await page.locator('#dashboard-cards .muted.small').first().innerText(), /Dec 1, 2025/);
+  await page.screenshot({ path: `${SCREENSHOTS}/dashboard-12-months.png`, fullPage: true });
+});
+
+test('a P&L cell opens the ledger rows behind it', async () => {
+  await page.click('nav.mainnav a:has-text("P&L")');
+  await page.locator('table.pnl').waitFor();
+  await page.screenshot({ path: `${SCREENSHOTS}/pnl.png`, fullPage: true });
+  await page.locator('tr[data-line=revenue] td a').first().click();
+  await page.waitForURL(/\/pnl\/rows\?line=revenue/);
+  assert.ok((await page.locator('tr[data-row]').count()) > 10);
+  await page.click('text=Load more');
+  await page.waitForFunction(() => document.querySelectorAll('tr[data-row]').length > 50);
+  await page.screenshot({ path: `${SCREENSHOTS}/pnl-drilldown.png`, fullPage: false });
+});
+
+test('the forecast draws its fan chart and the backtest against what happened', async () => {
+  await page.click('nav.mainnav a:has-text("Forecast")');
+  await page.locator('[data-chart=forecast-fan] canvas').waitFor();
+  await page.locator('[data-chart=backtest-fan] canvas').waitFor();
+  await page.screenshot({ path: `${SCREENSHOTS}/forecast.png`, fullPage: true });
+  await page.click('nav.mainnav a:has-text("Metrics")');
+  await page.locator('[data-chart=metrics-history] canvas').first().waitFor();
+  await page.screenshot({ path: `${SCREENSHOTS}/metrics.png`, fullPage: true });
+  assert.deepEqual(problems, [], 'no script errors or CSP violations in the console');
+});

@@ -1,0 +1,305 @@
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createTestApp, insertUser, insertBusiness, insertLedgerRows, addMember, signIn, type TestContext } from './helpers.ts';
+import * as dashboard from '../services/dashboard.ts';
+import * as pnl from '../services/pnl.ts';
+import * as metrics from '../services/metrics.ts';
+import * as profitability from '../services/profitability.ts';
+import type { Db } from '../services/core/db.ts';
+
+/**
+ * A hand-made ledger of a few dozen rows whose every figure is worked out by hand
+ * below. Amounts are cents of USD, money in positive.
+ *
+ * September: opening balance +1,000,000 (a transfer: cash, not profit); a sale 10,000.
+ * October (previous period Oct 7-31): sale 40,000 (SKU A), COGS -16,000, fee -1,200,
+ *   rent -40,000, ad spend -5,000 → net revenue 40,000, net -22,200.
+ * November 1-25 (current period): sales 50,000 (A) + 30,000 (B) + 20,000 (A), other
+ *   income 5,000, refund -10,000 (A), chargeback -5,000 (B), COGS -40,000, fees -3,000,
+ *   ad spend -7,000, rent -40,000, software -3,000, uncategorised -2,000, payout +60,000.
+ */
+async function handMadeLedger(db: Db, businessId: string) {
+  const cat = Object.fromEntries((await db('categories').where('business_id', businessId).select('id', 'name')).map((c: { id: string; name: string }) => [c.name, c.id]));
+  const [a, b] = await db('products')
+    .insert([
+      { business_id: businessId, sku: 'SKU-A', name: 'Alpha', currency: 'USD', price: 25_000 },
+      { business_id: businessId, sku: 'SKU-B', name: 'Beta', currency: 'USD', price: 30_000 },
+    ])
+    .returning('id');
+  const sale = cat.Sales;
+  await insertLedgerRows(db, businessId, [
+    { kind: 'transfer', amount: 1_000_000, occurred_on: '2026-09-01', description: 'Opening balance' },
+    { kind: 'sale', amount: 10_000, occurred_on: '2026-09-15', category_id: sale },
+    { kind: 'sale', amount: 40_000, occurred_on: '2026-10-10', category_id: sale, product_id: a.id, quantity: 2 },
+    { kind: 'cogs', amount: -16_000, occurred_on: '2026-10-10', category_id: cat['Cost of goods'], product_id: a.id, quantity: 2 },
+    { kind: 'fee', amount: -1_200, occurred_on: '2026-10-10', category_id: cat['Payment fees'] },
+    { kind: 'expense', amount: -40_000, occurred_on: '2026-10-15', category_id: cat.Rent, description: 'Rent October', counterparty: 'Landlord' },
+    { kind: 'ad_spend', amount: -5_000, occurred_on: '2026-10-20', category_id: cat.Advertising },
+    { kind: 'expense', amount: -40_000, occurred_on: '2026-11-01', category_id: cat.Rent, description: 'Rent November', counterparty: 'Landlord' },
+    { kind: 'sale', amount: 50_000, occurred_on: '2026-11-02', category_id: sale, product_id: a.id, quantity: 2 },
+    { kind: 'cogs', amount: -20_000, occurred_on: '2026-11-02', product_id: a.id, quantity: 2 },
+    { kind: 'fee', amount: -1_500, occurred_on: '2026-11-02', category_id: cat['Payment fees'] },
+    { kind: 'expense', amount: -3_000, occurred_on: '2026-11-03', category_id: cat.Software },
+    { kind: 'ad_spend', amount: -7_000, occurred_on: '2026-11-05', category_id: cat.Advertising },
+    { kind: 'payout', amount: 60_000, occurred_on: '2026-11-07' },
+    { kind: 'sale', amount: 30_000, occurred_on: '2026-11-10', category_id: sale, product_id: b.id, quantity: 1 },
+    { kind: 'cogs', amount: -12_000, occurred_on: '2026-11-10', product_id: b.id, quantity: 1 },
+    { kind: 'fee', amount: -900, occurred_on: '2026-11-10', category_id: cat['Payment fees'] },
+    { kind: 'refund', amount: -10_000, occurred_on: '2026-11-12', category_id: sale, product_id: a.id, quantity: -1 },
+    { kind: 'other_income', amount: 5_000, occurred_on: '2026-11-15' },
+    { kind: 'chargeback', amount: -5_000, occurred_on: '2026-11-18', category_id: sale, product_id: b.id },
+    { kind: 'sale', amount: 20_000, occurred_on: '2026-11-20', category_id: sale, product_id: a.id, quantity: 1 },
+    { kind: 'cogs', amount: -8_000, occurred_on: '2026-11-20', product_id: a.id, quantity: 1 },
+    { kind: 'fee', amount: -600, occurred_on: '2026-11-20', category_id: cat['Payment fees'] },
+    { kind: 'expense', amount: -2_000, occurred_on: '2026-11-21', category_id: null, description: 'Something' },
+  ]);
+  const [x, y] = await db('ad_campaigns')
+    .insert([
+      { business_id: businessId, platform: 'google', external_id: 'x', name: 'Search X' },
+      { business_id: businessId, platform: 'meta', external_id: 'y', name: 'Video Y' },
+    ])
+    .returning('id');
+  await db('ad_campaign_stats').insert([
+    { campaign_id: x.id, business_id: businessId, day: '2026-11-05', spend: 7_000, revenue: 14_000, conversions: 3, currency: 'USD' },
+    { campaign_id: y.id, business_id: businessId, day: '2026-11-06', spend: 2_000, revenue: 1_000, conversions: 1, currency: 'USD' },
+    { campaign_id: y.id, business_id: businessId, day: '2026-10-20', spend: 1_000, revenue: 3_000, conversions: 1, currency: 'USD' },
+  ]);
+  return { cat, a, b };
+}
+
+let ctx: TestContext;
+let userId: string;
+let bizId: string;
+let fixture: Awaited<ReturnType<typeof handMadeLedger>>;
+let session: Awaited<ReturnType<typeof signIn>>;
+
+before(async () => {
+  ctx = await createTestApp();
+  const user = await insertUser(ctx.db);
+  userId = user.id;
+  const biz = await insertBusiness(ctx.db, userId, { name: 'Hand Made Co' });
+  bizId = biz.id;
+  fixture = await handMadeLedger(ctx.db, bizId);
+  session = await signIn(ctx.app, user.email, user.password);
+});
+after(() => ctx.close());
+
+const NOV = { from: '2026-11-01', to: '2026-11-25' };
+
+describe('dashboard figures', () => {
+  test('every figure and its change against the previous 25 days matches the hand calculation', async () => {
+    const s = await dashboard.stats(ctx.db, bizId, NOV);
+    assert.equal(s.empty, false);
+    if (s.empty) return;
+    assert.deepEqual(s.previous, { from: '2026-10-07', to: '2026-10-31' });
+    const f = Object.fromEntries(s.figures.map((x) => [x.key, x]));
+    assert.equal(f.revenue.value, 90_000);
+    assert.equal(f.revenue.previous, 40_000);
+    assert.equal(f.revenue.change, 125);
+    assert.equal(f.expenses.value, 95_000);
+    assert.equal(f.expenses.previous, 62_200);
+    assert.equal(f.expenses.change, 52.7);
+    assert.equal(f.net_profit.value, -5_000);
+    assert.equal(f.net_profit.previous, -22_200);
+    assert.equal(f.net_profit.change, 77.5);
+    assert.ok(Math.abs(f.gross_margin.value! - 50_000 / 90_000) < 1e-9);
+    assert.equal(f.gross_margin.previous, 0.6);
+    assert.equal(f.gross_margin.change, -4.4);
+    assert.equal(f.cash.value, 982_800);
+    assert.equal(f.cash.previous, 987_800);
+    assert.equal(f.cash.change, -0.5);
+    // 5,000 lost over 25 days = 200 a day, × 365.25/12 days a month.
+    assert.equal(f.burn.value, 6_088);
+    assert.equal(f.burn.previous, 27_029); // 888 a day × 30.4375 = 27,028.5
+    assert.ok(Math.abs(f.runway_months.value! - 982_800 / 6_088) < 1e-9);
+    assert.ok(Math.abs(f.runway_months.previous! - 987_800 / 27_029) < 1e-9);
+    assert.deepEqual(s.topSku, { sku: 'SKU-A', name: 'Alpha', revenue: 60_000, previousRevenue: 40_000, change: 50 });
+    assert.equal(s.worstCampaign?.name, 'Video Y');
+    assert.equal(s.worstCampaign?.roas, 0.5);
+    assert.equal(s.worstCampaign?.previousRoas, 3);
+    assert.equal(s.trend.bucket, 'day');
+    assert.equal(s.trend.labels.length, 25);
+    assert.equal(s.trend.series.cash[24], 982_800);
+    assert.equal(s.trend.series.revenue.reduce((t, v) => t! + v!, 0), 90_000);
+  });
+
+  test('the dashboard page shows the figures in the base currency, each with a trend chart, and the same numbers in a table', async () => {
+    const res = await session.agent.get(`/b/${bizId}?preset=custom&from=2026-11-01&to=2026-11-25`);
+    assert.equal(res.status, 200);
+    for (const text of ['$900.00', '$950.00', '-$50.00', '55.6%', '$9,828.00', '$60.88', 'SKU-A', 'ROAS 0.5', '+125%']) assert.ok(res.text.includes(text), text);
+    assert.equal((res.text.match(/class="spark"/g) ?? []).length, 7);
+    assert.match(res.text, /<div hidden class="chart-data" id="dashboard-trend" data-json="\{/);
+    assert.match(res.text, /<caption class="sr-only">Key figures/);
+    assert.doesNotMatch(res.text, /NaN|readiness/i);
+  });
+
+  test('a period change over htmx returns only the cards fragment', async () => {
+    const res = await session.agent.get(`/b/${bizId}?preset=last_month`).set('HX-Request', 'true');
+    assert.equal(res.status, 200);
+    assert.match(res.text, /^\s*<section id="dashboard-cards"/);
+    assert.doesNotMatch(res.text, /<html/);
+    assert.match(res.text, /Oct 1, 2026 – Oct 31, 2026/);
+  });
+
+  test('a business with no ledger rows gets an empty state that says what to do, not zeros or NaN', async () => {
+    const empty = await insertBusiness(ctx.db, userId, { name: 'Empty Co' });
+    const res = await session.agent.get(`/b/${empty.id}`);
+    assert.equal(res.status, 200);
+    assert.match(res.text, /No money movements yet/);
+    assert.match(res.text, /import a bank statement/);
+    assert.doesNotMatch(res.text, /NaN|\$0\.00/);
+    const p = await session.agent.get(`/b/${empty.id}/pnl`);
+    assert.match(p.text, /Nothing to report/);
+    const m = await session.agent.get(`/b/${empty.id}/metrics`);
+    assert.equal(m.status, 200);
+    assert.doesNotMatch(m.text, /NaN/);
+  });
+});
+
+describe('profit and loss', () => {
+  test('every cell and total of September to November matches the hand calculation', async () => {
+    const s = await pnl.statement(ctx.db, bizId, { from: '2026-09-01', to: '2026-11-25' });
+    assert.deepEqual(s.months.map((m) => [m.key, m.from, m.to]), [
+      ['2026-09', '2026-09-01', '2026-09-30'],
+      ['2026-10', '2026-10-01', '2026-10-31'],
+      ['2026-11', '2026-11-01', '2026-11-25'],
+    ]);
+    const rows = s.lines.map((l) => [l.label, ...l.cells, l.total]);
+    assert.deepEqual(rows, [
+      ['Revenue', 10_000, 40_000, 105_000, 155_000],
+      ['Refunds and chargebacks', 0, 0, -15_000, -15_000],
+      ['Net revenue', 10_000, 40_000, 90_000, 140_000],
+      ['Cost of goods sold', 0, -16_000, -40_000, -56_000],
+      ['Gross profit', 10_000, 24_000, 50_000, 84_000],
+      ['Payment fees', 0, -1_200, -3_000, -4_200],
+      ['Ad spend', 0, -5_000, -7_000, -12_000],
+      ['Rent', 0, -40_000, -40_000, -80_000],
+      ['Software', 0, 0, -3_000, -3_000],
+      ['Uncategorised', 0, 0, -2_000, -2_000],
+      ['Operating expenses', 0, -40_000, -45_000, -85_000],
+      ['Net profit', 10_000, -22_200, -5_000, -17_200],
+    ]);
+  });
+
+  test('the CSV export has the same lines in major units', async () => {
+    const res = await session.agent.get(`/b/${bizId}/pnl.csv?preset=custom&from=2026-09-01&to=2026-11-25`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers['content-type'], /text\/csv/);
+    const lines = res.text.trim().split('\n');
+    assert.equal(lines[0], 'Line,2026-09,2026-10,2026-11,Total');
+    assert.ok(lines.includes('Net profit,100.00,-222.00,-50.00,-172.00'));
+    assert.equal(lines.length, 13);
+  });
+
+  test('the drill-down from a cell lists exactly the ledger rows behind it', async () => {
+    const page = await session.agent.get(`/b/${bizId}/pnl?preset=custom&from=2026-09-01&to=2026-11-25`);
+    const link = `/b/${bizId}/pnl/rows?line=opex&amp;category=${fixture.cat.Rent}&amp;from=2026-11-01&amp;to=2026-11-25`;
+    assert.ok(page.text.includes(link), 'the November rent cell links to its rows');
+    const res = await session.agent.get(link.replaceAll('&amp;', '&'));
+    assert.equal(res.status, 200);
+    assert.equal((res.text.match(/data-row=/g) ?? []).length, 1);
+    assert.match(res.text, /Rent November/);
+    const revenue = await pnl.rowsBehind(ctx.db, bizId, { line: 'revenue', from: '2026-11-01', to: '2026-11-25' }, null);
+    assert.deepEqual(revenue.rows.map((r) => r.amount_base).sort((x, y) => x - y), [5_000, 20_000, 30_000, 50_000]);
+    const uncategorised = await pnl.rowsBehind(ctx.db, bizId, { line: 'opex', category: null, from: '2026-09-01', to: '2026-11-25' }, null);
+    assert.deepEqual(uncategorised.rows.map((r) => r.description), ['Something']);
+  });
+
+  test('drill-down pages follow each other by keyset without gaps or repeats', async () => {
+    const q = { line: 'revenue' as const, from: '2026-09-01', to: '2026-11-25' };
+    const seen: string[] = [];
+    let after: string | null = null;
+    do {
+      const p: Awaited<ReturnType<typeof pnl.rowsBehind>> = await pnl.rowsBehind(ctx.db, bizId, q, after, 2);
+      seen.push(...p.rows.map((r) => r.id));
+      assert.equal(p.total, 6);
+      after = p.next;
+    } while (after);
+    assert.equal(seen.length, 6);
+    assert.equal(new Set(seen).size, 6);
+  });
+});
+
+describe('metrics', () => {
+  test('each metric as of 2026-11-25 matches the hand calculation', async () => {
+    const m = (await metrics.computeMetrics(ctx.db, bizId, '2026-11-25'))!;
+    assert.equal(m.revenue_total, 90_000);
+    assert.equal(m.net_profit, -5_000);
+    assert.equal(m.revenue_growth_mom, 1.25);
+    assert.equal(m.revenue_growth_yoy, null);
+    // Weekly net revenue, newest week first (Nov 19-25, Nov 12-18, …), in thousands.
+    const weeks = [20, -10, 30, 50, 0, 0, 40, 0, 0, 0, 10, 0];
+    const mean = weeks.reduce((s, v) => s + v, 0) / 12;
+    const sd = Math.sqrt(weeks.reduce((s, v) => s + (v - mean) ** 2, 0) / 12);
+    assert.ok(Math.abs(m.revenue_volatility! - sd / mean) < 1e-9);
+    assert.ok(Math.abs(m.refund_rate! - 10_000 / 150_000) < 1e-12);
+    assert.equal(m.chargeback_ratio, 1 / 5);
+    assert.equal(m.payout_reliability, 1 / 13);
+    assert.equal(m.gross_margin, 0.6);
+    assert.equal(m.burn, Math.round((17_200 / 90) * (365.25 / 12)));
+    assert.equal(m.cash, 982_800);
+    assert.ok(Math.abs(m.runway_months! - 982_800 / 5_817) < 1e-9);
+    assert.equal(m.months_of_history, 2);
+    assert.equal(m.top_sku_share, 0.8);
+  });
+
+  test('snapshots are stored per day, replaced when recomputed, and shown on the metrics page with history', async () => {
+    await metrics.snapshotMetrics(ctx.db, bizId, '2026-10-31');
+    await metrics.snapshotMetrics(ctx.db, bizId, '2026-11-25');
+    await metrics.snapshotMetrics(ctx.db, bizId, '2026-11-25');
+    const hist = await metrics.history(ctx.db, bizId);
+    assert.deepEqual(hist.map((h) => h.as_of), ['2026-10-31', '2026-11-25']);
+    assert.equal(hist[1].metrics.revenue_total, 90_000);
+    const res = await session.agent.get(`/b/${bizId}/metrics`);
+    assert.equal(res.status, 200);
+    assert.match(res.text, /Chargeback ratio/);
+    assert.match(res.text, />20%</);
+    assert.match(res.text, /id="metrics-history"/);
+  });
+});
+
+describe('products and campaigns', () => {
+  test('SKU profitability in November matches the hand calculation, and sorts', async () => {
+    const rows = await profitability.skus(ctx.db, bizId, NOV, 'margin', 'desc');
+    // A: sales 50,000 + 20,000 (3 units), refund -10,000, COGS -20,000 - 8,000. B: sale 30,000, chargeback -5,000, COGS -12,000.
+    assert.deepEqual(
+      rows.map((r) => [r.sku, r.revenue, r.units, r.refunds, r.cogs, r.fees, r.margin]),
+      [
+        ['SKU-A', 70_000, 3, -10_000, -28_000, 0, 32_000],
+        ['SKU-B', 30_000, 1, -5_000, -12_000, 0, 13_000],
+      ],
+    );
+    assert.ok(Math.abs(rows[0].marginPct! - 32_000 / 60_000) < 1e-12);
+    assert.equal(rows[1].marginPct, 13_000 / 25_000);
+    const bySku = await profitability.skus(ctx.db, bizId, NOV, 'marginPct', 'asc');
+    assert.deepEqual(bySku.map((r) => r.sku), ['SKU-B', 'SKU-A']);
+    const page = await session.agent.get(`/b/${bizId}/products?preset=custom&from=2026-11-01&to=2026-11-25&sort=revenue&dir=asc`);
+    assert.equal(page.status, 200);
+    assert.match(page.text, /aria-sort="ascending"/);
+    assert.ok(page.text.indexOf('data-sku="SKU-B"') < page.text.indexOf('data-sku="SKU-A"'));
+  });
+
+  test('campaigns show spend, conversions, revenue, ROAS and CPA, and flag the one below the threshold', async () => {
+    const r = await profitability.campaigns(ctx.db, bizId, NOV, 1);
+    assert.deepEqual(
+      r.campaigns.map((c) => [c.name, c.spend, c.conversions, c.revenue, c.roas, c.cpa, c.isBelowThreshold]),
+      [
+        ['Search X', 7_000, 3, 14_000, 2, 2_333, false],
+        ['Video Y', 2_000, 1, 1_000, 0.5, 2_000, true],
+      ],
+    );
+    assert.deepEqual(r.platforms.map((p) => [p.platform, p.spend, p.roas]), [['google', 7_000, 2], ['meta', 2_000, 0.5]]);
+    const page = await session.agent.get(`/b/${bizId}/campaigns?preset=custom&from=2026-11-01&to=2026-11-25&threshold=2.5`);
+    assert.equal((page.text.match(/class="flag"/g) ?? []).length, 2);
+  });
+});
+
+test('a viewer can read every report', async () => {
+  const viewer = await insertUser(ctx.db);
+  await addMember(ctx.db, bizId, viewer.id, 'viewer');
+  const v = await signIn(ctx.app, viewer.email, viewer.password);
+  for (const path of ['', '/pnl', '/pnl.csv', `/pnl/rows?line=revenue&from=2026-11-01&to=2026-11-25`, '/metrics', '/forecast', '/forecast?horizon=90', '/products', '/campaigns']) {
+    const res = await v.agent.get(`/b/${bizId}${path}`);
+    assert.equal(res.status, 200, path);
+  }
+});
