@@ -2,6 +2,7 @@ import type { Job } from '../services/jobs.ts';
 import purgeSessions from './purge-sessions.ts';
 import rebuildAggregates from './rebuild-aggregates.ts';
 import computeMetrics from './compute-metrics.ts';
+import refreshRecommendations from './refresh-recommendations.ts';
 
 /** Every job Bursar runs; `npm run job -- NAME` runs one by hand. */
-export const JOBS: Job[] = [purgeSessions, rebuildAggregates, computeMetrics];
+export const JOBS: Job[] = [purgeSessions, rebuildAggregates, computeMetrics, refreshRecommendations];

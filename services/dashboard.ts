@@ -1,5 +1,6 @@
 import type { Db } from './core/db.ts';
 import * as aggregates from './aggregates.ts';
+import * as readiness from './readiness.ts';
 import { profitFigures, monthlyBurn, runwayMonths, NOT_CASH_KINDS, type KindSums } from './figures.ts';
 import { daysBetween, daysOf, previousRange, monthStart, type Range } from './periods.ts';
 import { addDays } from './core/clock.ts';
@@ -27,6 +28,8 @@ export type Dashboard =
       topSku: { sku: string; name: string; revenue: number; previousRevenue: number; change: number | null } | null;
       worstCampaign: { name: string; platform: string; spend: number; revenue: number; roas: number; previousRoas: number | null } | null;
       trend: { bucket: 'day' | 'month'; labels: string[]; series: Record<string, (number | null)[]> };
+      /** The latest readiness score, or null before the first computation. */
+      readiness: { score: number; tier: string; as_of: string } | null;
     };
 
 export function percentChange(current: number | null, previous: number | null): number | null {
@@ -49,12 +52,13 @@ export async function stats(db: Db, businessId: string, range: Range): Promise<D
   const span = await aggregates.span(db, businessId);
   if (!span) return { empty: true, range };
   const prev = previousRange(range);
-  const [rows, cashBeforePrev, products, prevProducts, campaigns] = await Promise.all([
+  const [rows, cashBeforePrev, products, prevProducts, campaigns, score] = await Promise.all([
     aggregates.dailyByKind(db, businessId, prev.from, range.to),
     aggregates.sumThrough(db, businessId, addDays(prev.from, -1), NOT_CASH_KINDS),
     aggregates.productTotals(db, businessId, range.from, range.to),
     aggregates.productTotals(db, businessId, prev.from, prev.to),
     campaignTotals(db, businessId, prev, range),
+    readiness.latest(db, businessId),
   ]);
   const cur = profitFigures(sumsOf(rows, range.from, range.to));
   const old = profitFigures(sumsOf(rows, prev.from, prev.to));
@@ -116,7 +120,8 @@ export async function stats(db: Db, businessId: string, range: Range): Promise<D
   if (topSku && topSku.revenue <= 0) topSku = null;
 
   const trend = buildTrend(rows, cashByDay, range);
-  return { empty: false, range, previous: prev, figures, topSku, worstCampaign: campaigns, trend };
+  const readinessCard = score ? { score: score.score, tier: score.tier, as_of: score.as_of } : null;
+  return { empty: false, range, previous: prev, figures, topSku, worstCampaign: campaigns, trend, readiness: readinessCard };
 }
 
 /** The campaign with the lowest return on ad spend in the range, among those that spent. */

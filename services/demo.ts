@@ -8,6 +8,7 @@ import * as ledger from './ledger.ts';
 import type { LedgerRow } from './ledger.ts';
 import { hashPassword } from './users.ts';
 import * as metrics from './metrics.ts';
+import * as readiness from './readiness.ts';
 
 export const DEMO_EMAIL = 'demo@bursar.local';
 export const DEMO_PASSWORD = 'bursar-demo';
@@ -138,7 +139,10 @@ export async function seedDemo(db: Db, clock: Clock, opts: { days?: number } = {
     return { userId: user.id, businessIds: [store.id, studio.id], rows: storeRows + studioRows };
   });
   // A metric snapshot per month of the demo's history, so the metrics page has a history at once.
-  for (const id of seeded.businessIds) await metrics.backfillMonthly(db, id, isoDate(clock.now()));
+  for (const id of seeded.businessIds) {
+    await metrics.backfillMonthly(db, id, isoDate(clock.now()));
+    await readiness.backfill(db, clock, id);
+  }
   return seeded;
 }
 

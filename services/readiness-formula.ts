@@ -1,3 +1,5 @@
+import { minorDigits } from './core/money.ts';
+
 /**
  * The funding-readiness score: ten components, each scored by fixed thresholds
  * and weighted to a maximum that sums to 100. Pure, so every threshold can be
@@ -6,18 +8,18 @@
  */
 
 export type ReadinessInputs = {
-  /** Average monthly revenue (net of refunds) over the last 3 months, base-currency minor units. */
+  /** Net revenue over the last 30 days, base-currency minor units (the metrics' revenue_total). */
   monthly_revenue: number | null;
   currency: string;
-  /** Growth of the last 3 months' revenue against the same 3 months a year before (0.12 = +12 %). */
+  /** Revenue growth year on year (month on month with under a year of history); 0.12 = +12 %. */
   revenue_growth: number | null;
-  /** Coefficient of variation of weekly revenue over the last 26 weeks. */
+  /** Coefficient of variation of weekly revenue over the last 12 weeks. */
   revenue_volatility: number | null;
   /** Refunds ÷ sales over the last 90 days. */
   refund_rate: number | null;
   /** Chargebacks ÷ sales transactions over the last 90 days (count based, as card networks measure). */
   chargeback_ratio: number | null;
-  /** Share of expected weekly payouts in the last 12 weeks that arrived. */
+  /** Share of the last 13 weeks with at least one payout. */
   payout_reliability: number | null;
   /** (Revenue − cost of goods) ÷ revenue over the last 90 days. */
   gross_margin: number | null;
@@ -64,10 +66,12 @@ function stepDown(value: number, steps: { below: number; points: number }[]): { 
   return { points: 0, next: steps[steps.length - 1] };
 }
 
-const pct = (x: number, digits = 1) => `${(x * 100).toFixed(digits)} %`;
+/** A ratio as people read it, in the metrics page's style: 0.0312 → '3.1%'. */
+export const pct = (x: number, digits = 1) => `${(x * 100).toFixed(digits)}%`;
 
-function money(minor: number, currency: string): string {
-  return new Intl.NumberFormat('en-US', { style: 'currency', currency, maximumFractionDigits: 0 }).format(minor / 100);
+/** Whole units of money for sentences: 1234567 USD minor units → '$12,346'. */
+export function money(minor: number, currency: string): string {
+  return new Intl.NumberFormat('en-US', { style: 'currency', currency, maximumFractionDigits: 0 }).format(minor / 10 ** minorDigits(currency));
 }
 
 export const REVENUE_STEPS: Step[] = [

@@ -1,4 +1,4 @@
-import type { ReadinessInputs } from './readiness-formula.ts';
+import { money, pct, type ReadinessInputs } from './readiness-formula.ts';
 
 /** What the rules read: the readiness inputs plus a few facts from the ledger. */
 export type Signals = ReadinessInputs & {
@@ -21,9 +21,6 @@ export type Candidate = {
   figures: Record<string, number | string | null>;
 };
 
-const pct = (x: number, digits = 1) => `${(x * 100).toFixed(digits)} %`;
-const money = (minor: number, currency: string) =>
-  new Intl.NumberFormat('en-US', { style: 'currency', currency, maximumFractionDigits: 0 }).format(minor / 100);
 
 /** Below this ROAS a campaign does not return its own spend. */
 export const ROAS_FLOOR = 1;
@@ -119,7 +116,7 @@ export function recommend(s: Signals): Candidate[] {
       subject: '',
       priority: 'medium',
       title: 'Revenue swings a lot from week to week',
-      why: `Weekly revenue varies by ${pct(s.revenue_volatility, 0)} around its average over the last 26 weeks.`,
+      why: `Weekly revenue varies by ${pct(s.revenue_volatility, 0)} around its average over the last 12 weeks.`,
       action: 'Steadier revenue earns better financing offers: consider subscriptions, repeat-order programmes or more channels. [Source: revenue-stability]',
       figures: { revenue_volatility: s.revenue_volatility },
     });

@@ -78,8 +78,8 @@ test('a missing figure earns nothing and says so, and the advice names the next 
   assert.equal(refund.figure, null);
   assert.match(refund.reason, /Not enough data/);
   const cb = r.components.find((c) => c.key === 'chargeback_ratio')!;
-  assert.equal(cb.figure, '0.95 %');
-  assert.match(cb.toRaise!, /below 0\.90 % for 8 points/);
+  assert.equal(cb.figure, '0.95%');
+  assert.match(cb.toRaise!, /below 0\.90% for 8 points/);
 });
 
 test('tiers split the score at 40, 60 and 80', () => {

@@ -36,8 +36,8 @@ describe('readiness and recommendation pages', () => {
     const shown = [...res.text.matchAll(/<td class="num">(\d+) \/ (\d+)<\/td>/g)].map((m) => Number(m[1]));
     assert.equal(shown.length, 10);
     assert.equal(shown.reduce((a, b) => a + b, 0), stored.score);
-    assert.match(res.text, /0\.95 %/);
-    assert.match(res.text, /Get below 0\.90 % for 8 points/);
+    assert.match(res.text, /0\.95%/);
+    assert.match(res.text, /Get below 0\.90% for 8 points/);
     assert.match(res.text, /<polyline/, 'history is drawn once there are two scores');
   });
 

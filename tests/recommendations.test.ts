@@ -21,7 +21,7 @@ test('each rule fires on its condition with the figures that explain it', () => 
   assert.deepEqual(rules({ top_customer_share: 0.6 }), ['customer_concentration:high']);
   assert.deepEqual(rules({ uncategorised_expenses: { count: 3, amount: -12_000 } }), ['uncategorised_expenses:low']);
   const cb = recommend({ ...calm, chargeback_ratio: 0.0095 })[0];
-  assert.match(cb.why, /0\.95 %/);
+  assert.match(cb.why, /0\.95%/);
   assert.match(cb.action, /\[Source: reducing-chargebacks\]/);
 });
 

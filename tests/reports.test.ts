@@ -130,7 +130,7 @@ describe('dashboard figures', () => {
     assert.equal((res.text.match(/class="spark"/g) ?? []).length, 7);
     assert.match(res.text, /<div hidden class="chart-data" id="dashboard-trend" data-json="\{/);
     assert.match(res.text, /<caption class="sr-only">Key figures/);
-    assert.doesNotMatch(res.text, /NaN|readiness/i);
+    assert.doesNotMatch(res.text, /NaN|data-figure="readiness"/i);
   });
 
   test('a period change over htmx returns only the cards fragment', async () => {

@@ -32,8 +32,7 @@ export function dashboardApiRoutes(deps: AppDeps): Router {
       ...figures,
       top_sku: s.topSku,
       worst_campaign: s.worstCampaign,
-      // The readiness issue fills this in; until then it is absent, not faked.
-      readiness: null,
+      readiness: s.readiness,
     });
   });
 
