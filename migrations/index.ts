@@ -1,6 +1,10 @@
 import type { Knex } from 'knex';
 import * as m001 from './20261125_001_foundation.ts';
 import * as m002 from './20261125_002_job_runs.ts';
+import * as m101 from './20261125_101_outbox.ts';
+import * as m102 from './20261125_102_email_tokens_and_rate_limits.ts';
+import * as m103 from './20261125_103_invitations.ts';
+import * as m104 from './20261125_104_api_tokens.ts';
 
 /**
  * Migrations are listed here rather than discovered on disk, so both backends and
@@ -10,6 +14,10 @@ type Migration = { up(db: Knex): Promise<void>; down(db: Knex): Promise<void> };
 const migrations: Record<string, Migration> = {
   '20261125_001_foundation': m001,
   '20261125_002_job_runs': m002,
+  '20261125_101_outbox': m101,
+  '20261125_102_email_tokens_and_rate_limits': m102,
+  '20261125_103_invitations': m103,
+  '20261125_104_api_tokens': m104,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

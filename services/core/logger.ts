@@ -38,6 +38,9 @@ export const REDACT_PATHS = [
   '*._csrf',
   '*.sessionSecret',
   '*.databaseUrl',
+  '*.jwtSecret',
+  '*.sendgrid.apiKey',
+  'req.headers["x-api-key"]',
 ];
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {
