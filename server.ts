@@ -23,6 +23,8 @@ import { healthRoutes } from './routes/health.ts';
 import { businessRoutes } from './routes/index.ts';
 import { apiRoutes } from './routes/api/v1/index.ts';
 import { devRoutes } from './routes/dev.ts';
+import { signInLinkRoutes } from './routes/sign-in-links.ts';
+import { accountSettingsRoutes } from './routes/account.ts';
 
 const ROOT = path.dirname(fileURLToPath(import.meta.url));
 
@@ -90,6 +92,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(verifyCsrf);
 
   app.use(accountRoutes(deps));
+  app.use(signInLinkRoutes(deps));
+  app.use(accountSettingsRoutes(deps));
   app.use(businessListRoutes(deps));
   app.use('/b/:businessId', requireUser, loadMembership(deps), businessRoutes(deps));
   app.use('/api/v1', apiRoutes(deps));

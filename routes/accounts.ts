@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import * as users from '../services/users.ts';
+import * as signIn from '../services/sign-in.ts';
 import { Validation } from '../services/core/errors.ts';
 import type { AppDeps } from './support/deps.ts';
 import { redirectAfterPost, render } from './support/render.ts';
@@ -10,7 +11,7 @@ import { safeNext } from './support/auth.ts';
 const signupView = { page: 'pages/signup.njk', partial: 'partials/accounts/signup-form.njk' };
 const loginView = { page: 'pages/login.njk', partial: 'partials/accounts/login-form.njk' };
 
-export function accountRoutes({ db, clock }: AppDeps): Router {
+export function accountRoutes({ db, clock, config }: AppDeps): Router {
   const router = Router();
 
   // --- sign up
@@ -42,7 +43,7 @@ export function accountRoutes({ db, clock }: AppDeps): Router {
   router.post('/login', async (req, res) => {
     const input = parseForm(users.loginInput, req.body);
     if (!input.ok) return render(req, res, { ...loginView, status: 422 }, { values: req.body, errors: input.errors });
-    const user = await users.authenticate(db, input.data.email, input.data.password);
+    const user = await signIn.withPassword(db, config.rateLimits, clock.now(), { ...input.data, ip: req.ip ?? '' });
     if (!user) {
       const errors = { _form: ['That email and password do not match an account.'] };
       return render(req, res, { ...loginView, status: 422 }, { values: { ...req.body, password: '' }, errors });
