@@ -25,6 +25,7 @@ import { apiRoutes } from './routes/api/v1/index.ts';
 import { devRoutes } from './routes/dev.ts';
 import { signInLinkRoutes } from './routes/sign-in-links.ts';
 import { accountSettingsRoutes } from './routes/account.ts';
+import { invitationRoutes } from './routes/invitations.ts';
 
 const ROOT = path.dirname(fileURLToPath(import.meta.url));
 
@@ -94,6 +95,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(accountRoutes(deps));
   app.use(signInLinkRoutes(deps));
   app.use(accountSettingsRoutes(deps));
+  app.use(invitationRoutes(deps));
   app.use(businessListRoutes(deps));
   app.use('/b/:businessId', requireUser, loadMembership(deps), businessRoutes(deps));
   app.use('/api/v1', apiRoutes(deps));

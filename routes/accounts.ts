@@ -16,8 +16,9 @@ export function accountRoutes({ db, clock, config }: AppDeps): Router {
 
   // --- sign up
   router.get('/signup', (req, res) => {
-    if (res.locals.user) return res.redirect('/');
-    render(req, res, signupView, { values: {}, errors: {} });
+    if (res.locals.user) return res.redirect(safeNext(req.query.next));
+    // An invitation link sends people here with their address and the way back to it.
+    render(req, res, signupView, { values: { email: req.query.email, next: req.query.next }, errors: {} });
   });
 
   router.post('/signup', async (req, res) => {
@@ -30,6 +31,7 @@ export function accountRoutes({ db, clock, config }: AppDeps): Router {
       if (!(err instanceof Validation)) throw err;
       return render(req, res, { ...signupView, status: 422 }, { values: req.body, errors: err.details });
     }
+    if (req.body.next) return redirectAfterPost(req, res, safeNext(req.body.next));
     flash(req, 'success', 'Welcome to Bursar. Create your first business to get started.');
     redirectAfterPost(req, res, '/businesses/new');
   });
