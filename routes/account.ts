@@ -1,16 +1,20 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import * as sessions from '../services/sessions.ts';
+import * as apiTokens from '../services/api-tokens.ts';
 import { NotFound } from '../services/core/errors.ts';
 import type { AppDeps } from './support/deps.ts';
 import { redirectAfterPost, render } from './support/render.ts';
-import { parseOrThrow } from './support/validate.ts';
+import { parseForm, parseOrThrow, type FieldErrors } from './support/validate.ts';
+import type { Request, Response } from 'express';
 import { endSession, flash } from './support/session.ts';
 import { requireUser } from './support/auth.ts';
 
 const endInput = z.object({ session: z.string().regex(/^[0-9a-f]{20}$/, 'Choose a session') });
+const revokeInput = z.object({ token: z.uuid('Choose a token') });
+const tokensView = { page: 'pages/account/tokens.njk', partial: 'partials/account/token-form.njk' };
 
-/** The signed-in user's own account: the sessions they have open. */
+/** The signed-in user's own account: the sessions they have open and their API tokens. */
 export function accountSettingsRoutes({ db, clock }: AppDeps): Router {
   const router = Router();
 
@@ -30,6 +34,30 @@ export function accountSettingsRoutes({ db, clock }: AppDeps): Router {
     if (!(await sessions.endByHandle(db, res.locals.user.id, session))) throw new NotFound('That session has already ended.');
     flash(req, 'success', 'That session is signed out.');
     redirectAfterPost(req, res, '/account/sessions');
+  });
+
+  // --- personal API tokens
+  async function tokensPage(req: Request, res: Response, status: number, extra: { values?: unknown; errors?: FieldErrors; created?: string }) {
+    const tokens = await apiTokens.listForUser(db, res.locals.user.id);
+    render(req, res, { ...tokensView, status }, { tokens, scopes: apiTokens.SCOPES, values: { scope: 'read' }, errors: {}, ...extra });
+  }
+
+  router.get('/account/tokens', requireUser, (req, res) => tokensPage(req, res, 200, {}));
+
+  // The new secret is rendered in the response and never again, so this answers with a page, not a redirect.
+  router.post('/account/tokens', requireUser, async (req, res) => {
+    const input = parseForm(apiTokens.tokenInput, req.body);
+    if (!input.ok) return tokensPage(req, res, 422, { values: req.body, errors: input.errors });
+    const { token } = await apiTokens.create(db, res.locals.user.id, input.data);
+    res.set('Cache-Control', 'no-store');
+    await tokensPage(req, res, 201, { created: token });
+  });
+
+  router.post('/account/revoked-tokens', requireUser, async (req, res) => {
+    const { token } = parseOrThrow(revokeInput, req.body);
+    await apiTokens.revoke(db, res.locals.user.id, token, clock.now());
+    flash(req, 'success', 'Token revoked: scripts using it stop working now.');
+    redirectAfterPost(req, res, '/account/tokens');
   });
 
   return router;

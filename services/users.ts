@@ -70,3 +70,22 @@ export async function findWithBusinesses(db: Db, userId: string): Promise<UserWi
     .select('b.id', 'b.name', 'm.role');
   return { ...user, businesses };
 }
+
+export const profileInput = z.object({
+  name: z.string().trim().min(1, 'Enter your name').max(120, 'Keep it under 120 characters').optional(),
+  avatar_url: z
+    .url({ protocol: /^https?$/, error: 'Use an http(s) address' })
+    .max(2000)
+    .nullable()
+    .optional(),
+});
+
+/** Changes the given profile fields; returns the user. */
+export async function updateProfile(db: Db, userId: string, input: z.output<typeof profileInput>): Promise<User & { avatar_url: string | null }> {
+  const changes = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+  const [row] = await db('users')
+    .where({ id: userId })
+    .update({ ...changes, updated_at: db.fn.now() })
+    .returning(['id', 'email', 'name', 'avatar_url', 'created_at']);
+  return row;
+}
