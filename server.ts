@@ -26,6 +26,7 @@ import { devRoutes } from './routes/dev.ts';
 import { signInLinkRoutes } from './routes/sign-in-links.ts';
 import { accountSettingsRoutes } from './routes/account.ts';
 import { invitationRoutes } from './routes/invitations.ts';
+import { googleRoutes } from './routes/google.ts';
 
 const ROOT = path.dirname(fileURLToPath(import.meta.url));
 
@@ -44,6 +45,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', config.isProduction ? 1 : false);
   configureViews(app, ROOT, !config.isProduction);
+  // The sign-in form offers Google only when it is configured.
+  app.locals.googleSignIn = Boolean(config.google.clientId && config.google.clientSecret);
 
   app.use(
     pinoHttp({
@@ -96,6 +99,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(signInLinkRoutes(deps));
   app.use(accountSettingsRoutes(deps));
   app.use(invitationRoutes(deps));
+  app.use(googleRoutes(deps));
   app.use(businessListRoutes(deps));
   app.use('/b/:businessId', requireUser, loadMembership(deps), businessRoutes(deps));
   app.use('/api/v1', apiRoutes(deps));

@@ -30,6 +30,11 @@ const schema = z.object({
   RATE_LIMIT_LOGIN_PER_IP: z.coerce.number().int().min(1).default(100),
   RATE_LIMIT_EMAIL_PER_ACCOUNT: z.coerce.number().int().min(1).default(5),
   RATE_LIMIT_EMAIL_PER_IP: z.coerce.number().int().min(1).default(30),
+  GOOGLE_CLIENT_ID: z.string().optional(),
+  GOOGLE_CLIENT_SECRET: z.string().optional(),
+  GOOGLE_AUTH_URL: z.url().default('https://accounts.google.com/o/oauth2/v2/auth'),
+  GOOGLE_TOKEN_URL: z.url().default('https://oauth2.googleapis.com/token'),
+  GOOGLE_USERINFO_URL: z.url().default('https://openidconnect.googleapis.com/v1/userinfo'),
 });
 
 export type Config = {
@@ -50,6 +55,8 @@ export type Config = {
   sendgrid: { apiKey: string | null; apiUrl: string };
   mailFrom: string;
   rateLimits: { windowSeconds: number; loginPerAccount: number; loginPerIp: number; emailPerAccount: number; emailPerIp: number };
+  /** Google sign-in is offered only when a client id and secret are set. */
+  google: { clientId: string | null; clientSecret: string | null; authUrl: string; tokenUrl: string; userinfoUrl: string };
 };
 
 export class ConfigError extends Error {}
@@ -98,6 +105,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
       loginPerIp: e.RATE_LIMIT_LOGIN_PER_IP,
       emailPerAccount: e.RATE_LIMIT_EMAIL_PER_ACCOUNT,
       emailPerIp: e.RATE_LIMIT_EMAIL_PER_IP,
+    },
+    google: {
+      clientId: e.GOOGLE_CLIENT_ID ? e.GOOGLE_CLIENT_ID : null,
+      clientSecret: e.GOOGLE_CLIENT_SECRET ? e.GOOGLE_CLIENT_SECRET : null,
+      authUrl: e.GOOGLE_AUTH_URL,
+      tokenUrl: e.GOOGLE_TOKEN_URL,
+      userinfoUrl: e.GOOGLE_USERINFO_URL,
     },
   };
 }

@@ -40,6 +40,8 @@ export const REDACT_PATHS = [
   '*.databaseUrl',
   '*.jwtSecret',
   '*.sendgrid.apiKey',
+  '*.google.clientSecret',
+  '*.clientSecret',
   'req.headers["x-api-key"]',
 ];
 
