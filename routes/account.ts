@@ -2,6 +2,8 @@ import { Router } from 'express';
 import { z } from 'zod';
 import * as sessions from '../services/sessions.ts';
 import * as apiTokens from '../services/api-tokens.ts';
+import * as users from '../services/users.ts';
+import { Validation } from '../services/core/errors.ts';
 import { NotFound } from '../services/core/errors.ts';
 import type { AppDeps } from './support/deps.ts';
 import { redirectAfterPost, render } from './support/render.ts';
@@ -14,9 +16,40 @@ const endInput = z.object({ session: z.string().regex(/^[0-9a-f]{20}$/, 'Choose 
 const revokeInput = z.object({ token: z.uuid('Choose a token') });
 const tokensView = { page: 'pages/account/tokens.njk', partial: 'partials/account/token-form.njk' };
 
-/** The signed-in user's own account: the sessions they have open and their API tokens. */
+/** The signed-in user's own account: profile, password, the sessions they have open and their API tokens. */
 export function accountSettingsRoutes({ db, clock }: AppDeps): Router {
   const router = Router();
+
+  // --- profile and password (two forms on one page; each re-renders alone for htmx)
+  async function profilePage(req: Request, res: Response, status: number, partial: string, extra: Record<string, unknown>) {
+    const me = await users.profile(db, res.locals.user.id);
+    const data = { me, values: { name: me?.name }, errors: {}, passwordErrors: {}, ...extra };
+    render(req, res, { page: 'pages/account/profile.njk', partial, status }, data);
+  }
+
+  router.get('/account/profile', requireUser, (req, res) => profilePage(req, res, 200, 'partials/account/profile-form.njk', {}));
+
+  router.post('/account/profile', requireUser, async (req, res) => {
+    const input = parseForm(users.profileInput.pick({ name: true }).required(), req.body);
+    if (!input.ok) return profilePage(req, res, 422, 'partials/account/profile-form.njk', { values: req.body, errors: input.errors });
+    await users.updateProfile(db, res.locals.user.id, input.data);
+    flash(req, 'success', 'Profile saved.');
+    redirectAfterPost(req, res, '/account/profile');
+  });
+
+  router.post('/account/password', requireUser, async (req, res) => {
+    const input = parseForm(users.passwordChangeInput, req.body);
+    const again = (errors: FieldErrors) => profilePage(req, res, 422, 'partials/account/password-form.njk', { passwordErrors: errors });
+    if (!input.ok) return again(input.errors);
+    try {
+      await users.changePassword(db, res.locals.user.id, input.data, req.sessionID);
+    } catch (err) {
+      if (!(err instanceof Validation)) throw err;
+      return again(err.details ?? {});
+    }
+    flash(req, 'success', 'Password changed; your other sessions are signed out.');
+    redirectAfterPost(req, res, '/account/profile');
+  });
 
   // --- sessions
   router.get('/account/sessions', requireUser, async (req, res) => {

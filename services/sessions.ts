@@ -48,3 +48,8 @@ export async function endByHandle(db: Db, userId: string, handle: string): Promi
 export async function endAllForUser(db: Db, userId: string): Promise<number> {
   return db('sessions').whereRaw(`sess->>'userId' = ?`, [userId]).delete();
 }
+
+/** Ends the user's sessions other than the one given (after a password change); returns how many. */
+export async function endOthers(db: Db, userId: string, keepSid: string): Promise<number> {
+  return db('sessions').whereRaw(`sess->>'userId' = ?`, [userId]).whereNot({ sid: keepSid }).delete();
+}
