@@ -32,7 +32,10 @@ export async function consume(db: Db, now: Date, limits: Limit[]): Promise<void>
       retryAfter = Math.max(retryAfter, seconds, 1);
     }
   }
-  if (retryAfter > 0) throw new RateLimited(retryAfter);
+  if (retryAfter > 0) {
+    const minutes = Math.ceil(retryAfter / 60);
+    throw new RateLimited(retryAfter, `Too many attempts. Please wait ${minutes} minute${minutes === 1 ? '' : 's'} and try again.`);
+  }
 }
 
 /** Forgets a counter, e.g. an account's failed sign-ins once the right password is given. */

@@ -2,7 +2,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { hashToken } from '../services/core/crypto.ts';
-import { createTestApp, csrfFrom, insertUser, signIn, TODAY, type TestContext } from './helpers.ts';
+import { createLogger } from '../services/core/logger.ts';
+import { captureLogger, createTestApp, csrfFrom, insertUser, signIn, TODAY, type TestContext } from './helpers.ts';
 
 type Agent = ReturnType<typeof request.agent>;
 
@@ -134,6 +135,7 @@ describe('rate limits', () => {
     assert.equal(blocked.status, 429, 'even the right password waits out the window');
     assert.equal(blocked.headers['retry-after'], String(ctx.config.rateLimits.windowSeconds));
     assert.match(blocked.text, /Slow down/);
+    assert.match(blocked.text, /wait 15 minutes/);
 
     const fine = await agent.post('/login').type('form').send({ _csrf: csrf, email: other.email, password: other.password });
     assert.equal(fine.status, 303);
@@ -170,6 +172,46 @@ describe('rate limits', () => {
     assert.ok(Number(res.headers['retry-after']) > 0);
     const mails = await ctx.db('outbox').where({ to_address: user.email });
     assert.equal(mails.length, ctx.config.rateLimits.emailPerAccount);
+  });
+});
+
+describe('secrets stay out of the logs', () => {
+  test('following a magic link logs neither the token nor the password-reset token', async () => {
+    const { logger, lines } = captureLogger();
+    const ctx = await createTestApp({ logger });
+    try {
+      const user = await insertUser(ctx.db);
+      const agent = request.agent(ctx.app);
+      await postForm(agent, '/login/magic-link', '/login/magic-link', { email: user.email });
+      const link = await linkMailedTo(ctx, user.email);
+      const confirm = await agent.get(`${link.pathname}${link.search}`);
+      await agent.post('/login/magic').type('form').send({ _csrf: csrfFrom(confirm.text), token: link.searchParams.get('token') });
+      await postForm(agent, '/password-reset', '/password-reset', { email: user.email });
+      const reset = await linkMailedTo(ctx, user.email);
+      await agent.get(`${reset.pathname}${reset.search}`);
+      const log = lines.join('');
+      assert.match(log, /\/login\/magic\?token=%5Bredacted%5D/, 'the request was logged, without its token');
+      for (const secret of [link.searchParams.get('token')!, reset.searchParams.get('token')!]) assert.ok(!log.includes(secret));
+    } finally {
+      await ctx.close();
+    }
+  });
+});
+
+describe('expired rate-limit counters', () => {
+  test('the hourly purge removes counters whose window has ended', async () => {
+    const ctx = await createTestApp();
+    try {
+      await ctx.db('rate_limits').insert([
+        { key: 'login:ip:old', points: 3, resets_at: '2026-11-25T11:00:00Z' },
+        { key: 'login:ip:live', points: 3, resets_at: '2026-11-25T12:10:00Z' },
+      ]);
+      const { default: purge } = await import('../jobs/purge-sessions.ts');
+      await purge.run({ db: ctx.db, clock: ctx.clock, logger: createLogger('silent'), config: ctx.config });
+      assert.deepEqual(await ctx.db('rate_limits').pluck('key'), ['login:ip:live']);
+    } finally {
+      await ctx.close();
+    }
   });
 });
 
