@@ -3,6 +3,7 @@ import type { AppDeps } from './support/deps.ts';
 import { overviewRoutes } from './business/overview.ts';
 import { settingsRoutes } from './business/settings.ts';
 import { memberRoutes } from './business/members.ts';
+import { viewersReadOnly } from './support/tenant.ts';
 
 /**
  * Every page of one business, mounted at /b/:businessId behind the membership
@@ -11,6 +12,7 @@ import { memberRoutes } from './business/members.ts';
  */
 export function businessRoutes(deps: AppDeps): Router {
   const router = Router({ mergeParams: true });
+  router.use(viewersReadOnly);
   router.use(overviewRoutes(deps));
   router.use(settingsRoutes(deps));
   router.use(memberRoutes(deps));

@@ -103,7 +103,12 @@ async function useToken(db: Db, now: Date, purpose: Purpose, token: string): Pro
 export async function withMagicLink(db: Db, now: Date, token: string): Promise<User | null> {
   const userId = await useToken(db, now, 'magic_link', token);
   if (!userId) return null;
-  return db('users').where({ id: userId }).first('id', 'email', 'name', 'created_at');
+  // Following the link proves the address is theirs.
+  const [user] = await db('users')
+    .where({ id: userId })
+    .update({ email_verified_at: db.raw('coalesce(email_verified_at, ?)', [now]) })
+    .returning(['id', 'email', 'name', 'created_at']);
+  return user;
 }
 
 /** True while a reset token can still be used (to show the form, or say the link is dead). */

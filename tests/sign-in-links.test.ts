@@ -53,6 +53,7 @@ describe('magic links and password reset', () => {
     const home = await agent.get('/businesses');
     assert.equal(home.status, 200);
     assert.match(home.text, /Maggie/);
+    assert.ok((await ctx.db('users').where({ id: user.id }).first('email_verified_at')).email_verified_at, 'the link proved the address');
 
     const other = request.agent(ctx.app);
     const again = await postForm(other, `${link.pathname}${link.search}`, '/login/magic', { token });
