@@ -1,14 +1,12 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import * as sessions from '../services/sessions.ts';
 import * as apiTokens from '../services/api-tokens.ts';
 import * as users from '../services/users.ts';
-import { Validation } from '../services/core/errors.ts';
-import { NotFound } from '../services/core/errors.ts';
+import { NotFound, Validation } from '../services/core/errors.ts';
 import type { AppDeps } from './support/deps.ts';
 import { redirectAfterPost, render } from './support/render.ts';
 import { parseForm, parseOrThrow, type FieldErrors } from './support/validate.ts';
-import type { Request, Response } from 'express';
 import { endSession, flash } from './support/session.ts';
 import { requireUser } from './support/auth.ts';
 
