@@ -105,3 +105,14 @@ describe('sign in with Google', () => {
     assert.match((await request(ctx.app).get('/login')).text, /Continue with Google/);
   });
 });
+
+describe("reading Google's userinfo claims", () => {
+  test('email_verified counts as true only when Google says so, as a boolean or the string "true"', async () => {
+    const { profileFromClaims } = await import('../services/google-accounts.ts');
+    assert.equal(profileFromClaims({ sub: '1', email: 'A@B.com', email_verified: 'true' }).emailVerified, true);
+    assert.equal(profileFromClaims({ sub: '1', email: 'a@b.com', email_verified: 'false' }).emailVerified, false);
+    assert.equal(profileFromClaims({ sub: '1', email: 'a@b.com' }).emailVerified, false);
+    assert.equal(profileFromClaims({ sub: '1', email: ' A@B.com ' }).email, 'a@b.com');
+    assert.equal(profileFromClaims({ sub: '1' }).email, null);
+  });
+});

@@ -92,6 +92,17 @@ describe('members and invitations', () => {
     assert.equal(await roleOf(ctx, businessId, sam.id), undefined);
   });
 
+  test('a withdrawn invitation no longer works', async () => {
+    await invite(ownerAgent, 'withdrawn@example.com', 'member');
+    const link = await invitationLink(ctx, 'withdrawn@example.com');
+    const page = await ownerAgent.agent.get(`/b/${businessId}/members`);
+    const id = /name="invitation" value="([0-9a-f-]{36})"[\s\S]*?Withdraw/.exec(page.text.slice(page.text.indexOf('withdrawn@example.com')))![1];
+    const res = await ownerAgent.agent.post(`/b/${businessId}/members/revoked-invitations`).type('form').send({ _csrf: ownerAgent.csrf, invitation: id });
+    assert.equal(res.status, 303);
+    assert.doesNotMatch((await ownerAgent.agent.get(`/b/${businessId}/members`)).text, /withdrawn@example.com/);
+    assert.equal((await request(ctx.app).get(`${link.pathname}${link.search}`)).status, 410);
+  });
+
   test('inviting someone already a member is a field error', async () => {
     const res = await invite(ownerAgent, owner.email, 'member');
     assert.equal(res.status, 422);
