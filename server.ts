@@ -23,6 +23,11 @@ import { healthRoutes } from './routes/health.ts';
 import { operationsRoutes } from './routes/operations.ts';
 import { businessRoutes } from './routes/index.ts';
 import { apiRoutes } from './routes/api/v1/index.ts';
+import { devRoutes } from './routes/dev.ts';
+import { signInLinkRoutes } from './routes/sign-in-links.ts';
+import { accountSettingsRoutes } from './routes/account.ts';
+import { invitationRoutes } from './routes/invitations.ts';
+import { googleRoutes } from './routes/google.ts';
 
 const ROOT = path.dirname(fileURLToPath(import.meta.url));
 
@@ -41,6 +46,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', config.isProduction ? 1 : false);
   configureViews(app, ROOT, !config.isProduction);
+  // The sign-in form offers Google only when it is configured.
+  app.locals.googleSignIn = Boolean(config.google.clientId && config.google.clientSecret);
 
   app.use(
     pinoHttp({
@@ -90,10 +97,15 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(verifyCsrf);
 
   app.use(accountRoutes(deps));
+  app.use(signInLinkRoutes(deps));
+  app.use(accountSettingsRoutes(deps));
+  app.use(invitationRoutes(deps));
+  app.use(googleRoutes(deps));
   app.use(businessListRoutes(deps));
   app.use(operationsRoutes(deps));
   app.use('/b/:businessId', requireUser, loadMembership(deps), businessRoutes(deps));
   app.use('/api/v1', apiRoutes(deps));
+  if (!config.isProduction) app.use(devRoutes(deps));
 
   app.use(notFound);
   app.use(errorHandler(logger));

@@ -4,6 +4,11 @@ import * as m002 from './20261125_002_job_runs.ts';
 import * as m401 from './20261125_401_readiness.ts';
 import * as m301 from './20261125_301_report_aggregates.ts';
 import * as m302 from './20261125_302_forecast_scenarios.ts';
+import * as m101 from './20261125_101_outbox.ts';
+import * as m102 from './20261125_102_email_tokens_and_rate_limits.ts';
+import * as m103 from './20261125_103_invitations.ts';
+import * as m104 from './20261125_104_api_tokens.ts';
+import * as m105 from './20261125_105_google_accounts.ts';
 
 /**
  * Migrations are listed here rather than discovered on disk, so both backends and
@@ -16,6 +21,11 @@ const migrations: Record<string, Migration> = {
   '20261125_401_readiness': m401,
   '20261125_301_report_aggregates': m301,
   '20261125_302_forecast_scenarios': m302,
+  '20261125_101_outbox': m101,
+  '20261125_102_email_tokens_and_rate_limits': m102,
+  '20261125_103_invitations': m103,
+  '20261125_104_api_tokens': m104,
+  '20261125_105_google_accounts': m105,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

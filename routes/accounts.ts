@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import * as users from '../services/users.ts';
+import * as signIn from '../services/sign-in.ts';
 import { Validation } from '../services/core/errors.ts';
 import type { AppDeps } from './support/deps.ts';
 import { redirectAfterPost, render } from './support/render.ts';
@@ -10,13 +11,14 @@ import { safeNext } from './support/auth.ts';
 const signupView = { page: 'pages/signup.njk', partial: 'partials/accounts/signup-form.njk' };
 const loginView = { page: 'pages/login.njk', partial: 'partials/accounts/login-form.njk' };
 
-export function accountRoutes({ db, clock }: AppDeps): Router {
+export function accountRoutes({ db, clock, config }: AppDeps): Router {
   const router = Router();
 
   // --- sign up
   router.get('/signup', (req, res) => {
-    if (res.locals.user) return res.redirect('/');
-    render(req, res, signupView, { values: {}, errors: {} });
+    if (res.locals.user) return res.redirect(safeNext(req.query.next));
+    // An invitation link sends people here with their address and the way back to it.
+    render(req, res, signupView, { values: { email: req.query.email, next: req.query.next }, errors: {} });
   });
 
   router.post('/signup', async (req, res) => {
@@ -29,6 +31,7 @@ export function accountRoutes({ db, clock }: AppDeps): Router {
       if (!(err instanceof Validation)) throw err;
       return render(req, res, { ...signupView, status: 422 }, { values: req.body, errors: err.details });
     }
+    if (req.body.next) return redirectAfterPost(req, res, safeNext(req.body.next));
     flash(req, 'success', 'Welcome to Bursar. Create your first business to get started.');
     redirectAfterPost(req, res, '/businesses/new');
   });
@@ -42,7 +45,7 @@ export function accountRoutes({ db, clock }: AppDeps): Router {
   router.post('/login', async (req, res) => {
     const input = parseForm(users.loginInput, req.body);
     if (!input.ok) return render(req, res, { ...loginView, status: 422 }, { values: req.body, errors: input.errors });
-    const user = await users.authenticate(db, input.data.email, input.data.password);
+    const user = await signIn.withPassword(db, config.rateLimits, clock.now(), { ...input.data, ip: req.ip ?? '' });
     if (!user) {
       const errors = { _form: ['That email and password do not match an account.'] };
       return render(req, res, { ...loginView, status: 422 }, { values: { ...req.body, password: '' }, errors });

@@ -8,6 +8,8 @@ import { profitabilityRoutes } from './business/profitability.ts';
 import { scenarioRoutes } from './business/scenarios.ts';
 import { settingsRoutes } from './business/settings.ts';
 import { readinessRoutes } from './business/readiness.ts';
+import { memberRoutes } from './business/members.ts';
+import { viewersReadOnly } from './support/tenant.ts';
 
 /**
  * Every page of one business, mounted at /b/:businessId behind the membership
@@ -16,6 +18,7 @@ import { readinessRoutes } from './business/readiness.ts';
  */
 export function businessRoutes(deps: AppDeps): Router {
   const router = Router({ mergeParams: true });
+  router.use(viewersReadOnly);
   router.use(dashboardRoutes(deps));
   router.use(pnlRoutes(deps));
   router.use(metricsRoutes(deps));
@@ -24,6 +27,7 @@ export function businessRoutes(deps: AppDeps): Router {
   router.use(scenarioRoutes(deps));
   router.use(settingsRoutes(deps));
   router.use(readinessRoutes(deps));
+  router.use(memberRoutes(deps));
   return router;
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Db } from './core/db.ts';
 import { isCurrency, parseMoney } from './core/money.ts';
 import * as categories from './categories.ts';
+import { Validation } from './core/errors.ts';
 
 export const ROLES = ['owner', 'admin', 'member', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
@@ -122,4 +123,15 @@ export function canWrite(role: Role): boolean {
 
 export function canManage(role: Role): boolean {
   return role === 'owner' || role === 'admin';
+}
+
+export const deletionInput = z.object({ confirm_name: z.string().trim().min(1, 'Type the business name to confirm') });
+
+/**
+ * Deletes the business and, through cascades, everything it owns. The typed name
+ * must match, so a stray click cannot do it; throws Validation otherwise.
+ */
+export async function remove(db: Db, business: { id: string; name: string }, confirmName: string): Promise<void> {
+  if (confirmName.trim() !== business.name.trim()) throw new Validation({ confirm_name: ['That is not the name of this business.'] });
+  await db('businesses').where({ id: business.id }).delete();
 }

@@ -2,6 +2,7 @@ import argon2 from 'argon2';
 import { z } from 'zod';
 import type { Db } from './core/db.ts';
 import { Validation } from './core/errors.ts';
+import * as sessions from './sessions.ts';
 
 /** argon2id at OWASP's minimum: 19 MiB memory, 2 passes, 1 lane. */
 const ARGON2 = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
@@ -69,4 +70,52 @@ export async function findWithBusinesses(db: Db, userId: string): Promise<UserWi
     .orderBy('b.name')
     .select('b.id', 'b.name', 'm.role');
   return { ...user, businesses };
+}
+
+export const profileInput = z.object({
+  name: z.string().trim().min(1, 'Enter your name').max(120, 'Keep it under 120 characters').optional(),
+  avatar_url: z
+    .url({ protocol: /^https?$/, error: 'Use an http(s) address' })
+    .max(2000)
+    .nullable()
+    .optional(),
+});
+
+/** Changes the given profile fields; returns the user. */
+export async function updateProfile(db: Db, userId: string, input: z.output<typeof profileInput>): Promise<User & { avatar_url: string | null }> {
+  const changes = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+  const [row] = await db('users')
+    .where({ id: userId })
+    .update({ ...changes, updated_at: db.fn.now() })
+    .returning(['id', 'email', 'name', 'avatar_url', 'created_at']);
+  return row;
+}
+
+export const passwordChangeInput = z.object({
+  current_password: z.string().max(200).default(''),
+  new_password: z.string().min(10, 'Use at least 10 characters').max(200, 'Use at most 200 characters'),
+});
+
+export type Profile = User & { avatar_url: string | null; google_email: string | null; has_password: boolean };
+
+/** The profile page's view of a user, or null. */
+export async function profile(db: Db, userId: string): Promise<Profile | null> {
+  const row = await db('users').where({ id: userId }).first('id', 'email', 'name', 'avatar_url', 'google_email', 'created_at', 'password_hash');
+  if (!row) return null;
+  const { password_hash, ...rest } = row;
+  return { ...rest, has_password: Boolean(password_hash) };
+}
+
+/**
+ * Sets a new password and ends the user's other sessions (whoever knew the old one
+ * may be signed in). The current password is required when the account has one (an
+ * account made through Google has none yet); throws Validation on a wrong one.
+ */
+export async function changePassword(db: Db, userId: string, input: z.output<typeof passwordChangeInput>, keepSessionId: string): Promise<void> {
+  const row = await db('users').where({ id: userId }).first('password_hash');
+  if (row?.password_hash && !(await argon2.verify(row.password_hash, input.current_password))) {
+    throw new Validation({ current_password: ['That is not your current password.'] });
+  }
+  await db('users').where({ id: userId }).update({ password_hash: await hashPassword(input.new_password), updated_at: db.fn.now() });
+  await sessions.endOthers(db, userId, keepSessionId);
 }

@@ -5,7 +5,8 @@ import type { AppDeps } from '../support/deps.ts';
 import { redirectAfterPost, render } from '../support/render.ts';
 import { parseForm } from '../support/validate.ts';
 import { flash } from '../support/session.ts';
-import { requireManager } from '../support/tenant.ts';
+import { requireManager, requireRole } from '../support/tenant.ts';
+import { Validation } from '../../services/core/errors.ts';
 
 const view = { page: 'pages/business/settings.njk', partial: 'partials/businesses/form.njk' };
 
@@ -25,6 +26,22 @@ export function settingsRoutes({ db }: AppDeps): Router {
     await businesses.update(db, res.locals.business.id, input.data);
     flash(req, 'success', 'Business details saved.');
     redirectAfterPost(req, res, `/b/${res.locals.business.id}/settings`);
+  });
+
+  // Deleting the business is the owners' alone, like billing.
+  router.post('/settings/deletion', requireRole('owner'), async (req, res) => {
+    const b = res.locals.business;
+    const input = parseForm(businesses.deletionInput, req.body);
+    try {
+      if (!input.ok) throw new Validation(input.errors);
+      await businesses.remove(db, b, input.data.confirm_name);
+    } catch (err) {
+      if (!(err instanceof Validation)) throw err;
+      const values = { ...b, revenue_estimate: b.revenue_estimate === null ? '' : toDecimal(b.revenue_estimate, b.currency) };
+      return render(req, res, { page: view.page, status: 422 }, { values, errors: {}, deleteErrors: err.details, industries: businesses.INDUSTRIES });
+    }
+    flash(req, 'success', `${b.name} and all its data are deleted.`);
+    redirectAfterPost(req, res, '/businesses');
   });
 
   return router;

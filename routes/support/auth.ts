@@ -1,6 +1,8 @@
 import type { NextFunction, Request, Response } from 'express';
 import * as users from '../../services/users.ts';
-import { Unauthorized } from '../../services/core/errors.ts';
+import * as apiAuth from '../../services/api-auth.ts';
+import * as apiTokens from '../../services/api-tokens.ts';
+import { Forbidden, Unauthorized } from '../../services/core/errors.ts';
 import type { AppDeps } from './deps.ts';
 import { endSession } from './session.ts';
 import { wantsJson } from './render.ts';
@@ -31,4 +33,37 @@ export function requireUser(req: Request, res: Response, next: NextFunction): vo
 /** A same-site path to return to after signing in; anything else falls back to home. */
 export function safeNext(next: unknown): string {
   return typeof next === 'string' && /^\/(?![/\\])/.test(next) ? next : '/';
+}
+
+/** The token of an `Authorization: Bearer ...` header, or null. */
+export function bearerToken(req: Request): string | null {
+  const m = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '');
+  return m ? m[1] : null;
+}
+
+/**
+ * JSON API callers with a Bearer header are authenticated by it alone: an access JWT
+ * or a personal API token. A bad token is a 401 even when a session cookie is also
+ * sent, so a bearer request never acts with the cookie's authority (which is why
+ * such requests may skip the CSRF check). A read-scoped personal token may only read.
+ */
+export function authenticateBearer({ db, config, clock }: AppDeps) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const token = bearerToken(req);
+    if (!token) return next();
+    let userId: string | null = null;
+    if (token.startsWith(apiTokens.PREFIX)) {
+      const found = await apiTokens.authenticate(db, clock.now(), token);
+      if (found?.scope === 'read' && !['GET', 'HEAD', 'OPTIONS'].includes(req.method)) {
+        throw new Forbidden('This API token may only read. Create a token with the write scope.');
+      }
+      userId = found?.userId ?? null;
+    } else {
+      userId = await apiAuth.verifyAccessToken(config.jwtSecret, clock.now(), token);
+    }
+    const user = userId ? await users.findWithBusinesses(db, userId) : null;
+    if (!user) throw new Unauthorized('The access token is invalid or expired.');
+    res.locals.user = user;
+    next();
+  };
 }

@@ -11,11 +11,24 @@ export function csrfToken(req: Request): string {
 }
 
 /**
+ * CSRF rides on a cookie the browser adds by itself. A JSON API call carrying a Bearer
+ * header is authenticated by that header alone (see authenticateBearer), and one whose
+ * session has no signed-in user has no cookie authority to abuse (signup, login and
+ * refresh answer with tokens in the body, never a cookie). Everything else, including
+ * API calls made with the session cookie, needs the token.
+ */
+function isApiWithoutCookieAuthority(req: Request): boolean {
+  if (!req.originalUrl.startsWith('/api/')) return false;
+  return /^Bearer\s+\S+$/i.test(req.get('authorization') ?? '') || !req.session?.userId;
+}
+
+/**
  * Refuses a state-changing request whose token (form field `_csrf` or header
  * `X-CSRF-Token`, which htmx sends from `hx-headers` on <body>) does not match.
  */
 export function verifyCsrf(req: Request, _res: Response, next: NextFunction): void {
   if (SAFE.has(req.method)) return next();
+  if (isApiWithoutCookieAuthority(req)) return next();
   const sent = (req.body as Record<string, unknown> | undefined)?._csrf ?? req.get('x-csrf-token');
   const expected = req.session?.csrf;
   if (typeof sent !== 'string' || !expected || !safeEqual(sent, expected)) {

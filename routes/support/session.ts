@@ -10,6 +10,9 @@ declare module 'express-session' {
     flash: Flash[];
     /** Absolute end of a browser session (epoch ms); remembered sessions rely on the cookie's maxAge. */
     absoluteExpiresAt: number;
+    /** Shown on the sessions page so a user can tell their devices apart. */
+    userAgent: string;
+    signedInAt: number;
   }
 }
 
@@ -46,6 +49,8 @@ export async function startSession(req: Request, userId: string, rememberMe: boo
   const flash = req.session.flash;
   await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
   req.session.userId = userId;
+  req.session.userAgent = (req.get('user-agent') ?? '').slice(0, 200);
+  req.session.signedInAt = now.getTime();
   if (flash) req.session.flash = flash;
   if (rememberMe) {
     req.session.cookie.maxAge = REMEMBER_MS;

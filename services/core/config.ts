@@ -21,6 +21,21 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SEED_DEMO: z.enum(['auto', 'never']).default('auto'),
   OPERATOR_EMAILS: z.string().default(''),
+  // --- accounts and access (issue 4)
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  SENDGRID_API_KEY: z.string().optional(),
+  SENDGRID_API_URL: z.url().default('https://api.sendgrid.com/'),
+  MAIL_FROM: z.string().min(3).default('Bursar <no-reply@bursar.local>'),
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+  RATE_LIMIT_LOGIN_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
+  RATE_LIMIT_LOGIN_PER_IP: z.coerce.number().int().min(1).default(100),
+  RATE_LIMIT_EMAIL_PER_ACCOUNT: z.coerce.number().int().min(1).default(5),
+  RATE_LIMIT_EMAIL_PER_IP: z.coerce.number().int().min(1).default(30),
+  GOOGLE_CLIENT_ID: z.string().optional(),
+  GOOGLE_CLIENT_SECRET: z.string().optional(),
+  GOOGLE_AUTH_URL: z.url().default('https://accounts.google.com/o/oauth2/v2/auth'),
+  GOOGLE_TOKEN_URL: z.url().default('https://oauth2.googleapis.com/token'),
+  GOOGLE_USERINFO_URL: z.url().default('https://openidconnect.googleapis.com/v1/userinfo'),
 });
 
 export type Config = {
@@ -38,11 +53,19 @@ export type Config = {
   /** Users (by email) who may see the operator page. */
   operatorEmails: string[];
   version: string;
+  jwtSecret: string;
+  /** SendGrid is used only when a key is set; otherwise mail goes to the outbox table. */
+  sendgrid: { apiKey: string | null; apiUrl: string };
+  mailFrom: string;
+  rateLimits: { windowSeconds: number; loginPerAccount: number; loginPerIp: number; emailPerAccount: number; emailPerIp: number };
+  /** Google sign-in is offered only when a client id and secret are set. */
+  google: { clientId: string | null; clientSecret: string | null; authUrl: string; tokenUrl: string; userinfoUrl: string };
 };
 
 export class ConfigError extends Error {}
 
 const DEV_SESSION_SECRET = 'development-only-session-secret-not-for-production';
+const DEV_JWT_SECRET = 'development-only-jwt-secret-not-for-production-use';
 
 /** Parses an environment into a Config; throws ConfigError with one line naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.0'): Config {
@@ -60,6 +83,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
   if (isProduction && !e.DATABASE_URL) {
     throw new ConfigError('Invalid environment variable DATABASE_URL: required in production');
   }
+  if (isProduction && !e.JWT_SECRET) {
+    throw new ConfigError('Invalid environment variable JWT_SECRET: required in production');
+  }
   return {
     env: e.NODE_ENV,
     isProduction,
@@ -74,6 +100,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
     seedDemo: !isProduction && e.SEED_DEMO === 'auto',
     operatorEmails: e.OPERATOR_EMAILS.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean),
     version,
+    jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET,
+    sendgrid: { apiKey: e.SENDGRID_API_KEY ? e.SENDGRID_API_KEY : null, apiUrl: e.SENDGRID_API_URL },
+    mailFrom: e.MAIL_FROM,
+    rateLimits: {
+      windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
+      loginPerAccount: e.RATE_LIMIT_LOGIN_PER_ACCOUNT,
+      loginPerIp: e.RATE_LIMIT_LOGIN_PER_IP,
+      emailPerAccount: e.RATE_LIMIT_EMAIL_PER_ACCOUNT,
+      emailPerIp: e.RATE_LIMIT_EMAIL_PER_IP,
+    },
+    google: {
+      clientId: e.GOOGLE_CLIENT_ID ? e.GOOGLE_CLIENT_ID : null,
+      clientSecret: e.GOOGLE_CLIENT_SECRET ? e.GOOGLE_CLIENT_SECRET : null,
+      authUrl: e.GOOGLE_AUTH_URL,
+      tokenUrl: e.GOOGLE_TOKEN_URL,
+      userinfoUrl: e.GOOGLE_USERINFO_URL,
+    },
   };
 }
 

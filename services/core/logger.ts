@@ -38,6 +38,11 @@ export const REDACT_PATHS = [
   '*._csrf',
   '*.sessionSecret',
   '*.databaseUrl',
+  '*.jwtSecret',
+  '*.sendgrid.apiKey',
+  '*.google.clientSecret',
+  '*.clientSecret',
+  'req.headers["x-api-key"]',
 ];
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {

@@ -1,22 +1,26 @@
 import { Router } from 'express';
 import type { AppDeps } from '../../support/deps.ts';
-import { requireUser } from '../../support/auth.ts';
+import { authenticateBearer, requireUser } from '../../support/auth.ts';
 import { meApiRoutes } from './me.ts';
 import { readinessApiRoutes } from './readiness.ts';
 import { dashboardApiRoutes } from './dashboard.ts';
 import { pnlApiRoutes } from './pnl.ts';
 import { forecastApiRoutes } from './forecast.ts';
 import { metricsApiRoutes } from './metrics.ts';
+import { authApiRoutes } from './auth.ts';
+import { usersApiRoutes } from './users.ts';
 
 /**
- * The JSON API under /api/v1. Callers are authenticated before these routers run
- * (today: the session cookie, with its CSRF token on writes; the accounts issue adds
- * bearer access tokens and personal API tokens to the same middleware). Each area
+ * The JSON API under /api/v1. Callers are authenticated before these routers run:
+ * a Bearer access token or personal API token, else the session cookie (with its
+ * CSRF token on writes). Only the token endpoints under /auth need neither. Each area
  * router resolves its business with `resolveBusiness` and calls the same services
  * as the pages.
  */
 export function apiRoutes(deps: AppDeps): Router {
   const router = Router();
+  router.use(authApiRoutes(deps));
+  router.use(authenticateBearer(deps));
   router.use(requireUser);
   router.use(meApiRoutes(deps));
   router.use(readinessApiRoutes(deps));
@@ -24,5 +28,6 @@ export function apiRoutes(deps: AppDeps): Router {
   router.use(pnlApiRoutes(deps));
   router.use(forecastApiRoutes(deps));
   router.use(metricsApiRoutes(deps));
+  router.use(usersApiRoutes(deps));
   return router;
 }
