@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { AppDeps } from './support/deps.ts';
 import { overviewRoutes } from './business/overview.ts';
 import { settingsRoutes } from './business/settings.ts';
+import { expenseRoutes } from './business/expenses.ts';
 
 /**
  * Every page of one business, mounted at /b/:businessId behind the membership
@@ -12,6 +13,7 @@ export function businessRoutes(deps: AppDeps): Router {
   const router = Router({ mergeParams: true });
   router.use(overviewRoutes(deps));
   router.use(settingsRoutes(deps));
+  router.use(expenseRoutes(deps));
   return router;
 }
 

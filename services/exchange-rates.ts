@@ -1,0 +1,82 @@
+import type { Db } from './core/db.ts';
+import { convert } from './core/money.ts';
+import { Validation } from './core/errors.ts';
+
+/**
+ * Rates are stored as quote units per one base unit for a day. A conversion uses
+ * the rate of the day or the nearest earlier day, in either direction of the pair.
+ */
+
+/** The rate that turns one `from` unit into `to` units on a day; null when no rate exists on or before it. */
+export async function rateOn(db: Db, from: string, to: string, day: string): Promise<number | null> {
+  if (from === to) return 1;
+  const row = await db('exchange_rates')
+    .where('day', '<=', day)
+    .where((q) => q.where({ base: from, quote: to }).orWhere({ base: to, quote: from }))
+    .orderBy('day', 'desc')
+    .first('base', 'rate');
+  if (!row) return null;
+  const rate = Number(row.rate);
+  return row.base === from ? rate : 1 / rate;
+}
+
+/**
+ * Converts minor units of `currency` into the base currency at the day's rate.
+ * Throws Validation on the `currency` field when there is no rate on or before the day.
+ */
+export async function toBase(db: Db, amount: number, currency: string, base: string, day: string): Promise<number> {
+  if (currency === base) return amount;
+  const rate = await rateOn(db, currency, base, day);
+  if (rate === null) {
+    throw new Validation({ currency: [`There is no ${currency}→${base} exchange rate on or before ${day}. Add one under Rates first.`] });
+  }
+  return convert(amount, currency, base, rate);
+}
+
+/**
+ * A converter for many days at once (imports): loads every rate of the pair up to the
+ * last day in one query, then answers each day from memory. Returns null for a day
+ * with no earlier rate.
+ */
+export async function converterFor(db: Db, currency: string, base: string, lastDay: string): Promise<(amount: number, day: string) => number | null> {
+  if (currency === base) return (amount) => amount;
+  const rows: { base: string; day: string; rate: string }[] = await db('exchange_rates')
+    .where('day', '<=', lastDay)
+    .where((q) => q.where({ base: currency, quote: base }).orWhere({ base, quote: currency }))
+    .orderBy('day', 'asc')
+    .select('base', 'day', 'rate');
+  const days = rows.map((r) => r.day);
+  const rates = rows.map((r) => (r.base === currency ? Number(r.rate) : 1 / Number(r.rate)));
+  return (amount, day) => {
+    let lo = 0;
+    let hi = days.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (days[mid] <= day) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found < 0 ? null : convert(amount, currency, base, rates[found]);
+  };
+}
+
+export type RateInput = { base: string; quote: string; day: string; rate: number };
+
+/** Stores rates, replacing any of the same pair and day; returns how many were written. */
+export async function upsertRates(db: Db, rates: RateInput[], source = 'manual'): Promise<number> {
+  if (!rates.length) return 0;
+  for (let i = 0; i < rates.length; i += 1000) {
+    await db('exchange_rates')
+      .insert(rates.slice(i, i + 1000).map((r) => ({ ...r, source })))
+      .onConflict(['base', 'quote', 'day'])
+      .merge(['rate', 'source']);
+  }
+  return rates.length;
+}
+
+export async function recentRates(db: Db, limit = 50): Promise<RateInput[]> {
+  const rows = await db('exchange_rates').orderBy([{ column: 'day', order: 'desc' }, 'base', 'quote']).limit(limit).select('base', 'quote', 'day', 'rate');
+  return rows.map((r: { base: string; quote: string; day: string; rate: string }) => ({ ...r, rate: Number(r.rate) }));
+}
