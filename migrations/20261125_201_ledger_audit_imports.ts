@@ -30,7 +30,12 @@ export async function up(db: Knex): Promise<void> {
     t.text('status').notNullable().defaultTo('pending');
     t.text('filename').notNullable().defaultTo('');
     t.text('header_key');
+    t.jsonb('detected');
     t.jsonb('mapping');
+    // The uploaded file waits here between preview and commit, and is removed after.
+    t.text('file_path');
+    t.bigint('file_size').notNullable().defaultTo(0);
+    t.bigint('bytes_read').notNullable().defaultTo(0);
     t.integer('total_rows').notNullable().defaultTo(0);
     t.integer('processed_rows').notNullable().defaultTo(0);
     t.integer('imported').notNullable().defaultTo(0);

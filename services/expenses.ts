@@ -355,3 +355,28 @@ export function filterLink(query: Partial<Record<keyof FilterQuery, unknown>>, o
   const s = params.toString();
   return s ? `?${s}` : '';
 }
+
+/**
+ * An API body as an ExpenseInput: `category` may be a category id or name of the
+ * business. Throws Validation on `category` when it names none.
+ */
+export async function fromApi(db: Db, business: Business, body: z.output<typeof expenseApiBody>): Promise<ExpenseInput> {
+  let categoryId: string | null = null;
+  if (body.category) {
+    const isId = z.uuid().safeParse(body.category).success;
+    const found = await db('categories')
+      .where({ business_id: business.id })
+      .where((q) => (isId ? q.where('id', body.category!) : q.whereRaw('lower(name) = lower(?)', [body.category!])))
+      .first('id');
+    if (!found) throw new Validation({ category: ['No category of this business has that id or name.'] });
+    categoryId = found.id;
+  }
+  return {
+    occurred_on: body.spent_on,
+    description: body.description,
+    amount: body.amount,
+    currency: body.currency ?? business.currency,
+    category_id: categoryId,
+    counterparty: body.vendor ?? null,
+  };
+}

@@ -2,6 +2,8 @@ import { Router } from 'express';
 import type { AppDeps } from '../../support/deps.ts';
 import { requireUser } from '../../support/auth.ts';
 import { meApiRoutes } from './me.ts';
+import { expenseApiRoutes } from './expenses.ts';
+import { importApiRoutes } from './imports.ts';
 
 /**
  * The JSON API under /api/v1. Callers are authenticated before these routers run
@@ -14,5 +16,7 @@ export function apiRoutes(deps: AppDeps): Router {
   const router = Router();
   router.use(requireUser);
   router.use(meApiRoutes(deps));
+  router.use(expenseApiRoutes(deps));
+  router.use(importApiRoutes(deps));
   return router;
 }
