@@ -3,6 +3,7 @@ import type { AppDeps } from './support/deps.ts';
 import { overviewRoutes } from './business/overview.ts';
 import { settingsRoutes } from './business/settings.ts';
 import { expenseRoutes } from './business/expenses.ts';
+import { importRoutes } from './business/imports.ts';
 
 /**
  * Every page of one business, mounted at /b/:businessId behind the membership
@@ -14,6 +15,7 @@ export function businessRoutes(deps: AppDeps): Router {
   router.use(overviewRoutes(deps));
   router.use(settingsRoutes(deps));
   router.use(expenseRoutes(deps));
+  router.use(importRoutes(deps));
   return router;
 }
 

@@ -218,3 +218,4 @@ export function resolveColumns(mapping: Mapping, header: string[]) {
     category: index(mapping.category, 'category'),
   };
 }
+

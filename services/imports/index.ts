@@ -151,9 +151,9 @@ const running = new Map<string, Promise<unknown>>();
  * Starts the commit in this process and returns at once; the batch row shows the
  * progress. Starting a batch that is already running reuses that run.
  */
-export function commitLater(db: Db, business: Business, actor: Actor, batchId: string, logger: Logger): void {
+export function commitLater(db: Db, business: Business, actor: Actor, batchId: string, logger: Logger, opts: { skipInvalid?: boolean } = {}): void {
   if (running.has(batchId)) return;
-  const run = commit(db, business, actor, batchId)
+  const run = commit(db, business, actor, batchId, opts)
     .catch((err) => {
       if (!(err instanceof UnreadableFile) && !(err instanceof Conflict)) logger.error({ err, batchId }, 'import failed');
     })
@@ -360,8 +360,9 @@ export async function possibleDuplicates(db: Db, businessId: string, batchId: st
  * Resolves a possible duplicate: `keep` leaves both rows; `merge` deletes the new row
  * (audited, so it can be restored). NotFound for another business's item.
  */
-export async function resolveDuplicate(db: Db, businessId: string, actor: Actor, id: string, decision: 'keep' | 'merge'): Promise<void> {
-  await db.transaction(async (trx) => {
+export async function resolveDuplicate(db: Db, businessId: string, actor: Actor, id: string, decision: 'keep' | 'merge'): Promise<string> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) throw new NotFound('There is no such possible duplicate.');
+  return db.transaction(async (trx) => {
     const item = await trx('possible_duplicates').where({ id, business_id: businessId, status: 'open' }).first();
     if (!item) throw new NotFound('There is no such possible duplicate.');
     if (decision === 'merge') {
@@ -373,6 +374,7 @@ export async function resolveDuplicate(db: Db, businessId: string, actor: Actor,
       );
     }
     await trx('possible_duplicates').where({ id }).update({ status: decision === 'merge' ? 'merged' : 'kept' });
+    return item.batch_id as string;
   });
 }
 
