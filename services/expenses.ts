@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Knex } from 'knex';
 import type { Db } from './core/db.ts';
 import { Conflict, NotFound, Validation } from './core/errors.ts';
 import { isCurrency, parseMoney } from './core/money.ts';
@@ -144,7 +145,7 @@ export function toFilter(query: FilterQuery, baseCurrency: string): Filter {
   return out;
 }
 
-function applyFilter(q: ReturnType<Db>, businessId: string, f: Omit<Filter, 'sort' | 'cursor' | 'limit'>) {
+function applyFilter(q: Knex.QueryBuilder, businessId: string, f: Omit<Filter, 'sort' | 'cursor' | 'limit'>): Knex.QueryBuilder {
   q.where('t.business_id', businessId).where('t.kind', 'expense');
   if (f.from) q.where('t.occurred_on', '>=', f.from);
   if (f.to) q.where('t.occurred_on', '<=', f.to);
@@ -217,6 +218,11 @@ export async function list(db: Db, businessId: string, f: Filter): Promise<{ exp
   const last = page.at(-1);
   const nextCursor = more && last ? encodeCursor(f.sort.startsWith('date') ? last.occurred_on : last.amount_base, last.id) : null;
   return { expenses: page.map(toExpense), nextCursor };
+}
+
+/** The filter as a query over `transactions as t` (the rules' scope); the caller selects. */
+export function scopedQuery(db: Db, businessId: string, f: Omit<Filter, 'sort' | 'cursor' | 'limit'>) {
+  return applyFilter(db('transactions as t'), businessId, f);
 }
 
 /** Count and sum (base currency, positive = spent) of everything the filter matches. */

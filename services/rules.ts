@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import type { Db } from './core/db.ts';
+import type { Knex } from 'knex';
+import { NotFound, Validation } from './core/errors.ts';
+import { scopedQuery, type Filter } from './expenses.ts';
 
 /**
  * Categorisation rules: "description/counterparty contains or matches X (and amount
@@ -37,11 +40,11 @@ export async function list(db: Db, businessId: string): Promise<Rule[]> {
 function condition(rule: Rule): [string, (string | number)[]] {
   const parts: string[] = [];
   const bindings: (string | number)[] = [];
-  const op = rule.match === 'regex' ? '~*' : 'ilike';
-  const value = rule.match === 'regex' ? rule.pattern : `%${rule.pattern.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const fields = rule.field === 'any' ? ['description', 'counterparty'] : [rule.field];
-  parts.push(`(${fields.map((f) => `coalesce(r.${f}, '') ${op} ?`).join(' or ')})`);
-  bindings.push(...fields.map(() => value));
+  // strpos on lower-cased text is the cheapest "contains" PostgreSQL has without an index.
+  const test = (f: string) => (rule.match === 'regex' ? `coalesce(r.${f}, '') ~* ?` : `strpos(lower(coalesce(r.${f}, '')), ?) > 0`);
+  parts.push(`(${fields.map(test).join(' or ')})`);
+  bindings.push(...fields.map(() => (rule.match === 'regex' ? rule.pattern : rule.pattern.toLowerCase())));
   // Amounts in rules are amounts spent in the base currency (positive), like the list's filter.
   if (rule.min_amount !== null) {
     parts.push('-r.amount_base >= ?');
@@ -64,4 +67,98 @@ export async function applyToStaging(trx: Db, businessId: string, table: string)
       [rule.category_id, rule.set_counterparty, ...bindings],
     );
   }
+}
+
+export type Scope = { importBatchId?: string; filter?: Omit<Filter, 'sort' | 'cursor' | 'limit'> };
+
+/** The ledger rows a scope covers, as a query over `transactions as t` of the business. */
+function scopeQuery(db: Db, businessId: string, scope: Scope): Knex.QueryBuilder {
+  if (scope.importBatchId) return db('transactions as t').where({ 't.business_id': businessId, 't.import_batch_id': scope.importBatchId });
+  return scopedQuery(db, businessId, scope.filter ?? {});
+}
+
+/**
+ * Applies every rule, in order, to the rows of a scope (a filter of the expense list,
+ * or one import): each row gets the first rule that matches it. Set-based: the rows
+ * are copied once into a scratch table, each rule is one UPDATE of it, and one UPDATE
+ * of the ledger (audited row by row in the same statement) writes the changes.
+ * Returns how many ledger rows changed.
+ */
+export async function applyToLedger(db: Db, businessId: string, actor: { userId: string | null; now: Date }, scope: Scope): Promise<number> {
+  const all = await list(db, businessId);
+  if (!all.length) return 0;
+  return db.transaction(async (trx) => {
+    const ids = (scopeQuery(trx, businessId, scope)).clearSelect().clearOrder().select('t.id', 't.description', 't.counterparty', 't.amount_base');
+    await trx.raw(`create temp table rule_scope on commit drop as select id, description, counterparty, amount_base, null::int as rule_pos from (${ids.toQuery()}) s`);
+    for (const [pos, rule] of all.entries()) {
+      const [where, bindings] = condition(rule);
+      await trx.raw(`update rule_scope r set rule_pos = ? where r.rule_pos is null and ${where}`, [pos, ...bindings]);
+    }
+    const values = all.map((r, pos) => trx.raw('(?::int, ?::uuid, ?::text)', [pos, r.category_id, r.set_counterparty]));
+    const result = await trx.raw(
+      `with rules (pos, category_id, set_counterparty) as (values ${values.map(() => '?').join(', ')}),
+       changes as (
+         select t.id, to_jsonb(t) as before, coalesce(ru.category_id, t.category_id) as category_id, coalesce(ru.set_counterparty, t.counterparty) as counterparty
+         from rule_scope s join rules ru on ru.pos = s.rule_pos join transactions t on t.id = s.id and t.business_id = ?
+         where coalesce(ru.category_id, t.category_id) is distinct from t.category_id
+            or coalesce(ru.set_counterparty, t.counterparty) is distinct from t.counterparty
+       ),
+       upd as (
+         update transactions t set category_id = c.category_id, counterparty = c.counterparty, updated_at = ?
+         from changes c where t.id = c.id and t.business_id = ?
+         returning t.*, c.before
+       )
+       insert into ledger_audit (business_id, transaction_id, action, actor_id, at, before, after)
+       select business_id, id, 'update', ?, ?, before, to_jsonb(upd) - 'before' from upd`,
+      [...values, businessId, actor.now, businessId, actor.userId, actor.now],
+    );
+    return result.rowCount ?? 0;
+  });
+}
+
+export type PreviewRow = { id: string; occurred_on: string; description: string; counterparty: string | null; amount_base: number; category_name: string | null };
+
+/** The rows of a scope that one rule (saved or not) would change, and how many there are in all. */
+export async function preview(db: Db, businessId: string, rule: Omit<Rule, 'id' | 'position'>, scope: Scope, limit = 50): Promise<{ count: number; rows: PreviewRow[] }> {
+  const [where, bindings] = condition({ ...rule, id: '', position: 0 });
+  const base = (scopeQuery(db, businessId, scope))
+    .clearSelect()
+    .clearOrder()
+    .whereRaw(where.replace(/\br\./g, 't.'), bindings)
+    .where((q: Knex.QueryBuilder) => {
+      if (rule.category_id) q.orWhereRaw('t.category_id is distinct from ?', [rule.category_id]);
+      if (rule.set_counterparty) q.orWhereRaw('t.counterparty is distinct from ?', [rule.set_counterparty]);
+      if (!rule.category_id && !rule.set_counterparty) q.whereRaw('false');
+    });
+  const [{ count }] = await base.clone().count({ count: '*' });
+  const rows = await base
+    .leftJoin('categories as c', 'c.id', 't.category_id')
+    .orderBy([{ column: 't.occurred_on', order: 'desc' }, { column: 't.id', order: 'desc' }])
+    .limit(limit)
+    .select('t.id', 't.occurred_on', 't.description', 't.counterparty', 't.amount_base', 'c.name as category_name');
+  return { count: Number(count), rows };
+}
+
+/** Adds a rule at the end of the business's list. Throws Validation when the category is not the business's. */
+export async function create(db: Db, businessId: string, input: z.output<typeof ruleInput>): Promise<Rule> {
+  if (input.category_id) {
+    const found = await db('categories').where({ id: input.category_id, business_id: businessId }).first('id');
+    if (!found) throw new Validation({ category_id: ['Pick a category from the list.'] });
+  }
+  if (input.match === 'regex') {
+    try {
+      new RegExp(input.pattern);
+    } catch {
+      throw new Validation({ pattern: ['That is not a valid pattern.'] });
+    }
+  }
+  const [{ next }] = await db('categorization_rules').where({ business_id: businessId }).select(db.raw('coalesce(max(position), -1) + 1 as next'));
+  const [rule] = await db('categorization_rules').insert({ ...input, business_id: businessId, position: next }).returning('*');
+  return rule;
+}
+
+export async function remove(db: Db, businessId: string, id: string): Promise<void> {
+  if (!z.uuid().safeParse(id).success) throw new NotFound('There is no such rule.');
+  const n = await db('categorization_rules').where({ id, business_id: businessId }).delete();
+  if (!n) throw new NotFound('There is no such rule.');
 }
