@@ -4,6 +4,8 @@ import { overviewRoutes } from './business/overview.ts';
 import { settingsRoutes } from './business/settings.ts';
 import { expenseRoutes } from './business/expenses.ts';
 import { importRoutes } from './business/imports.ts';
+import { categoryRoutes } from './business/categories.ts';
+import { ruleRoutes } from './business/rules.ts';
 
 /**
  * Every page of one business, mounted at /b/:businessId behind the membership
@@ -16,6 +18,8 @@ export function businessRoutes(deps: AppDeps): Router {
   router.use(settingsRoutes(deps));
   router.use(expenseRoutes(deps));
   router.use(importRoutes(deps));
+  router.use(categoryRoutes(deps));
+  router.use(ruleRoutes(deps));
   return router;
 }
 

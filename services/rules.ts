@@ -3,6 +3,7 @@ import type { Db } from './core/db.ts';
 import type { Knex } from 'knex';
 import { NotFound, Validation } from './core/errors.ts';
 import { scopedQuery, type Filter } from './expenses.ts';
+import { parseMoney } from './core/money.ts';
 
 /**
  * Categorisation rules: "description/counterparty contains or matches X (and amount
@@ -161,4 +162,30 @@ export async function remove(db: Db, businessId: string, id: string): Promise<vo
   if (!z.uuid().safeParse(id).success) throw new NotFound('There is no such rule.');
   const n = await db('categorization_rules').where({ id, business_id: businessId }).delete();
   if (!n) throw new NotFound('There is no such rule.');
+}
+
+/** The rule form: amounts typed in the base currency ("100", "1,250.00"), empty fields meaning "any". */
+export function ruleForm(baseCurrency: string) {
+  const amount = z
+    .string()
+    .trim()
+    .optional()
+    .transform((s, ctx) => {
+      if (!s) return null;
+      const v = parseMoney(s, baseCurrency);
+      if (v === null || v < 0) {
+        ctx.addIssue({ code: 'custom', message: 'Enter an amount such as 100.00.' });
+        return z.NEVER;
+      }
+      return v;
+    });
+  return z.object({
+    field: z.enum(['description', 'counterparty', 'any']).default('description'),
+    match: z.enum(['contains', 'regex']).default('contains'),
+    pattern: z.string().trim().min(1, 'Say what to look for.').max(200),
+    min_amount: amount,
+    max_amount: amount,
+    category_id: z.union([z.uuid(), z.literal('')]).optional().transform((v) => v || null),
+    set_counterparty: z.string().trim().max(200).optional().transform((v) => v || null),
+  });
 }

@@ -65,4 +65,21 @@ describe('categorisation rules', () => {
     assert.equal(row.category_id, cat.Travel);
     assert.equal(row.counterparty, 'Uber');
   });
+
+  test('the rules page previews a rule with GET, saves it, and applies the rules to a filter', async () => {
+    const base = `/b/${businessId}`;
+    await insertLedgerRows(ctx.db, businessId, [{ description: 'Shell fuel 1', amount: -5000 }, { description: 'Shell fuel 2', amount: -6000 }]);
+    const preview = await owner.agent.get(`${base}/rule-previews`).query({ field: 'description', match: 'contains', pattern: 'shell', category_id: cat.Travel }).set('HX-Request', 'true');
+    assert.equal(preview.status, 200);
+    assert.match(preview.text, /would change 2 rows/);
+    const bad = await owner.agent.post(`${base}/rules`).type('form').send({ _csrf: owner.csrf, pattern: '', min_amount: 'lots' });
+    assert.equal(bad.status, 422);
+    assert.match(bad.text, /Say what to look for/);
+    const saved = await owner.agent.post(`${base}/rules`).type('form').send({ _csrf: owner.csrf, field: 'description', match: 'contains', pattern: 'shell', category_id: cat.Travel });
+    assert.equal(saved.status, 303);
+    const applied = await owner.agent.post(`${base}/rule-applications`).type('form').send({ _csrf: owner.csrf, q: 'fuel 1' });
+    assert.equal(applied.status, 303);
+    const rows = await ctx.db('transactions').where({ business_id: businessId }).whereLike('description', 'Shell fuel%').orderBy('description').select('category_id');
+    assert.deepEqual(rows.map((r) => r.category_id), [cat.Travel, null], 'only the filtered row changed');
+  });
 });

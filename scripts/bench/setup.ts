@@ -25,10 +25,10 @@ export async function benchBusiness(db: Db, rows: number): Promise<{ businessId:
   await db.raw(
     `insert into transactions (business_id, kind, amount, currency, amount_base, occurred_on, description, counterparty, category_id, source, external_id)
      select ?, case when g % 5 = 0 then 'sale' else 'expense' end,
-       case when g % 5 = 0 then 1 else -1 end * (100 + (g * 7919) % 50000), 'USD',
-       case when g % 5 = 0 then 1 else -1 end * (100 + (g * 7919) % 50000),
+       case when g % 5 = 0 then 1 else -1 end * (100 + (g::bigint * 7919) % 50000), 'USD',
+       case when g % 5 = 0 then 1 else -1 end * (100 + (g::bigint * 7919) % 50000),
        date '2026-11-25' - (g % 1095), 'Bench row ' || (g % 997), 'Vendor ' || (g % 211),
-       (select id from categories c where c.business_id = ? order by name offset (g % 16) limit 1), 'bench', 'b' || g
+       (array(select id from categories c where c.business_id = ? order by name))[1 + g % 16], 'bench', 'b' || g
      from generate_series(1, ?) g`,
     [business.id, business.id, rows],
   );
