@@ -31,13 +31,26 @@ export async function append(
   });
 }
 
-/** Every entry about one ledger row of the business, oldest first. */
+/**
+ * Every entry about one ledger row of the business, oldest first. A row brought in by
+ * an import has no entry of its own for that: its import batch stands for it (see
+ * services/imports), shown here as the first entry.
+ */
 export async function history(db: Db, businessId: string, transactionId: string): Promise<AuditEntry[]> {
-  return db('ledger_audit as a')
+  const entries: AuditEntry[] = await db('ledger_audit as a')
     .leftJoin('users as u', 'u.id', 'a.actor_id')
     .where({ 'a.business_id': businessId, 'a.transaction_id': transactionId })
     .orderBy('a.id')
     .select('a.id', 'a.action', 'a.actor_id', 'u.name as actor_name', 'a.at', 'a.before', 'a.after');
+  const imported = await db('transactions as t')
+    .join('import_batches as b', 'b.id', 't.import_batch_id')
+    .leftJoin('users as u', 'u.id', 'b.created_by')
+    .where({ 't.business_id': businessId, 't.id': transactionId })
+    .first('b.created_by as actor_id', 'u.name as actor_name', 'b.finished_at as at', 'b.filename', db.raw('to_jsonb(t) as after'));
+  if (imported && !entries.some((e) => e.action === 'create')) {
+    entries.unshift({ id: 0, action: 'create', actor_id: imported.actor_id, actor_name: imported.actor_name, at: imported.at, before: null, after: { ...imported.after, imported_from: imported.filename } });
+  }
+  return entries;
 }
 
 /** The before-image of the row's latest deletion, or null when its last entry is not a delete. */

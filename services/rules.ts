@@ -38,12 +38,14 @@ export async function list(db: Db, businessId: string): Promise<Rule[]> {
 }
 
 /** The SQL condition of one rule over a table aliased `r`, with its bindings. */
-function condition(rule: Rule): [string, (string | number)[]] {
+function condition(rule: Rule, lowered = false): [string, (string | number)[]] {
   const parts: string[] = [];
   const bindings: (string | number)[] = [];
   const fields = rule.field === 'any' ? ['description', 'counterparty'] : [rule.field];
   // strpos on lower-cased text is the cheapest "contains" PostgreSQL has without an index.
-  const test = (f: string) => (rule.match === 'regex' ? `coalesce(r.${f}, '') ~* ?` : `strpos(lower(coalesce(r.${f}, '')), ?) > 0`);
+  // With `lowered`, the table carries the texts lower-cased once (ld, lc) instead of once per rule.
+  const lower = (f: string) => (lowered ? `r.${f === 'description' ? 'ld' : 'lc'}` : `lower(coalesce(r.${f}, ''))`);
+  const test = (f: string) => (rule.match === 'regex' ? `coalesce(r.${f}, '') ~* ?` : `strpos(${lower(f)}, ?) > 0`);
   parts.push(`(${fields.map(test).join(' or ')})`);
   bindings.push(...fields.map(() => (rule.match === 'regex' ? rule.pattern : rule.pattern.toLowerCase())));
   // Amounts in rules are amounts spent in the base currency (positive), like the list's filter.
@@ -58,16 +60,36 @@ function condition(rule: Rule): [string, (string | number)[]] {
   return [parts.join(' and '), bindings];
 }
 
-/** Applies the business's rules to a staging table of an import (first match wins). */
+/**
+ * The position of the first rule that matches a row of a table aliased `r`, as one
+ * CASE expression: a single pass over the rows evaluates the rules in order and
+ * stops at the first match.
+ */
+function firstMatch(all: Rule[]): [string, (string | number)[]] {
+  const whens: string[] = [];
+  const bindings: (string | number)[] = [];
+  all.forEach((rule, pos) => {
+    const [where, b] = condition(rule, true);
+    whens.push(`when ${where} then ${pos}`);
+    bindings.push(...b);
+  });
+  return [`(case ${whens.join(' ')} end)`, bindings];
+}
+
+function ruleValues(db: Db, all: Rule[]) {
+  return db.raw(`(values ${all.map(() => '(?::int, ?::uuid, ?::text)').join(', ')})`, all.flatMap((r, pos) => [pos, r.category_id, r.set_counterparty]));
+}
+
+/** Applies the business's rules to a staging table of an import (first match wins), in one UPDATE. */
 export async function applyToStaging(trx: Db, businessId: string, table: string): Promise<void> {
-  for (const rule of await list(trx, businessId)) {
-    const [where, bindings] = condition(rule);
-    await trx.raw(
-      `update ${table} r set matched = true, category_id = coalesce(?, r.category_id), counterparty = coalesce(?, r.counterparty)
-       where not r.matched and ${where}`,
-      [rule.category_id, rule.set_counterparty, ...bindings],
-    );
-  }
+  const all = await list(trx, businessId);
+  if (!all.length) return;
+  const [match, bindings] = firstMatch(all);
+  await trx.raw(
+    `update ${table} r set matched = true, category_id = coalesce(ru.category_id, r.category_id), counterparty = coalesce(ru.set_counterparty, r.counterparty)
+     from ? as ru (pos, category_id, set_counterparty) where ru.pos = ${match}`,
+    [ruleValues(trx, all), ...bindings],
+  );
 }
 
 export type Scope = { importBatchId?: string; filter?: Omit<Filter, 'sort' | 'cursor' | 'limit'> };
@@ -89,15 +111,11 @@ export async function applyToLedger(db: Db, businessId: string, actor: { userId:
   const all = await list(db, businessId);
   if (!all.length) return 0;
   return db.transaction(async (trx) => {
-    const ids = (scopeQuery(trx, businessId, scope)).clearSelect().clearOrder().select('t.id', 't.description', 't.counterparty', 't.amount_base');
-    await trx.raw(`create temp table rule_scope on commit drop as select id, description, counterparty, amount_base, null::int as rule_pos from (${ids.toQuery()}) s`);
-    for (const [pos, rule] of all.entries()) {
-      const [where, bindings] = condition(rule);
-      await trx.raw(`update rule_scope r set rule_pos = ? where r.rule_pos is null and ${where}`, [pos, ...bindings]);
-    }
-    const values = all.map((r, pos) => trx.raw('(?::int, ?::uuid, ?::text)', [pos, r.category_id, r.set_counterparty]));
+    const scope_ = scopeQuery(trx, businessId, scope).clearSelect().clearOrder().select('t.id', 't.description', 't.counterparty', 't.amount_base', trx.raw('lower(t.description) as ld'), trx.raw("lower(coalesce(t.counterparty, '')) as lc"));
+    const [match, bindings] = firstMatch(all);
+    await trx.raw(`create temp table rule_scope on commit drop as select r.id, ${match} as rule_pos from (${scope_.toQuery()}) r`, bindings);
     const result = await trx.raw(
-      `with rules (pos, category_id, set_counterparty) as (values ${values.map(() => '?').join(', ')}),
+      `with rules (pos, category_id, set_counterparty) as (select * from ? as v (pos, category_id, set_counterparty)),
        changes as (
          select t.id, to_jsonb(t) as before, coalesce(ru.category_id, t.category_id) as category_id, coalesce(ru.set_counterparty, t.counterparty) as counterparty
          from rule_scope s join rules ru on ru.pos = s.rule_pos join transactions t on t.id = s.id and t.business_id = ?
@@ -111,7 +129,7 @@ export async function applyToLedger(db: Db, businessId: string, actor: { userId:
        )
        insert into ledger_audit (business_id, transaction_id, action, actor_id, at, before, after)
        select business_id, id, 'update', ?, ?, before, to_jsonb(upd) - 'before' from upd`,
-      [...values, businessId, actor.now, businessId, actor.userId, actor.now],
+      [ruleValues(trx, all), businessId, actor.now, businessId, actor.userId, actor.now],
     );
     return result.rowCount ?? 0;
   });

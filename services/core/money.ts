@@ -6,14 +6,24 @@ export type Money = { amount: number; currency: string };
 
 const formatters = new Map<string, Intl.NumberFormat>();
 
+const digitsCache = new Map<string, number>();
+let currencies: Set<string> | undefined;
+
 /** Number of minor-unit digits of a currency (2 for USD, 0 for JPY, 3 for KWD). */
 export function minorDigits(currency: string): number {
-  return new Intl.NumberFormat('en-US', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  // Cached: an import asks once per row, and building a NumberFormat costs microseconds.
+  let digits = digitsCache.get(currency);
+  if (digits === undefined) {
+    digits = new Intl.NumberFormat('en-US', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    digitsCache.set(currency, digits);
+  }
+  return digits;
 }
 
 export function isCurrency(code: string): boolean {
   if (!/^[A-Z]{3}$/.test(code)) return false;
-  return (Intl as unknown as { supportedValuesOf(k: string): string[] }).supportedValuesOf('currency').includes(code);
+  currencies ??= new Set((Intl as unknown as { supportedValuesOf(k: string): string[] }).supportedValuesOf('currency'));
+  return currencies.has(code);
 }
 
 /** Formats minor units for display, e.g. formatMoney(123456, 'USD') === '$1,234.56'. */

@@ -105,6 +105,11 @@ export function detectDateFormat(samples: string[], decimal: '.' | ',' = '.'): s
   return fits[0];
 }
 
+const AMOUNT_RE = {
+  '.': /^(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?$/,
+  ',': /^(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?$/,
+};
+
 /**
  * Reads an amount as minor units with `digits` decimals: "1,234.56", "1.234,56",
  * "(12.00)", "12.00-", "-€ 5", "1'234.50". Returns null when it is not a number.
@@ -126,7 +131,7 @@ export function parseAmount(text: string, decimal: '.' | ',', digits = 2): numbe
     s = s.slice(1);
   } else if (s.startsWith('+')) s = s.slice(1);
   const thousands = decimal === '.' ? ',' : '.';
-  const m = new RegExp(`^(\\d{1,3}(?:\\${thousands}\\d{3})+|\\d+)(?:\\${decimal}(\\d+))?$`).exec(s);
+  const m = AMOUNT_RE[decimal].exec(s);
   if (!m) return null;
   const whole = m[1].split(thousands).join('');
   const frac = m[2] ?? '';

@@ -18,6 +18,12 @@ export { UnreadableFile, mappingSchema, type Mapping };
  * and a single INSERT … SELECT … ON CONFLICT DO NOTHING, so a killed server leaves
  * nothing half-imported and a re-import adds nothing. The batch row is the status
  * that the page polls.
+ *
+ * Audit: the batch row is the audit entry of the rows an import creates (who, when,
+ * which file, how many; each row carries import_batch_id and is unchanged since
+ * unless a later audited update says otherwise), so 100,000 rows do not write
+ * 100,000 copies of themselves. Every later update or delete of them, undo
+ * included, is audited row by row like any other.
  */
 
 export const UPLOAD_DIR = path.join(os.tmpdir(), 'bursar-imports');
@@ -260,7 +266,8 @@ async function land(db: Db, business: Business, actor: Actor, batch: Batch, rows
     return await db.transaction(async (trx) => {
       await trx.raw(`create temp table import_rows (
         line int, occurred_on date, amount bigint, currency text, amount_base bigint, description text,
-        counterparty text, category_id uuid, external_id text, matched boolean not null default false
+        counterparty text, category_id uuid, external_id text, matched boolean not null default false,
+        ld text generated always as (lower(description)) stored, lc text generated always as (lower(coalesce(counterparty, ''))) stored
       ) on commit drop`);
       for (let i = 0; i < staged.length; i += STAGE_CHUNK) {
         await trx.raw(
@@ -277,15 +284,12 @@ async function land(db: Db, business: Business, actor: Actor, batch: Batch, rows
              category_id, source, external_id, created_by, import_batch_id, created_at, updated_at)
            select ?, case when amount < 0 then 'expense' else 'other_income' end, amount, currency, amount_base, occurred_on,
              description, counterparty, category_id, ?, external_id, ?, ?, ?, ?
-           from import_rows order by line
+           from import_rows
            on conflict (business_id, source, external_id) do nothing
-           returning *
-         ), audit as (
-           insert into ledger_audit (business_id, transaction_id, action, actor_id, at, after)
-           select business_id, id, 'create', created_by, ?, to_jsonb(ins) from ins
+           returning amount_base
          )
          select count(*)::int as imported, coalesce(sum(amount_base), 0)::bigint as total from ins`,
-        [business.id, SOURCE, actor.userId, batch.id, actor.now, actor.now, actor.now],
+        [business.id, SOURCE, actor.userId, batch.id, actor.now, actor.now],
       );
       const { imported, total } = result.rows[0];
       const possible = await flagPossibleDuplicates(trx, business.id, batch.id, actor.now);
@@ -312,17 +316,24 @@ async function land(db: Db, business: Business, actor: Actor, batch: Batch, rows
  * They are listed for review, never dropped.
  */
 async function flagPossibleDuplicates(trx: Db, businessId: string, batchId: string, now: Date): Promise<number> {
+  // Both sides are narrowed first (the batch's rows; the ledger only around the batch's dates),
+  // then joined on equal amount, currency and description start: a hash join, not a probe per row.
   const result = await trx.raw(
-    `insert into possible_duplicates (business_id, batch_id, transaction_id, matches_id, created_at)
-     select distinct on (n.id) n.business_id, n.import_batch_id, n.id, o.id, ?
-     from transactions n
-     join transactions o on o.business_id = n.business_id and o.amount = n.amount and o.currency = n.currency
-       and o.occurred_on between n.occurred_on - 3 and n.occurred_on + 3
-       and o.id <> n.id and o.import_batch_id is distinct from n.import_batch_id
-     where n.business_id = ? and n.import_batch_id = ?
-       and left(regexp_replace(lower(o.description), '[^a-z0-9]', '', 'g'), 5) = left(regexp_replace(lower(n.description), '[^a-z0-9]', '', 'g'), 5)
+    `with n as materialized (
+       select id, amount, currency, occurred_on, left(regexp_replace(lower(description), '[^a-z0-9]', '', 'g'), 5) as k
+       from transactions where business_id = ? and import_batch_id = ?
+     ),
+     span as (select min(occurred_on) - 3 as lo, max(occurred_on) + 3 as hi from n),
+     o as materialized (
+       select t.id, t.amount, t.currency, t.occurred_on, left(regexp_replace(lower(t.description), '[^a-z0-9]', '', 'g'), 5) as k
+       from transactions t, span
+       where t.business_id = ? and t.occurred_on between span.lo and span.hi and t.import_batch_id is distinct from ?
+     )
+     insert into possible_duplicates (business_id, batch_id, transaction_id, matches_id, created_at)
+     select distinct on (n.id) ?::uuid, ?::uuid, n.id, o.id, ?
+     from n join o on o.amount = n.amount and o.currency = n.currency and o.k = n.k and o.occurred_on between n.occurred_on - 3 and n.occurred_on + 3
      order by n.id, abs(o.occurred_on - n.occurred_on)`,
-    [now, businessId, batchId],
+    [businessId, batchId, businessId, batchId, businessId, batchId, now],
   );
   return result.rowCount ?? result.affectedRows ?? 0;
 }
