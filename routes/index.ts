@@ -6,6 +6,7 @@ import { expenseRoutes } from './business/expenses.ts';
 import { importRoutes } from './business/imports.ts';
 import { categoryRoutes } from './business/categories.ts';
 import { ruleRoutes } from './business/rules.ts';
+import { rateRoutes } from './business/rates.ts';
 
 /**
  * Every page of one business, mounted at /b/:businessId behind the membership
@@ -20,6 +21,7 @@ export function businessRoutes(deps: AppDeps): Router {
   router.use(importRoutes(deps));
   router.use(categoryRoutes(deps));
   router.use(ruleRoutes(deps));
+  router.use(rateRoutes(deps));
   return router;
 }
 

@@ -1,5 +1,7 @@
 import type { Db } from './core/db.ts';
-import { convert } from './core/money.ts';
+import { z } from 'zod';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { convert, isCurrency } from './core/money.ts';
 import { Validation } from './core/errors.ts';
 
 /**
@@ -79,4 +81,36 @@ export async function upsertRates(db: Db, rates: RateInput[], source = 'manual')
 export async function recentRates(db: Db, limit = 50): Promise<RateInput[]> {
   const rows = await db('exchange_rates').orderBy([{ column: 'day', order: 'desc' }, 'base', 'quote']).limit(limit).select('base', 'quote', 'day', 'rate');
   return rows.map((r: { base: string; quote: string; day: string; rate: string }) => ({ ...r, rate: Number(r.rate) }));
+}
+
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Use a date like 2026-11-25.');
+const code = z.string().trim().toUpperCase().refine(isCurrency, 'Use an ISO currency code such as USD or EUR.');
+
+/** One rate typed on the rates page: "1 BASE = RATE QUOTE on DAY". */
+export const rateForm = z
+  .object({ base: code, quote: code, day, rate: z.coerce.number({ message: 'Enter the rate, e.g. 1.0825.' }).positive('The rate must be above zero.').max(1e9) })
+  .refine((r) => r.base !== r.quote, { path: ['quote'], message: 'Pick two different currencies.' });
+
+/**
+ * Reads a rates CSV (header naming day or date, base, quote, rate; comma or semicolon).
+ * Throws Validation naming the first line that does not read.
+ */
+export function parseRatesCsv(text: string): RateInput[] {
+  const body = text.replace(/^\uFEFF/, '');
+  const delimiter = (body.split('\n')[0].match(/;/g) ?? []).length > (body.split('\n')[0].match(/,/g) ?? []).length ? ';' : ',';
+  let records: Record<string, string>[];
+  try {
+    records = parseCsv(body, { columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()), delimiter, skip_empty_lines: true, trim: true });
+  } catch (err) {
+    throw new Validation({ file: [`The file could not be read as CSV: ${(err as Error).message}`] });
+  }
+  if (!records.length) throw new Validation({ file: ['The file has no rates.'] });
+  return records.map((r, i) => {
+    const parsed = rateForm.safeParse({ base: r.base, quote: r.quote, day: r.day ?? r.date, rate: r.rate });
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new Validation({ file: [`Line ${i + 2}: ${String(issue.path[0] ?? '')} ${issue.message}`] }, `Line ${i + 2}: ${issue.message}`);
+    }
+    return parsed.data;
+  });
 }
