@@ -56,6 +56,11 @@ export async function up(db: Knex): Promise<void> {
   });
   await db.raw('create index transactions_import_batch on transactions (import_batch_id) where import_batch_id is not null');
 
+  // The expense list: keyset pages by date and by amount, and totals of a filter read
+  // from the index alone (the amounts ride along), never from the table's heap.
+  await db.raw(`create index transactions_expenses_day on transactions (business_id, occurred_on desc, id desc) include (amount_base, category_id) where kind = 'expense'`);
+  await db.raw(`create index transactions_expenses_amount on transactions (business_id, amount_base, id) where kind = 'expense'`);
+
   await db.schema.createTable('import_profiles', (t) => {
     t.uuid('id').primary().defaultTo(db.raw('gen_random_uuid()'));
     t.uuid('business_id').notNullable().references('businesses.id').onDelete('CASCADE');
@@ -96,6 +101,8 @@ export async function down(db: Knex): Promise<void> {
   await db.schema.dropTableIfExists('categorization_rules');
   await db.schema.dropTableIfExists('possible_duplicates');
   await db.schema.dropTableIfExists('import_profiles');
+  await db.raw('drop index if exists transactions_expenses_amount');
+  await db.raw('drop index if exists transactions_expenses_day');
   await db.raw('drop index if exists transactions_import_batch');
   await db.schema.alterTable('transactions', (t) => {
     t.dropColumn('import_batch_id');

@@ -148,12 +148,14 @@ describe('expenses', () => {
     const days = Array.from({ length: 25 }, (_, i) => `2026-10-${String(i + 1).padStart(2, '0')}`);
     await insertLedgerRows(ctx.db, businessId, days.flatMap((d) => [{ occurred_on: d, description: `Paged ${d} a` }, { occurred_on: d, description: `Paged ${d} b` }]));
     const seen: string[] = [];
+    const totals = await owner.agent.get(url('/totals?q=Paged')).set('HX-Request', 'true');
+    assert.match(totals.text, /50 expenses/);
+    assert.match(totals.text, /\$500\.00/);
     let next = url('?q=Paged&limit=7');
     for (;;) {
       const res = await owner.agent.get(next).set('Accept', 'text/html');
       assert.equal(res.status, 200);
-      assert.match(res.text, /50 expenses/);
-      assert.match(res.text, /\$500\.00/);
+      assert.match(res.text, /expenses\/totals\?q=Paged/);
       seen.push(...[...res.text.matchAll(/Paged (\d{4}-\d\d-\d\d \w)/g)].map((m) => m[1]));
       const more = /href="([^"]+cursor=[^"]+)"/.exec(res.text);
       if (!more) break;
@@ -163,7 +165,7 @@ describe('expenses', () => {
     assert.equal(new Set(seen).size, 50);
     const dates = seen.map((s) => s.slice(0, 10));
     assert.deepEqual(dates, [...dates].sort().reverse());
-    const ranged = await owner.agent.get(url('?q=Paged&from=2026-10-10&to=2026-10-11&min=5&max=20'));
+    const ranged = await owner.agent.get(url('/totals?q=Paged&from=2026-10-10&to=2026-10-11&min=5&max=20'));
     assert.match(ranged.text, /4 expenses/);
   });
 

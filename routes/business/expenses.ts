@@ -30,18 +30,21 @@ export function expenseRoutes(deps: AppDeps): Router {
   async function listData(req: Request, res: Response) {
     const query = parseOrThrow(expenses.filterQuery, req.query);
     const filter = expenses.toFilter(query, res.locals.business.currency);
-    const [page, totals, cats] = await Promise.all([
-      expenses.list(db, res.locals.business.id, filter),
-      expenses.totals(db, res.locals.business.id, filter),
-      categories.list(db, res.locals.business.id),
-    ]);
-    return { ...page, totals, categories: cats, query, link: expenses.filterLink, undo: typeof req.query.undo === 'string' ? req.query.undo : null };
+    // Totals of a large filter cost more than its page, so the page asks for them separately.
+    const [page, cats] = await Promise.all([expenses.list(db, res.locals.business.id, filter), categories.list(db, res.locals.business.id)]);
+    return { ...page, totals: null, categories: cats, query, link: expenses.filterLink, undo: typeof req.query.undo === 'string' ? req.query.undo : null };
   }
   const newValues = () => ({ occurred_on: isoDate(deps.clock.now()) });
 
   // ---- list and export (literal paths before /expenses/:expenseId) ----
   router.get('/expenses', async (req, res) => {
     render(req, res, { page: 'pages/expenses/index.njk', partial: 'partials/expenses/list.njk' }, { ...(await listData(req, res)), values: newValues(), errors: {} });
+  });
+
+  router.get('/expenses/totals', async (req, res) => {
+    const query = parseOrThrow(expenses.filterQuery, req.query);
+    const totals = await expenses.totals(db, res.locals.business.id, expenses.toFilter(query, res.locals.business.currency));
+    render(req, res, { page: 'pages/expenses/totals.njk', partial: 'partials/expenses/totals.njk' }, { totals, query, link: expenses.filterLink });
   });
 
   router.get('/expenses/export.csv', async (req, res) => {

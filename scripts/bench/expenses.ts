@@ -81,6 +81,8 @@ const bareRun = await load(() => '/', null, bareBase);
 
 const cookie = await signIn();
 const list = `/b/${businessId}/expenses`;
+const probe = await fetch(`${base}${list}`, { headers: { cookie } });
+if (probe.status !== 200) throw new Error(`the list answered ${probe.status}: ${(await probe.text()).slice(0, 300)}`);
 await load(() => list, cookie); // warm-up
 const firstPage = await load(() => list, cookie);
 const filtered = await load((i) => `${list}?q=${encodeURIComponent(`Bench row ${i % 997}`)}&from=2025-01-01&to=2026-06-30`, cookie);
