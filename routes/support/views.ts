@@ -38,7 +38,8 @@ export function configureViews(app: Express, root: string, watch: boolean): nunj
   });
   env.addFilter('number', (n: number) => new Intl.NumberFormat('en-US').format(n));
   env.addGlobal('kindLabels', KIND_LABELS);
-  env.addFilter('categoryIcon', (icon: string) => ICONS[icon] ?? ICONS.tag);
+  // A letter badge rather than the emoji: servers and kiosks often lack an emoji font.
+  env.addFilter('categoryIcon', (icon: string) => (ICONS[icon] ? icon : 'tag').charAt(0).toUpperCase());
   env.addGlobal('categoryIcons', ICONS);
   env.express(app);
   app.set('view engine', 'njk');
