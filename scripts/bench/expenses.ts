@@ -32,6 +32,8 @@ async function reuse(id: string) {
 const config = { ...loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), DATABASE_URL: process.env.DATABASE_URL, LOG_LEVEL: 'silent' }), isProduction: false };
 const app = createApp({ db, config, clock: systemClock, logger: createLogger('silent') });
 const server = app.listen(0, '127.0.0.1');
+// Longer than the client's idle sockets live, so a reused connection is never closed under a request.
+server.keepAliveTimeout = 65_000;
 await new Promise((r) => server.once('listening', r));
 const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -58,7 +60,8 @@ async function load(url: (i: number) => string, cookie: string | null, origin = 
       while (next < REQUESTS) {
         const i = next++;
         const t = performance.now();
-        const res = await fetch(`${origin}${url(i)}`, { headers: cookie ? { cookie } : {} });
+        const get = () => fetch(`${origin}${url(i)}`, { headers: cookie ? { cookie } : {} });
+        const res = await get().catch(get);
         await res.arrayBuffer();
         if (res.status !== 200) throw new Error(`${url(i)} answered ${res.status}`);
         times.push(performance.now() - t);
