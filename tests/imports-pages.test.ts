@@ -67,4 +67,27 @@ describe('import pages', () => {
     const run = await viewer.agent.post(`${up.headers.location}/run`).type('form').send({ _csrf: viewer.csrf });
     assert.equal(run.status, 403);
   });
+
+  test('possible duplicates are listed on the summary, and merging one deletes the imported copy (audited)', async () => {
+    const first = await owner.agent.post(`/b/${businessId}/imports?_csrf=${owner.csrf}`).attach('file', Buffer.from('Date,Description,Amount\n2026-10-01,Printer paper,-25.00\n2026-10-02,Stamps,-8.00\n'), 'a.csv');
+    const firstId = first.headers.location.split('/').pop()!;
+    await owner.agent.post(`${first.headers.location}/run`).type('form').send({ _csrf: owner.csrf });
+    await imports.settled(firstId);
+    const second = await owner.agent.post(`/b/${businessId}/imports?_csrf=${owner.csrf}`).attach('file', Buffer.from('Date,Description,Amount\n2026-10-03,PRINTER PAPER A4,-25.00\n2026-10-04,Stamps book,-8.00\n'), 'b.csv');
+    const secondId = second.headers.location.split('/').pop()!;
+    await owner.agent.post(`${second.headers.location}/run`).type('form').send({ _csrf: owner.csrf });
+    await imports.settled(secondId);
+    const page = await owner.agent.get(second.headers.location);
+    assert.match(page.text, /Possible duplicates/);
+    const ids = [...page.text.matchAll(/possible-duplicates\/([0-9a-f-]{36})/g)].map((m) => m[1]);
+    assert.equal(ids.length, 2);
+    const merged = await owner.agent.post(`/b/${businessId}/possible-duplicates/${ids[0]}`).type('form').send({ _csrf: owner.csrf, decision: 'merge' });
+    assert.equal(merged.status, 303);
+    const kept = await owner.agent.post(`/b/${businessId}/possible-duplicates/${ids[1]}`).type('form').send({ _csrf: owner.csrf, decision: 'keep' });
+    assert.equal(kept.status, 303);
+    assert.equal(await ctx.db('transactions').where({ import_batch_id: secondId }).count({ n: '*' }).first().then((r) => Number(r!.n)), 1);
+    assert.equal(await ctx.db('possible_duplicates').where({ batch_id: secondId, status: 'open' }).count({ n: '*' }).first().then((r) => Number(r!.n)), 0);
+    const after = await owner.agent.get(second.headers.location);
+    assert.doesNotMatch(after.text, /Possible duplicates<\/h2>/);
+  });
 });
