@@ -29,7 +29,9 @@ async function reuse(id: string) {
   return { businessId: id, email, password: 'benchmark password' };
 }
 
-const config = { ...loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), DATABASE_URL: process.env.DATABASE_URL, LOG_LEVEL: 'silent' }), isProduction: false };
+// Production settings (templates compiled once, as deployed); requests say they came through TLS at the proxy.
+const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), DATABASE_URL: process.env.DATABASE_URL, LOG_LEVEL: 'silent' });
+const PROXY = { 'x-forwarded-proto': 'https' };
 const app = createApp({ db, config, clock: systemClock, logger: createLogger('silent') });
 const server = app.listen(0, '127.0.0.1');
 // Longer than the client's idle sockets live, so a reused connection is never closed under a request.
@@ -38,13 +40,13 @@ await new Promise((r) => server.once('listening', r));
 const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
 async function signIn(): Promise<string> {
-  const page = await fetch(`${base}/login`);
+  const page = await fetch(`${base}/login`, { headers: PROXY });
   let cookie = (page.headers.get('set-cookie') ?? '').split(';')[0];
   const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1];
   const res = await fetch(`${base}/login`, {
     method: 'POST',
     redirect: 'manual',
-    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    headers: { ...PROXY, cookie, 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ _csrf: csrf, email, password }).toString(),
   });
   cookie = (res.headers.get('set-cookie') ?? cookie).split(';')[0];
@@ -60,7 +62,7 @@ async function load(url: (i: number) => string, cookie: string | null, origin = 
       while (next < REQUESTS) {
         const i = next++;
         const t = performance.now();
-        const get = () => fetch(`${origin}${url(i)}`, { headers: cookie ? { cookie } : {} });
+        const get = () => fetch(`${origin}${url(i)}`, { headers: cookie ? { ...PROXY, cookie } : {} });
         const res = await get().catch(get);
         await res.arrayBuffer();
         if (res.status !== 200) throw new Error(`${url(i)} answered ${res.status}`);
@@ -84,7 +86,7 @@ const bareRun = await load(() => '/', null, bareBase);
 
 const cookie = await signIn();
 const list = `/b/${businessId}/expenses`;
-const probe = await fetch(`${base}${list}`, { headers: { cookie } });
+const probe = await fetch(`${base}${list}`, { headers: { ...PROXY, cookie } });
 if (probe.status !== 200) throw new Error(`the list answered ${probe.status}: ${(await probe.text()).slice(0, 300)}`);
 await load(() => list, cookie); // warm-up
 const firstPage = await load(() => list, cookie);
