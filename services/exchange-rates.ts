@@ -114,3 +114,24 @@ export function parseRatesCsv(text: string): RateInput[] {
     return parsed.data;
   });
 }
+
+const ratesPayload = z.object({
+  base: code,
+  date: day,
+  rates: z.record(z.string(), z.number().positive()),
+});
+
+/** A rates endpoint's answer as rate rows; codes that are not ISO currencies are left out. Pure. */
+export function normalizeRatesPayload(json: unknown): RateInput[] {
+  const p = ratesPayload.parse(json);
+  return Object.entries(p.rates)
+    .map(([quote, rate]) => ({ base: p.base, quote: quote.toUpperCase(), day: p.date, rate }))
+    .filter((r) => r.quote !== r.base && isCurrency(r.quote));
+}
+
+/** Fetches the day's rates from the configured endpoint and stores them; returns how many. Throws on an HTTP error or a payload of another shape. */
+export async function syncRates(db: Db, url: string, fetchImpl: typeof fetch = fetch): Promise<number> {
+  const res = await fetchImpl(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(15_000) });
+  if (!res.ok) throw new Error(`rates endpoint answered ${res.status}`);
+  return upsertRates(db, normalizeRatesPayload(await res.json()), 'sync');
+}

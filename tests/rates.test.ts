@@ -47,3 +47,31 @@ describe('exchange rates', () => {
     }
   });
 });
+
+describe('rates sync job', () => {
+  test('the job stores the day\'s rates from the configured endpoint, and skips without one', async () => {
+    const { createServer } = await import('node:http');
+    const { runJob } = await import('../services/jobs.ts');
+    const { default: syncRates } = await import('../jobs/sync-rates.ts');
+    const { createLogger } = await import('../services/core/logger.ts');
+    const ctx = await createTestApp();
+    const server = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ base: 'EUR', date: '2026-11-24', rates: { USD: 1.08, GBP: 0.86, XXZ: 3 } }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      const jobCtx = { db: ctx.db, clock: ctx.clock, logger: createLogger('silent'), config: { ...ctx.config, ratesUrl: `http://127.0.0.1:${port}/latest` } };
+      const outcome = await runJob(syncRates, jobCtx, 'manual');
+      assert.equal(outcome.status, 'succeeded');
+      assert.equal(await rates.rateOn(ctx.db, 'EUR', 'USD', '2026-11-25'), 1.08);
+      assert.equal(await ctx.db('exchange_rates').where({ source: 'sync' }).count({ n: '*' }).first().then((r) => Number(r!.n)), 2);
+      const skipped = await runJob(syncRates, { ...jobCtx, config: ctx.config }, 'manual');
+      assert.equal(skipped.status, 'succeeded');
+    } finally {
+      server.close();
+      await ctx.close();
+    }
+  });
+});

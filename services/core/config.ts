@@ -20,6 +20,7 @@ const schema = z.object({
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SEED_DEMO: z.enum(['auto', 'never']).default('auto'),
+  RATES_URL: z.url().optional(),
 });
 
 export type Config = {
@@ -34,6 +35,8 @@ export type Config = {
   sessionSecret: string;
   logLevel: string;
   seedDemo: boolean;
+  /** Daily exchange rates endpoint (JSON {base, date, rates:{CODE: rate}}); null: rates are entered or imported only. */
+  ratesUrl: string | null;
   version: string;
 };
 
@@ -69,6 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
     sessionSecret: e.SESSION_SECRET ?? DEV_SESSION_SECRET,
     logLevel: e.LOG_LEVEL,
     seedDemo: !isProduction && e.SEED_DEMO === 'auto',
+    ratesUrl: e.RATES_URL ?? null,
     version,
   };
 }
