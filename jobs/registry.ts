@@ -3,6 +3,7 @@ import purgeSessions from './purge-sessions.ts';
 import rebuildAggregates from './rebuild-aggregates.ts';
 import computeMetrics from './compute-metrics.ts';
 import refreshRecommendations from './refresh-recommendations.ts';
+import syncRates from './sync-rates.ts';
 
 /** Every job Bursar runs; `npm run job -- NAME` runs one by hand. */
-export const JOBS: Job[] = [purgeSessions, rebuildAggregates, computeMetrics, refreshRecommendations];
+export const JOBS: Job[] = [purgeSessions, rebuildAggregates, computeMetrics, refreshRecommendations, syncRates];

@@ -10,6 +10,11 @@ import { settingsRoutes } from './business/settings.ts';
 import { readinessRoutes } from './business/readiness.ts';
 import { memberRoutes } from './business/members.ts';
 import { viewersReadOnly } from './support/tenant.ts';
+import { expenseRoutes } from './business/expenses.ts';
+import { importRoutes } from './business/imports.ts';
+import { categoryRoutes } from './business/categories.ts';
+import { ruleRoutes } from './business/rules.ts';
+import { rateRoutes } from './business/rates.ts';
 
 /**
  * Every page of one business, mounted at /b/:businessId behind the membership
@@ -28,6 +33,11 @@ export function businessRoutes(deps: AppDeps): Router {
   router.use(settingsRoutes(deps));
   router.use(readinessRoutes(deps));
   router.use(memberRoutes(deps));
+  router.use(expenseRoutes(deps));
+  router.use(importRoutes(deps));
+  router.use(categoryRoutes(deps));
+  router.use(ruleRoutes(deps));
+  router.use(rateRoutes(deps));
   return router;
 }
 

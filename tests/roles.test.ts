@@ -14,7 +14,8 @@ import { addMember, createTestApp, insertBusiness, insertUser, signIn, type Test
  * people and integrations are for admins, billing and deleting the business for owners.
  */
 const OWNER_ONLY = [/^\/settings\/deletion$/, /^\/billing(\/|$)/];
-const MANAGERS_ONLY = [/^\/members(\/|$)/, /^\/integrations(\/|$)/, /^\/settings$/];
+// Exchange rates are shared market data, so only owners and admins change them.
+const MANAGERS_ONLY = [/^\/members(\/|$)/, /^\/integrations(\/|$)/, /^\/settings$/, /^\/rates(\/|$)/, /^\/rate-imports(\/|$)/];
 /** Writes about oneself that every role may make: leaving the business. */
 const SELF_SERVICE = [/^\/members\/departures$/];
 

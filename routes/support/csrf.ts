@@ -29,7 +29,9 @@ function isApiWithoutCookieAuthority(req: Request): boolean {
 export function verifyCsrf(req: Request, _res: Response, next: NextFunction): void {
   if (SAFE.has(req.method)) return next();
   if (isApiWithoutCookieAuthority(req)) return next();
-  const sent = (req.body as Record<string, unknown> | undefined)?._csrf ?? req.get('x-csrf-token');
+  // A file upload's body is only read later (by multer), so a plain multipart form carries its token in the action URL.
+  const fromQuery = req.is('multipart/form-data') ? req.query._csrf : undefined;
+  const sent = (req.body as Record<string, unknown> | undefined)?._csrf ?? req.get('x-csrf-token') ?? fromQuery;
   const expected = req.session?.csrf;
   if (typeof sent !== 'string' || !expected || !safeEqual(sent, expected)) {
     return next(new Forbidden('This form has expired or did not come from Bursar. Reload the page and try again.'));

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Express } from 'express';
 import nunjucks from 'nunjucks';
 import { formatMoney, formatMoneyCompact } from '../../services/core/money.ts';
+import { ICONS } from '../../services/categories.ts';
 
 const KIND_LABELS: Record<string, string> = {
   sale: 'Sale',
@@ -37,6 +38,9 @@ export function configureViews(app: Express, root: string, watch: boolean): nunj
   });
   env.addFilter('number', (n: number) => new Intl.NumberFormat('en-US').format(n));
   env.addGlobal('kindLabels', KIND_LABELS);
+  // A letter badge rather than the emoji: servers and kiosks often lack an emoji font.
+  env.addFilter('categoryIcon', (icon: string) => (ICONS[icon] ? icon : 'tag').charAt(0).toUpperCase());
+  env.addGlobal('categoryIcons', ICONS);
   env.express(app);
   app.set('view engine', 'njk');
   return env;

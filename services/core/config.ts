@@ -36,6 +36,7 @@ const schema = z.object({
   GOOGLE_AUTH_URL: z.url().default('https://accounts.google.com/o/oauth2/v2/auth'),
   GOOGLE_TOKEN_URL: z.url().default('https://oauth2.googleapis.com/token'),
   GOOGLE_USERINFO_URL: z.url().default('https://openidconnect.googleapis.com/v1/userinfo'),
+  RATES_URL: z.url().optional(),
 });
 
 export type Config = {
@@ -52,6 +53,8 @@ export type Config = {
   seedDemo: boolean;
   /** Users (by email) who may see the operator page. */
   operatorEmails: string[];
+  /** Daily exchange rates endpoint (JSON {base, date, rates:{CODE: rate}}); null: rates are entered or imported only. */
+  ratesUrl: string | null;
   version: string;
   jwtSecret: string;
   /** SendGrid is used only when a key is set; otherwise mail goes to the outbox table. */
@@ -99,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
     logLevel: e.LOG_LEVEL,
     seedDemo: !isProduction && e.SEED_DEMO === 'auto',
     operatorEmails: e.OPERATOR_EMAILS.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean),
+    ratesUrl: e.RATES_URL ?? null,
     version,
     jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET,
     sendgrid: { apiKey: e.SENDGRID_API_KEY ? e.SENDGRID_API_KEY : null, apiUrl: e.SENDGRID_API_URL },

@@ -6,9 +6,10 @@ export type Money = { amount: number; currency: string };
 
 const formatters = new Map<string, Intl.NumberFormat>();
 
-/** Number of minor-unit digits of a currency (2 for USD, 0 for JPY, 3 for KWD). */
 const digitsByCurrency = new Map<string, number>();
+let currencies: Set<string> | undefined;
 
+/** Number of minor-unit digits of a currency (2 for USD, 0 for JPY, 3 for KWD). */
 export function minorDigits(currency: string): number {
   // Memoised: building an Intl.NumberFormat costs tens of microseconds, and a report page formats hundreds of amounts.
   let digits = digitsByCurrency.get(currency);
@@ -21,7 +22,8 @@ export function minorDigits(currency: string): number {
 
 export function isCurrency(code: string): boolean {
   if (!/^[A-Z]{3}$/.test(code)) return false;
-  return (Intl as unknown as { supportedValuesOf(k: string): string[] }).supportedValuesOf('currency').includes(code);
+  currencies ??= new Set((Intl as unknown as { supportedValuesOf(k: string): string[] }).supportedValuesOf('currency'));
+  return currencies.has(code);
 }
 
 /** Formats minor units for display, e.g. formatMoney(123456, 'USD') === '$1,234.56'. */

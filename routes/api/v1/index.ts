@@ -9,6 +9,8 @@ import { forecastApiRoutes } from './forecast.ts';
 import { metricsApiRoutes } from './metrics.ts';
 import { authApiRoutes } from './auth.ts';
 import { usersApiRoutes } from './users.ts';
+import { expenseApiRoutes } from './expenses.ts';
+import { importApiRoutes } from './imports.ts';
 
 /**
  * The JSON API under /api/v1. Callers are authenticated before these routers run:
@@ -29,5 +31,7 @@ export function apiRoutes(deps: AppDeps): Router {
   router.use(forecastApiRoutes(deps));
   router.use(metricsApiRoutes(deps));
   router.use(usersApiRoutes(deps));
+  router.use(expenseApiRoutes(deps));
+  router.use(importApiRoutes(deps));
   return router;
 }

@@ -1,0 +1,388 @@
+import { z } from 'zod';
+import type { Knex } from 'knex';
+import type { Db } from './core/db.ts';
+import { Conflict, NotFound, Validation } from './core/errors.ts';
+import { isCurrency, parseMoney } from './core/money.ts';
+import * as audit from './ledger-audit.ts';
+import { toBase } from './exchange-rates.ts';
+
+/**
+ * Expenses are ledger rows of kind `expense`, stored signed from the business's side
+ * (money out is negative). People type and read them as positive amounts spent; this
+ * module turns one into the other, so routes and views never flip a sign.
+ */
+
+export type Expense = {
+  id: string;
+  occurred_on: string;
+  description: string;
+  counterparty: string | null;
+  category_id: string | null;
+  category_name: string | null;
+  category_icon: string | null;
+  /** Positive amount spent, minor units of `currency`. */
+  spent: number;
+  currency: string;
+  /** Positive amount spent in the business's base currency. */
+  spent_base: number;
+  source: string;
+  import_batch_id: string | null;
+};
+
+export type ExpenseInput = {
+  occurred_on: string;
+  description: string;
+  /** Positive minor units spent (a negative one records money coming back, e.g. a refund). */
+  amount: number;
+  currency: string;
+  category_id: string | null;
+  counterparty: string | null;
+};
+
+const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Use a date like 2026-11-25.').refine((s) => {
+    const d = new Date(`${s}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
+  }, 'That date does not exist.');
+const optionalText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .optional()
+    .transform((s) => (s ? s : null));
+
+/** The add/edit form: amounts as typed ("1,234.56"), in the business currency unless another is chosen. */
+export function expenseForm(baseCurrency: string) {
+  return z
+    .object({
+      occurred_on: isoDay,
+      description: z.string().trim().min(1, 'Say what it was for.').max(500),
+      amount: z.string().trim().min(1, 'Enter the amount spent.').regex(/^-?[\d,\s]*\d(\.\d+)?$/, 'Enter an amount such as 12.50.'),
+      currency: z
+        .string()
+        .trim()
+        .toUpperCase()
+        .optional()
+        .transform((c) => c || baseCurrency)
+        .refine(isCurrency, 'Use an ISO currency code such as USD or EUR.'),
+      category_id: z.union([z.uuid('Pick a category from the list.'), z.literal('')]).optional().transform((c) => c || null),
+      counterparty: optionalText(200),
+    })
+    .transform((v, ctx) => {
+      const minor = parseMoney(v.amount, v.currency);
+      if (minor === null || minor === 0) {
+        ctx.addIssue({ code: 'custom', path: ['amount'], message: 'Enter an amount such as 12.50.' });
+        return z.NEVER;
+      }
+      return { ...v, amount: minor } satisfies ExpenseInput;
+    });
+}
+
+/** The JSON API body (DESIGN.md): integer minor units, `spent_on`, `vendor`, `category` as id or name. */
+export const expenseApiBody = z.object({
+  business_id: z.string().optional(),
+  amount: z.number().int('Use integer minor units, e.g. 1234 for 12.34.').refine((n) => n !== 0, 'The amount cannot be zero.'),
+  currency: z.string().trim().toUpperCase().refine(isCurrency, 'Use an ISO currency code such as USD or EUR.').optional(),
+  description: z.string().trim().min(1).max(500),
+  category: z.string().trim().max(120).nullable().optional(),
+  spent_on: isoDay,
+  vendor: z.string().trim().max(200).nullable().optional(),
+});
+
+// ---- listing -----------------------------------------------------------------
+
+const SORTS = {
+  date_desc: { column: 't.occurred_on', dir: 'desc' },
+  date_asc: { column: 't.occurred_on', dir: 'asc' },
+  // "Largest first" is the most negative ledger amount first.
+  amount_desc: { column: 't.amount_base', dir: 'asc' },
+  amount_asc: { column: 't.amount_base', dir: 'desc' },
+} as const;
+export type Sort = keyof typeof SORTS;
+
+const moneyText = z
+  .string()
+  .trim()
+  .optional()
+  .transform((s) => s || undefined);
+
+/** Filters from a query string; amounts are in the base currency, as typed. */
+export const filterQuery = z.object({
+  from: z.union([isoDay, z.literal('')]).optional().transform((s) => s || undefined),
+  to: z.union([isoDay, z.literal('')]).optional().transform((s) => s || undefined),
+  category: z.union([z.uuid(), z.literal('none'), z.literal('')]).optional().transform((s) => s || undefined),
+  q: z.string().trim().max(200).optional().transform((s) => s || undefined),
+  min: moneyText,
+  max: moneyText,
+  sort: z.enum(Object.keys(SORTS) as [Sort, ...Sort[]]).optional().default('date_desc'),
+  cursor: z.string().max(200).optional().transform((s) => s || undefined),
+  limit: z.coerce.number().int().min(1).max(500).optional().default(50),
+});
+export type FilterQuery = z.output<typeof filterQuery>;
+
+export type Filter = {
+  from?: string;
+  to?: string;
+  category?: string;
+  q?: string;
+  /** Minor units of the base currency, as positive amounts spent. */
+  min?: number;
+  max?: number;
+  sort: Sort;
+  cursor?: string;
+  limit: number;
+};
+
+/** Turns the typed filter into minor units; throws Validation naming the field when an amount does not read. */
+export function toFilter(query: FilterQuery, baseCurrency: string): Filter {
+  const out: Filter = { ...query, min: undefined, max: undefined };
+  for (const key of ['min', 'max'] as const) {
+    if (query[key] === undefined) continue;
+    const v = parseMoney(query[key], baseCurrency);
+    if (v === null) throw new Validation({ [key]: ['Enter an amount such as 12.50.'] });
+    out[key] = v;
+  }
+  return out;
+}
+
+function applyFilter(q: Knex.QueryBuilder, businessId: string, f: Omit<Filter, 'sort' | 'cursor' | 'limit'>): Knex.QueryBuilder {
+  q.where('t.business_id', businessId).where('t.kind', 'expense');
+  if (f.from) q.where('t.occurred_on', '>=', f.from);
+  if (f.to) q.where('t.occurred_on', '<=', f.to);
+  if (f.category === 'none') q.whereNull('t.category_id');
+  else if (f.category) q.where('t.category_id', f.category);
+  if (f.q) {
+    const like = `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    q.where((w) => w.whereILike('t.description', like).orWhereILike('t.counterparty', like));
+  }
+  if (f.min !== undefined) q.where('t.amount_base', '<=', -f.min);
+  if (f.max !== undefined) q.where('t.amount_base', '>=', -f.max);
+  return q;
+}
+
+function encodeCursor(value: string | number, id: string): string {
+  return Buffer.from(JSON.stringify([value, id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string | number, string] {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString());
+    if (Array.isArray(v) && v.length === 2 && (typeof v[0] === 'string' || typeof v[0] === 'number') && z.uuid().safeParse(v[1]).success) return v as [string, string];
+  } catch {
+    // fall through to the validation error: a cursor is opaque and only ever ours
+  }
+  throw new Validation({ cursor: ['This page link is no longer valid; start from the first page.'] });
+}
+
+const COLUMNS = [
+  't.id',
+  't.occurred_on',
+  't.description',
+  't.counterparty',
+  't.category_id',
+  'c.name as category_name',
+  'c.icon as category_icon',
+  't.amount',
+  't.currency',
+  't.amount_base',
+  't.source',
+  't.import_batch_id',
+];
+
+type Row = Omit<Expense, 'spent' | 'spent_base'> & { amount: number; amount_base: number };
+
+function toExpense({ amount, amount_base, ...r }: Row): Expense {
+  return { ...r, spent: -amount, spent_base: -amount_base };
+}
+
+/**
+ * One page of expenses, keyset-paginated on (sort column, id): never OFFSET, and the
+ * database returns only the page. `nextCursor` is null on the last page.
+ */
+export async function list(db: Db, businessId: string, f: Filter): Promise<{ expenses: Expense[]; nextCursor: string | null }> {
+  const sort = SORTS[f.sort];
+  const q = applyFilter(db('transactions as t').leftJoin('categories as c', 'c.id', 't.category_id'), businessId, f);
+  if (f.cursor) {
+    const [value, id] = decodeCursor(f.cursor);
+    q.whereRaw(`(${sort.column}, t.id) ${sort.dir === 'desc' ? '<' : '>'} (?, ?)`, [value, id]);
+  }
+  const rows: Row[] = await q
+    .orderBy([
+      { column: sort.column, order: sort.dir },
+      { column: 't.id', order: sort.dir },
+    ])
+    .limit(f.limit + 1)
+    .select(COLUMNS);
+  const more = rows.length > f.limit;
+  const page = rows.slice(0, f.limit);
+  const last = page.at(-1);
+  const nextCursor = more && last ? encodeCursor(f.sort.startsWith('date') ? last.occurred_on : last.amount_base, last.id) : null;
+  return { expenses: page.map(toExpense), nextCursor };
+}
+
+/** The filter as a query over `transactions as t` (the rules' scope); the caller selects. */
+export function scopedQuery(db: Db, businessId: string, f: Omit<Filter, 'sort' | 'cursor' | 'limit'>) {
+  return applyFilter(db('transactions as t'), businessId, f);
+}
+
+/** Count and sum (base currency, positive = spent) of everything the filter matches. */
+export async function totals(db: Db, businessId: string, f: Omit<Filter, 'sort' | 'cursor' | 'limit'>): Promise<{ count: number; spent_base: number }> {
+  const row: { count: number; spent_base: number } = await applyFilter(db('transactions as t'), businessId, f).first(
+    db.raw('count(*)::bigint as count'),
+    db.raw('coalesce(-sum(t.amount_base), 0)::bigint as spent_base'),
+  );
+  return { count: row.count, spent_base: row.spent_base };
+}
+
+/**
+ * Every expense the filter matches, in pages of `chunk`, for a streamed export:
+ * no row limit, and never more than one page in memory.
+ */
+export async function* each(db: Db, businessId: string, f: Filter, chunk = 2000): AsyncGenerator<Expense> {
+  let cursor: string | undefined;
+  do {
+    const page = await list(db, businessId, { ...f, cursor, limit: chunk });
+    yield* page.expenses;
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+}
+
+/** One expense of the business, or null (also for another business's id or a non-expense row). */
+export async function get(db: Db, businessId: string, id: string): Promise<Expense | null> {
+  if (!z.uuid().safeParse(id).success) return null;
+  const row = await db('transactions as t')
+    .leftJoin('categories as c', 'c.id', 't.category_id')
+    .where({ 't.business_id': businessId, 't.id': id, 't.kind': 'expense' })
+    .first(COLUMNS);
+  return row ? toExpense(row) : null;
+}
+
+/** Like get(), but throws NotFound. */
+export async function find(db: Db, businessId: string, id: string): Promise<Expense> {
+  const found = await get(db, businessId, id);
+  if (!found) throw new NotFound('There is no such expense in this business.');
+  return found;
+}
+
+// ---- changes, each with its audit entry ----------------------------------------
+
+type Business = { id: string; currency: string };
+type Actor = { userId: string | null; now: Date };
+
+async function ledgerValues(db: Db, business: Business, input: ExpenseInput) {
+  if (input.category_id) {
+    const category = await db('categories').where({ id: input.category_id, business_id: business.id }).first('id');
+    if (!category) throw new Validation({ category_id: ['Pick a category from the list.'] });
+  }
+  const amount = -input.amount;
+  return {
+    occurred_on: input.occurred_on,
+    description: input.description,
+    counterparty: input.counterparty,
+    category_id: input.category_id,
+    amount,
+    currency: input.currency,
+    amount_base: await toBase(db, amount, input.currency, business.currency, input.occurred_on),
+  };
+}
+
+/** Records a new expense. Throws Validation when the category is not the business's or no rate exists. */
+export async function create(db: Db, business: Business, actor: Actor, input: ExpenseInput): Promise<Expense> {
+  return db.transaction(async (trx) => {
+    const values = await ledgerValues(trx, business, input);
+    const [row] = await trx('transactions')
+      .insert({ ...values, business_id: business.id, kind: 'expense', source: 'manual', created_by: actor.userId, created_at: actor.now, updated_at: actor.now })
+      .returning('*');
+    await audit.append(trx, { businessId: business.id, transactionId: row.id, action: 'create', actorId: actor.userId, at: actor.now, before: null, after: row });
+    return find(trx, business.id, row.id);
+  });
+}
+
+/** Changes an expense. Throws NotFound for an id that is not one of the business's expenses. */
+export async function update(db: Db, business: Business, actor: Actor, id: string, input: ExpenseInput): Promise<Expense> {
+  return db.transaction(async (trx) => {
+    await find(trx, business.id, id);
+    const before = await trx('transactions').where({ id, business_id: business.id }).forUpdate().first();
+    const values = await ledgerValues(trx, business, input);
+    const [after] = await trx('transactions')
+      .where({ id, business_id: business.id })
+      .update({ ...values, updated_at: actor.now })
+      .returning('*');
+    await audit.append(trx, { businessId: business.id, transactionId: id, action: 'update', actorId: actor.userId, at: actor.now, before, after });
+    return find(trx, business.id, id);
+  });
+}
+
+/** Deletes an expense for real (reports' triggers see a plain DELETE); the audit keeps it for a restore. */
+export async function remove(db: Db, businessId: string, actor: Actor, id: string): Promise<Expense> {
+  return db.transaction(async (trx) => {
+    const expense = await find(trx, businessId, id);
+    const [before] = await trx('transactions').where({ id, business_id: businessId }).delete().returning('*');
+    await audit.append(trx, { businessId, transactionId: id, action: 'delete', actorId: actor.userId, at: actor.now, before, after: null });
+    return expense;
+  });
+}
+
+/**
+ * Puts a deleted expense back with its old id and values. Throws NotFound when the
+ * row's last audit entry is not a deletion in this business, Conflict when an
+ * import has since brought in the same bank row.
+ */
+export async function restore(db: Db, businessId: string, actor: Actor, id: string): Promise<Expense> {
+  return db.transaction(async (trx) => {
+    if (!z.uuid().safeParse(id).success) throw new NotFound('There is no deleted expense to restore.');
+    const image = await audit.lastDeleted(trx, businessId, id);
+    if (!image || image.kind !== 'expense') throw new NotFound('There is no deleted expense to restore.');
+    const inserted = await trx('transactions')
+      .insert({ ...image, business_id: businessId, updated_at: actor.now })
+      .onConflict(['business_id', 'source', 'external_id'])
+      .ignore()
+      .returning('*');
+    if (!inserted.length) throw new Conflict('The same row is in the ledger again (imported since); nothing to restore.');
+    await audit.append(trx, { businessId, transactionId: id, action: 'restore', actorId: actor.userId, at: actor.now, before: null, after: inserted[0] });
+    return find(trx, businessId, id);
+  });
+}
+
+/** An expense's audit trail; NotFound when the business never had that row. */
+export async function history(db: Db, businessId: string, id: string) {
+  if (!z.uuid().safeParse(id).success) throw new NotFound('There is no such expense in this business.');
+  const entries = await audit.history(db, businessId, id);
+  if (!entries.length && !(await get(db, businessId, id))) throw new NotFound('There is no such expense in this business.');
+  return entries;
+}
+
+/** A query string for the list with some parameters replaced (sort links, next page, export). */
+export function filterLink(query: Partial<Record<keyof FilterQuery, unknown>>, overrides: Record<string, string | undefined> = {}): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries({ ...query, cursor: undefined, limit: undefined, ...overrides })) {
+    if (value !== undefined && value !== null && value !== '' && !(key === 'sort' && value === 'date_desc')) params.set(key, String(value));
+  }
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
+
+/**
+ * An API body as an ExpenseInput: `category` may be a category id or name of the
+ * business. Throws Validation on `category` when it names none.
+ */
+export async function fromApi(db: Db, business: Business, body: z.output<typeof expenseApiBody>): Promise<ExpenseInput> {
+  let categoryId: string | null = null;
+  if (body.category) {
+    const isId = z.uuid().safeParse(body.category).success;
+    const found = await db('categories')
+      .where({ business_id: business.id })
+      .where((q) => (isId ? q.where('id', body.category!) : q.whereRaw('lower(name) = lower(?)', [body.category!])))
+      .first('id');
+    if (!found) throw new Validation({ category: ['No category of this business has that id or name.'] });
+    categoryId = found.id;
+  }
+  return {
+    occurred_on: body.spent_on,
+    description: body.description,
+    amount: body.amount,
+    currency: body.currency ?? business.currency,
+    category_id: categoryId,
+    counterparty: body.vendor ?? null,
+  };
+}

@@ -1,0 +1,77 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as rates from '../services/exchange-rates.ts';
+import { addMember, createTestApp, insertBusiness, insertUser, signIn, type TestContext } from './helpers.ts';
+
+describe('exchange rates', () => {
+  let ctx: TestContext;
+  let businessId: string;
+  let owner: Awaited<ReturnType<typeof signIn>>;
+
+  before(async () => {
+    ctx = await createTestApp();
+    const user = await insertUser(ctx.db);
+    businessId = (await insertBusiness(ctx.db, user.id)).id;
+    owner = await signIn(ctx.app, user.email, user.password);
+  });
+  after(() => ctx.close());
+
+  test('a rate typed by hand is stored and used in either direction, nearest earlier day', async () => {
+    const res = await owner.agent.post(`/b/${businessId}/rates`).type('form').send({ _csrf: owner.csrf, day: '2026-11-02', base: 'gbp', quote: 'USD', rate: '1.25' });
+    assert.equal(res.status, 303);
+    assert.equal(await rates.rateOn(ctx.db, 'GBP', 'USD', '2026-11-05'), 1.25);
+    assert.equal(await rates.rateOn(ctx.db, 'USD', 'GBP', '2026-11-05'), 0.8);
+    assert.equal(await rates.rateOn(ctx.db, 'GBP', 'USD', '2026-11-01'), null);
+    const bad = await owner.agent.post(`/b/${businessId}/rates`).type('form').send({ _csrf: owner.csrf, day: '2026-11-02', base: 'USD', quote: 'USD', rate: '-1' });
+    assert.equal(bad.status, 422);
+    assert.match(bad.text, /two different currencies|above zero/);
+  });
+
+  test('rates import from CSV, and a bad line is named', async () => {
+    const ok = await owner.agent.post(`/b/${businessId}/rate-imports?_csrf=${owner.csrf}`).attach('file', Buffer.from('day,base,quote,rate\n2026-11-01,EUR,USD,1.1\n2026-11-02,EUR,USD,1.2\n'), 'rates.csv');
+    assert.equal(ok.status, 303);
+    assert.equal(await rates.rateOn(ctx.db, 'EUR', 'USD', '2026-11-03'), 1.2);
+    const bad = await owner.agent.post(`/b/${businessId}/rate-imports?_csrf=${owner.csrf}`).attach('file', Buffer.from('day,base,quote,rate\n2026-11-03,EUR,USD,1.3\n2026-11-04,EUR,XYZ,1.3\n'), 'rates.csv');
+    assert.equal(bad.status, 422);
+    assert.match(bad.text, /Line 3/);
+    assert.equal(await rates.rateOn(ctx.db, 'EUR', 'USD', '2026-11-03'), 1.2, 'nothing from the bad file was stored');
+  });
+
+  test('a viewer or member cannot change the shared rates', async () => {
+    for (const role of ['viewer', 'member'] as const) {
+      const u = await insertUser(ctx.db);
+      await addMember(ctx.db, businessId, u.id, role);
+      const s = await signIn(ctx.app, u.email, u.password);
+      const res = await s.agent.post(`/b/${businessId}/rates`).type('form').send({ _csrf: s.csrf, day: '2026-11-09', base: 'EUR', quote: 'USD', rate: '9' });
+      assert.equal(res.status, 403, role);
+    }
+  });
+});
+
+describe('rates sync job', () => {
+  test('the job stores the day\'s rates from the configured endpoint, and skips without one', async () => {
+    const { createServer } = await import('node:http');
+    const { runJob } = await import('../services/jobs.ts');
+    const { default: syncRates } = await import('../jobs/sync-rates.ts');
+    const { createLogger } = await import('../services/core/logger.ts');
+    const ctx = await createTestApp();
+    const server = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ base: 'EUR', date: '2026-11-24', rates: { USD: 1.08, GBP: 0.86, XXZ: 3 } }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      const jobCtx = { db: ctx.db, clock: ctx.clock, logger: createLogger('silent'), config: { ...ctx.config, ratesUrl: `http://127.0.0.1:${port}/latest` } };
+      const outcome = await runJob(syncRates, jobCtx, 'manual');
+      assert.equal(outcome.status, 'succeeded');
+      assert.equal(await rates.rateOn(ctx.db, 'EUR', 'USD', '2026-11-25'), 1.08);
+      assert.equal(await ctx.db('exchange_rates').where({ source: 'sync' }).count({ n: '*' }).first().then((r) => Number(r!.n)), 2);
+      const skipped = await runJob(syncRates, { ...jobCtx, config: ctx.config }, 'manual');
+      assert.equal(skipped.status, 'succeeded');
+    } finally {
+      server.close();
+      await ctx.close();
+    }
+  });
+});
