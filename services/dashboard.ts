@@ -52,11 +52,10 @@ export async function stats(db: Db, businessId: string, range: Range): Promise<D
   const span = await aggregates.span(db, businessId);
   if (!span) return { empty: true, range };
   const prev = previousRange(range);
-  const [rows, cashBeforePrev, products, prevProducts, campaigns, score] = await Promise.all([
+  const [rows, cashBeforePrev, topSku, campaigns, score] = await Promise.all([
     aggregates.dailyByKind(db, businessId, prev.from, range.to),
     aggregates.sumThrough(db, businessId, addDays(prev.from, -1), NOT_CASH_KINDS),
-    aggregates.productTotals(db, businessId, range.from, range.to),
-    aggregates.productTotals(db, businessId, prev.from, prev.to),
+    bestSku(db, businessId, prev, range),
     campaignTotals(db, businessId, prev, range),
     readiness.latest(db, businessId),
   ]);
@@ -98,30 +97,29 @@ export async function stats(db: Db, businessId: string, range: Range): Promise<D
   const gm = figures[3];
   if (gm.value !== null && gm.previous !== null) gm.change = Math.round((gm.value - gm.previous) * 1000) / 10;
 
-  const netBySku = (list: aggregates.ProductTotals[]) => {
-    const m = new Map<string, { sku: string; name: string; revenue: number }>();
-    for (const p of list) {
-      if (!['sale', 'refund', 'chargeback'].includes(p.kind)) continue;
-      const e = m.get(p.product_id) ?? { sku: p.sku, name: p.name, revenue: 0 };
-      e.revenue += Number(p.amount);
-      m.set(p.product_id, e);
-    }
-    return m;
-  };
-  const skus = netBySku(products);
-  const prevSkus = netBySku(prevProducts);
-  let topSku: Extract<Dashboard, { empty: false }>['topSku'] = null;
-  for (const [id, s] of skus) {
-    if (!topSku || s.revenue > topSku.revenue) {
-      const before = prevSkus.get(id)?.revenue ?? 0;
-      topSku = { ...s, previousRevenue: before, change: percentChange(s.revenue, before) };
-    }
-  }
-  if (topSku && topSku.revenue <= 0) topSku = null;
-
   const trend = buildTrend(rows, cashByDay, range);
   const readinessCard = score ? { score: score.score, tier: score.tier, as_of: score.as_of } : null;
   return { empty: false, range, previous: prev, figures, topSku, worstCampaign: campaigns, trend, readiness: readinessCard };
+}
+
+/** The SKU with the most net revenue (sales less refunds and chargebacks) in the range, and its figure the period before. */
+async function bestSku(db: Db, businessId: string, prev: Range, range: Range) {
+  const row = await db('product_daily_totals as p')
+    .join('products as pr', 'pr.id', 'p.product_id')
+    .where('p.business_id', businessId)
+    .whereBetween('p.day', [prev.from, range.to])
+    .whereIn('p.kind', ['sale', 'refund', 'chargeback'])
+    .groupBy('pr.id', 'pr.sku', 'pr.name')
+    .select(
+      'pr.sku',
+      'pr.name',
+      db.raw('coalesce(sum(p.amount) filter (where p.day >= ?), 0)::bigint as revenue', [range.from]),
+      db.raw('coalesce(sum(p.amount) filter (where p.day < ?), 0)::bigint as previous', [range.from]),
+    )
+    .orderBy([{ column: 'revenue', order: 'desc' }, { column: 'pr.sku' }])
+    .first();
+  if (!row || row.revenue <= 0) return null;
+  return { sku: row.sku as string, name: row.name as string, revenue: row.revenue as number, previousRevenue: row.previous as number, change: percentChange(row.revenue, row.previous) };
 }
 
 /** The campaign with the lowest return on ad spend in the range, among those that spent. */

@@ -82,7 +82,7 @@ export function metricsFrom(input: { asOf: string; days: DayRow[]; cash: number;
   const mean = weekly.reduce((s, v) => s + v, 0) / weekly.length;
   const sd = Math.sqrt(weekly.reduce((s, v) => s + (v - mean) ** 2, 0) / weekly.length);
 
-  const everPaidOut = days.some((r) => r.kind === 'payout' && Number(r.entries) > 0);
+  const everPaidOut = days.some((r) => r.kind === 'payout' && r.day <= asOf && Number(r.entries) > 0);
   const weeksWithPayout = [...Array(13)].filter((_, i) => (window(7, i * 7).counts.payout ?? 0) > 0).length;
 
   const sales = w90.sums.sale ?? 0;
@@ -144,21 +144,43 @@ export async function snapshotAll(db: Db, asOf: string): Promise<{ businesses: n
 
 /**
  * Snapshots for the last day of each month of a business's history (and today), so
- * the metrics page has a history from the start; used after the demo seed.
+ * the metrics page has a history from the start; used after the demo seed. Reads the
+ * aggregates once and computes every snapshot in memory with the same formulas.
  */
 export async function backfillMonthly(db: Db, businessId: string, today: string): Promise<number> {
   const span = await aggregates.span(db, businessId);
   if (!span) return 0;
-  let n = 0;
-  for (let d = addDays(`${span.first.slice(0, 7)}-01`, 0); d <= today; ) {
+  const dates: string[] = [];
+  for (let d = `${span.first.slice(0, 7)}-01`; d <= today; ) {
     const [y, m] = d.split('-').map(Number);
     const end = new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
     const asOf = end > today ? today : end;
-    if (daysBetween(span.first, asOf) >= 27 && (await snapshotMetrics(db, businessId, asOf))) n++;
+    if (daysBetween(span.first, asOf) >= 27 && asOf !== today) dates.push(asOf);
     d = addDays(end, 1);
   }
-  if (await snapshotMetrics(db, businessId, today)) n++;
-  return n;
+  dates.push(today);
+  const [days, products] = await Promise.all([
+    aggregates.dailyByKind(db, businessId, span.first, today),
+    db('product_daily_totals')
+      .where('business_id', businessId)
+      .whereIn('kind', ['sale', 'refund', 'chargeback'])
+      .whereBetween('day', [span.first, today])
+      .select('day', 'product_id', 'amount'),
+  ]);
+  const rows = [];
+  for (const asOf of dates) {
+    let cash = 0;
+    for (const r of days) if (r.day <= asOf && !NOT_CASH_KINDS.includes(r.kind)) cash += Number(r.amount);
+    const from90 = addDays(asOf, -89);
+    const perProduct = new Map<string, number>();
+    for (const p of products as { day: string; product_id: string; amount: number }[]) {
+      if (p.day >= from90 && p.day <= asOf) perProduct.set(p.product_id, (perProduct.get(p.product_id) ?? 0) + Number(p.amount));
+    }
+    const metrics = metricsFrom({ asOf, days: days as DayRow[], cash, firstDay: span.first, productRevenue: [...perProduct.values()] });
+    rows.push({ business_id: businessId, as_of: asOf, metrics: JSON.stringify(metrics), computed_at: db.fn.now() });
+  }
+  await db('metric_snapshots').insert(rows).onConflict(['business_id', 'as_of']).merge(['metrics', 'computed_at']);
+  return rows.length;
 }
 
 export type Snapshot = { as_of: string; metrics: Metrics };

@@ -243,6 +243,16 @@ describe('metrics', () => {
     assert.equal(m.top_sku_share, 0.8);
   });
 
+  test('the monthly backfill stores, for each month end, exactly what computing that day on its own gives', async () => {
+    const n = await metrics.backfillMonthly(ctx.db, bizId, '2026-11-25');
+    assert.equal(n, 3); // Sep 30, Oct 31 and today
+    for (const asOf of ['2026-09-30', '2026-10-31', '2026-11-25']) {
+      const stored = await ctx.db('metric_snapshots').where({ business_id: bizId, as_of: asOf }).first();
+      assert.deepEqual(stored.metrics, JSON.parse(JSON.stringify(await metrics.computeMetrics(ctx.db, bizId, asOf))), asOf);
+    }
+    await ctx.db('metric_snapshots').where('business_id', bizId).del();
+  });
+
   test('snapshots are stored per day, replaced when recomputed, and shown on the metrics page with history', async () => {
     await metrics.snapshotMetrics(ctx.db, bizId, '2026-10-31');
     await metrics.snapshotMetrics(ctx.db, bizId, '2026-11-25');

@@ -69,6 +69,7 @@ export function projectPnl(d: Drivers, s: ScenarioInput | null, asOf: string, ho
   }
   const adSpend = (d.adSpendPerDay + adExtra) * horizon;
   const fixedCosts = d.fixedCostsPerDay * horizon;
-  const r = (x: number) => Math.round(x);
-  return { revenue: r(revenue), variableCosts: -r(variable), adSpend: -r(adSpend), fixedCosts: -r(fixedCosts), hire: -r(hire), net: r(revenue - variable - adSpend - fixedCosts - hire) };
+  const r = (x: number) => Math.round(x) || 0;
+  const out = (x: number) => (x === 0 ? 0 : -r(x));
+  return { revenue: r(revenue), variableCosts: out(variable), adSpend: out(adSpend), fixedCosts: out(fixedCosts), hire: out(hire), net: r(revenue - variable - adSpend - fixedCosts - hire) };
 }

@@ -50,11 +50,24 @@ test('a P&L cell opens the ledger rows behind it', async () => {
   await page.screenshot({ path: `${SCREENSHOTS}/pnl-drilldown.png`, fullPage: false });
 });
 
-test('the forecast draws its fan chart and the backtest against what happened', async () => {
+test('the forecast draws its fan chart and the backtest; a scenario compares with the baseline', async () => {
   await page.click('nav.mainnav a:has-text("Forecast")');
   await page.locator('[data-chart=forecast-fan] canvas').waitFor();
   await page.locator('[data-chart=backtest-fan] canvas').waitFor();
   await page.screenshot({ path: `${SCREENSHOTS}/forecast.png`, fullPage: true });
+  await page.click('nav.mainnav a:has-text("Scenarios")');
+  await page.fill('#s-name', 'Hire and a loan');
+  await page.fill('#s-hire_monthly_cost', '6,000');
+  await page.fill('#s-hire_from', '2027-01-01');
+  await page.fill('#s-loan_amount', '50,000');
+  await page.fill('#s-loan_on', '2026-12-15');
+  await page.fill('#s-loan_monthly_repayment', '2,300');
+  await page.fill('#s-loan_months', '24');
+  await page.fill('#s-price_change', '5');
+  await page.click('button:has-text("Save and compare")');
+  await page.waitForURL(/\/scenarios\/[0-9a-f-]{36}$/);
+  await page.locator('[data-chart=scenario-fan] canvas').waitFor();
+  await page.screenshot({ path: `${SCREENSHOTS}/scenario.png`, fullPage: true });
   await page.click('nav.mainnav a:has-text("Metrics")');
   await page.locator('[data-chart=metrics-history] canvas').first().waitFor();
   await page.screenshot({ path: `${SCREENSHOTS}/metrics.png`, fullPage: true });
