@@ -48,8 +48,10 @@ export async function up(db: Knex): Promise<void> {
     t.text('status').notNullable().defaultTo('complete');
     t.text('error');
     t.timestamp('created_at', { useTz: true }).notNullable();
-    t.index(['conversation_id', 'created_at']);
   });
+  // Insertion order, since an injected clock can give a question and its reply the same instant.
+  await db.raw('alter table messages add column seq bigint generated always as identity');
+  await db.raw('create index messages_conversation_seq on messages (conversation_id, seq)');
   await db.raw(`alter table messages add constraint messages_role check (role in ('user','assistant','tool'))`);
   await db.raw(`alter table messages add constraint messages_status check (status in ('pending','streaming','complete','failed'))`);
 }

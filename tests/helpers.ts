@@ -4,7 +4,7 @@ import knexFactory from 'knex';
 import request from 'supertest';
 import type { Express } from 'express';
 import { createApp } from '../server.ts';
-import { testConfig } from '../services/core/config.ts';
+import { testConfig, type Config } from '../services/core/config.ts';
 import { createMemoryDb, migrateLatest, type Db } from '../services/core/db.ts';
 import { createLogger, type Logger } from '../services/core/logger.ts';
 import { fixedClock } from '../services/core/clock.ts';
@@ -59,10 +59,10 @@ export function captureLogger(): { logger: Logger; lines: string[] } {
 export type TestContext = Awaited<ReturnType<typeof createTestApp>>;
 
 /** The whole app on a fresh database, with a fixed clock and a silent (or captured) logger. */
-export async function createTestApp(opts: { logger?: Logger } = {}) {
+export async function createTestApp(opts: { logger?: Logger; config?: Partial<Config> } = {}) {
   const { db, drop } = await createTestDb();
   const clock = fixedClock(`${TODAY}T12:00:00Z`);
-  const config = testConfig();
+  const config = testConfig(opts.config);
   const logger = opts.logger ?? createLogger('silent');
   const app = createApp({ db, config, clock, logger });
   return { app, db, clock, config, close: drop };

@@ -20,7 +20,14 @@ const schema = z.object({
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SEED_DEMO: z.enum(['auto', 'never']).default('auto'),
+  OPENAI_API_KEY: z.string().optional(),
+  OPENAI_BASE_URL: z.url().optional().or(z.literal('')),
+  OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  OPENAI_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
 });
+
+/** The OpenAI-compatible endpoint the agent uses; null runs the offline analyst. */
+export type AiConfig = { apiKey: string; baseUrl: string | null; model: string; timeoutMs: number };
 
 export type Config = {
   env: 'development' | 'test' | 'production';
@@ -35,6 +42,7 @@ export type Config = {
   logLevel: string;
   seedDemo: boolean;
   version: string;
+  ai: AiConfig | null;
 };
 
 export class ConfigError extends Error {}
@@ -70,6 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
     logLevel: e.LOG_LEVEL,
     seedDemo: !isProduction && e.SEED_DEMO === 'auto',
     version,
+    ai: e.OPENAI_API_KEY ? { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL || null, model: e.OPENAI_MODEL, timeoutMs: e.OPENAI_TIMEOUT_MS } : null,
   };
 }
 
