@@ -3,6 +3,7 @@ import type { AppDeps } from './support/deps.ts';
 import { overviewRoutes } from './business/overview.ts';
 import { settingsRoutes } from './business/settings.ts';
 import { readinessRoutes } from './business/readiness.ts';
+import { chatRoutes } from './business/chat.ts';
 
 /**
  * Every page of one business, mounted at /b/:businessId behind the membership
@@ -14,6 +15,7 @@ export function businessRoutes(deps: AppDeps): Router {
   router.use(overviewRoutes(deps));
   router.use(settingsRoutes(deps));
   router.use(readinessRoutes(deps));
+  router.use(chatRoutes(deps));
   return router;
 }
 

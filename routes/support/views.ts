@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Express } from 'express';
 import nunjucks from 'nunjucks';
 import { formatMoney, formatMoneyCompact } from '../../services/core/money.ts';
+import { answerHtml } from '../../services/agent/markdown.ts';
 
 const KIND_LABELS: Record<string, string> = {
   sale: 'Sale',
@@ -36,6 +37,7 @@ export function configureViews(app: Express, root: string, watch: boolean): nunj
     return Math.round(((current - previous) / Math.abs(previous)) * 1000) / 10;
   });
   env.addFilter('number', (n: number) => new Intl.NumberFormat('en-US').format(n));
+  env.addFilter('answer', (text: string) => new nunjucks.runtime.SafeString(answerHtml(text ?? '')));
   env.addGlobal('kindLabels', KIND_LABELS);
   env.express(app);
   app.set('view engine', 'njk');
