@@ -23,6 +23,7 @@ import { businessListRoutes } from './routes/businesses.ts';
 import { healthRoutes } from './routes/health.ts';
 import { businessRoutes } from './routes/index.ts';
 import { apiRoutes } from './routes/api/v1/index.ts';
+import { mcpRoutes } from './routes/mcp.ts';
 
 const ROOT = path.dirname(fileURLToPath(import.meta.url));
 
@@ -93,6 +94,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(businessListRoutes(deps));
   app.use('/b/:businessId', requireUser, loadMembership(deps), businessRoutes(deps));
   app.use('/api/v1', apiRoutes(deps));
+  app.use(mcpRoutes(deps));
 
   app.use(notFound);
   app.use(errorHandler(logger));

@@ -3,6 +3,7 @@ import type { AppDeps } from '../../support/deps.ts';
 import { requireUser } from '../../support/auth.ts';
 import { meApiRoutes } from './me.ts';
 import { readinessApiRoutes } from './readiness.ts';
+import { agentApiRoutes } from './agent.ts';
 
 /**
  * The JSON API under /api/v1. Callers are authenticated before these routers run
@@ -16,5 +17,6 @@ export function apiRoutes(deps: AppDeps): Router {
   router.use(requireUser);
   router.use(meApiRoutes(deps));
   router.use(readinessApiRoutes(deps));
+  router.use(agentApiRoutes(deps));
   return router;
 }
