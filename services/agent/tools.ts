@@ -113,8 +113,9 @@ export const topRecommendations = defineTool({
 });
 
 /**
- * One pass over the business's ledger: totals by kind for the last 30 and 90 days,
- * sale and chargeback counts, and cash (every row but payouts, as the overview counts it).
+ * Two small reads of the business's ledger: totals by kind for the last 90 days
+ * (with the last 30 inside them and the sale and chargeback counts), over the
+ * date index; and cash, every row but payouts, as the overview counts it.
  */
 export const metricSummary = defineTool({
   name: 'metric_summary',
@@ -123,25 +124,25 @@ export const metricSummary = defineTool({
   async run(db, businessId, _args, { today }) {
     const d30 = addDays(today, -29);
     const d90 = addDays(today, -89);
-    const [b, { rows }] = await Promise.all([
+    const [b, { rows }, cashRow] = await Promise.all([
       businessRow(db, businessId),
       db.raw(
         `select kind,
                 coalesce(sum(amount_base) filter (where occurred_on >= ?), 0)::bigint as d30,
-                coalesce(sum(amount_base) filter (where occurred_on >= ?), 0)::bigint as d90,
-                count(*) filter (where occurred_on >= ?)::bigint as n90,
-                coalesce(sum(amount_base), 0)::bigint as total
+                coalesce(sum(amount_base), 0)::bigint as d90,
+                count(*)::bigint as n90
            from transactions
-          where business_id = ? and occurred_on <= ?
+          where business_id = ? and occurred_on between ? and ?
           group by kind`,
-        [d30, d90, d90, businessId, today],
+        [d30, businessId, d90, today],
       ),
+      db('transactions').where('business_id', businessId).where('occurred_on', '<=', today).whereNotIn('kind', ledger.CASH_NEUTRAL_KINDS).first(db.raw('coalesce(sum(amount_base), 0)::bigint as total')),
     ]);
-    const by = (col: 'd30' | 'd90' | 'n90' | 'total') => Object.fromEntries(rows.map((r: Record<string, unknown>) => [r.kind, Number(r[col])])) as Totals;
+    const by = (col: 'd30' | 'd90' | 'n90') => Object.fromEntries(rows.map((r: Record<string, unknown>) => [r.kind, Number(r[col])])) as Totals;
     const p30 = pnlLines(by('d30'));
     const p90 = pnlLines(by('d90'));
     const n90 = by('n90');
-    const cash = sumKinds(by('total'), ledger.LEDGER_KINDS.filter((k) => !ledger.CASH_NEUTRAL_KINDS.includes(k)));
+    const cash = Number(cashRow.total);
     const monthlyBurn = p90.net < 0 ? Math.round(-p90.net / 3) : 0;
     const c = b.currency;
     return {
