@@ -87,6 +87,16 @@ describe('chat pages with the offline analyst', () => {
     assert.match(page.text, /<input type="hidden" name="conversation_id"/);
   });
 
+  test('a suggested change is a link the user follows to make it; the agent itself changes nothing', async () => {
+    await insertLedgerRows(ctx.db, businessId, [{ kind: 'expense', amount: -1500, amount_base: -1500, occurred_on: '2026-11-10', description: 'Figma seat', counterparty: 'Figma', category_id: null }]);
+    const before = await ctx.db('transactions').where({ business_id: businessId }).orderBy('id');
+    const res = await owner.agent.post(`/b/${businessId}/chat/messages`).type('form').send({ _csrf: owner.csrf, message: 'How much did we pay Figma this month?' });
+    const page = await owner.agent.get(res.headers.location.replace(/#.*$/, ''));
+    assert.match(page.text, new RegExp(`<a class="button small" href="/b/${businessId}/expenses\\?q=Figma&amp;from=2026-11-01&amp;to=2026-11-25">Categorise 1 uncategorised expense</a>`));
+    assert.match(page.text, /Bursar only suggests; you make the change\./);
+    assert.deepEqual(await ctx.db('transactions').where({ business_id: businessId }).orderBy('id'), before);
+  });
+
   test('an empty question is refused with the field message', async () => {
     const res = await owner.agent.post(`/b/${businessId}/chat/messages`).set('HX-Request', 'true').type('form').send({ _csrf: owner.csrf, message: '   ' });
     assert.equal(res.status, 422);

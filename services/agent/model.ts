@@ -2,8 +2,8 @@ import OpenAI from 'openai';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import type { Db } from '../core/db.ts';
 import type { AiConfig } from '../core/config.ts';
-import { openAiTools, runTool, ToolInputError, type Link, type ToolContext } from './tools.ts';
-import { citationsIn, uniqueLinks, type AgentReply, type ToolCallRecord } from './reply.ts';
+import { openAiTools, runTool, ToolInputError, type Link, type ToolContext, type ToolResult } from './tools.ts';
+import { citationsIn, suggestionsFrom, uniqueLinks, type AgentReply, type ToolCallRecord } from './reply.ts';
 
 /** Tool rounds before the model must answer with what it has: bounds cost and time. */
 export const MAX_ROUNDS = 4;
@@ -60,6 +60,7 @@ export async function answerWithModel(
   const messages: ChatCompletionMessageParam[] = [{ role: 'system', content: systemPrompt(business, ctx.today) }, ...history];
   const toolCalls: ToolCallRecord[] = [];
   const links: Link[] = [];
+  const results: { tool: string; result: ToolResult }[] = [];
   let text = '';
   try {
     for (let round = 1; round <= MAX_ROUNDS; round++) {
@@ -100,6 +101,7 @@ export async function answerWithModel(
         try {
           const result = await runTool(db, business.id, call.name, args, ctx);
           links.push(...result.links);
+          results.push({ tool: call.name, result });
           content = JSON.stringify(result);
           toolCalls.push({ name: call.name, arguments: args, ms: Math.round((performance.now() - started) * 10) / 10 });
         } catch (err) {
@@ -117,7 +119,7 @@ export async function answerWithModel(
     clearTimeout(timer);
   }
   if (!text.trim()) throw new ModelFailure('The AI model returned an empty answer.', 'empty', '', toolCalls);
-  return { text, toolCalls, links: uniqueLinks(links), citations: citationsIn(text), suggestions: [], analyst: 'model' };
+  return { text, toolCalls, links: uniqueLinks(links), citations: citationsIn(text), suggestions: suggestionsFrom(results), analyst: 'model' };
 }
 
 function asFailure(err: unknown, timedOut: boolean, ai: AiConfig, partial: string, toolCalls: ToolCallRecord[]): Error {

@@ -3,7 +3,7 @@ import * as categories from '../categories.ts';
 import { runTool, type ToolContext, type ToolResult, type Amount } from './tools.ts';
 import { periodIn, type Period } from './periods.ts';
 import type { AgentReply, Suggestion, ToolCallRecord } from './reply.ts';
-import { citationsIn, uniqueLinks } from './reply.ts';
+import { citationsIn, suggestionsFrom, uniqueLinks } from './reply.ts';
 
 /**
  * The offline analyst: with no model configured, a question is matched to tools by
@@ -129,11 +129,11 @@ const money = (a: Amount) => `**${a.text}**`;
 type D = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tool data is plain JSON
 
 /** Writes the answer from the tool results (pure). */
-export function writeAnswer(plan: Plan, results: CallResult[], businessId: string): { text: string; suggestions: Suggestion[] } {
+export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; suggestions: Suggestion[] } {
   const data = (tool: string): D => (results.find((r) => r.tool === tool)?.result.data ?? {}) as D;
   const links = uniqueLinks(results.flatMap((r) => r.result.links));
   const lines: string[] = [];
-  const suggestions: Suggestion[] = [];
+  const suggestions: Suggestion[] = suggestionsFrom(results);
   const p = plan.period;
 
   const scoreLine = (r: D) => `Your funding-readiness score is **${r.score}/100** (${String(r.tier).replace('_', ' ')}) as of ${r.as_of}.`;
@@ -205,8 +205,6 @@ export function writeAnswer(plan: Plan, results: CallResult[], businessId: strin
       const rows = (e.rows ?? []) as D[];
       for (const r of rows.slice(0, 5)) lines.push(`- ${r.date}: ${r.description}${r.vendor ? ` (${r.vendor})` : ''}, ${r.spent.text}${r.category ? '' : ', uncategorised'}`);
       if (e.count > 5) lines.push(`…and ${e.count - 5} more.`);
-      const uncategorised = rows.filter((r) => !r.category).length;
-      if (uncategorised) suggestions.push({ label: `Categorise ${uncategorised} uncategorised expense${uncategorised === 1 ? '' : 's'}`, href: links.find((l) => l.href.includes('/expenses'))?.href ?? `/b/${businessId}/expenses` });
       break;
     }
     case 'margin': {
@@ -281,7 +279,7 @@ export async function answerOffline(db: Db, businessId: string, question: string
     toolCalls.push({ name: call.tool, arguments: call.args, ms: Math.round((performance.now() - started) * 10) / 10 });
     results.push({ ...call, result });
   }
-  const { text, suggestions } = writeAnswer(plan, results, businessId);
+  const { text, suggestions } = writeAnswer(plan, results);
   return {
     intent: plan.intent,
     text,

@@ -1,4 +1,4 @@
-import type { Link } from './tools.ts';
+import type { Link, ToolResult } from './tools.ts';
 
 /** One tool call made while answering, as stored with the reply and shown in the API. */
 export type ToolCallRecord = { name: string; arguments: Record<string, unknown>; ms: number; error?: string };
@@ -26,4 +26,21 @@ export function citationsIn(text: string): string[] {
 export function uniqueLinks(links: Link[]): Link[] {
   const seen = new Set<string>();
   return links.filter((l) => !seen.has(l.href) && seen.add(l.href));
+}
+
+/**
+ * Changes the tool results point at, as suggestions the user confirms where the change
+ * is made: uncategorised expenses link to the expense list filtered to them. (When the
+ * ledger issue's categorisation rules land, a rule proposal becomes a confirm button here.)
+ */
+export function suggestionsFrom(results: { tool: string; result: ToolResult }[]): Suggestion[] {
+  const out: Suggestion[] = [];
+  for (const { tool, result } of results) {
+    if (tool !== 'expense_search') continue;
+    const rows = (result.data.rows ?? []) as { category: string | null }[];
+    const uncategorised = rows.filter((r) => !r.category).length;
+    const href = result.links.find((l) => l.href.includes('/expenses'))?.href;
+    if (uncategorised && href) out.push({ label: `Categorise ${uncategorised} uncategorised expense${uncategorised === 1 ? '' : 's'}`, href });
+  }
+  return out;
 }
