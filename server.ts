@@ -10,6 +10,7 @@ import { serializeRequest, serializeResponse } from './services/core/logger.ts';
 import { bootstrap } from './scripts/bootstrap.ts';
 import { systemClock } from './services/core/clock.ts';
 import { DEMO_EMAIL, DEMO_PASSWORD, seedDemo } from './services/demo.ts';
+import { indexKnowledge } from './services/knowledge.ts';
 import type { AppDeps } from './routes/support/deps.ts';
 import { configureViews } from './routes/support/views.ts';
 import { sessionMiddleware } from './routes/support/session.ts';
@@ -28,6 +29,7 @@ import { signInLinkRoutes } from './routes/sign-in-links.ts';
 import { accountSettingsRoutes } from './routes/account.ts';
 import { invitationRoutes } from './routes/invitations.ts';
 import { googleRoutes } from './routes/google.ts';
+import { mcpRoutes } from './routes/mcp.ts';
 
 const ROOT = path.dirname(fileURLToPath(import.meta.url));
 
@@ -106,6 +108,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/b/:businessId', requireUser, loadMembership(deps), businessRoutes(deps));
   app.use('/api/v1', apiRoutes(deps));
   if (!config.isProduction) app.use(devRoutes(deps));
+  app.use(mcpRoutes(deps));
 
   app.use(notFound);
   app.use(errorHandler(logger));
@@ -119,6 +122,9 @@ async function main(): Promise<void> {
     const seeded = await seedDemo(db, systemClock);
     if (seeded) logger.info({ rows: seeded.rows, ms: Date.now() - started }, 'demo data seeded');
   }
+  // The agent's knowledge base: only documents whose content changed are chunked again.
+  const knowledge = await indexKnowledge(db, systemClock);
+  if (knowledge.indexed.length) logger.info({ indexed: knowledge.indexed }, 'knowledge base indexed');
   const app = createApp({ db, config, clock: systemClock, logger });
   const server: Server = app.listen(config.port, config.host, () => {
     logger.info({ url: config.appUrl, database: isEmbedded(db) ? 'embedded PGlite' : 'PostgreSQL', ms: Date.now() - started }, 'Bursar is listening');

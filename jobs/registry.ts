@@ -4,6 +4,7 @@ import rebuildAggregates from './rebuild-aggregates.ts';
 import computeMetrics from './compute-metrics.ts';
 import refreshRecommendations from './refresh-recommendations.ts';
 import syncRates from './sync-rates.ts';
+import indexKnowledge from './index-knowledge.ts';
 
 /** Every job Bursar runs; `npm run job -- NAME` runs one by hand. */
-export const JOBS: Job[] = [purgeSessions, rebuildAggregates, computeMetrics, refreshRecommendations, syncRates];
+export const JOBS: Job[] = [purgeSessions, rebuildAggregates, computeMetrics, refreshRecommendations, syncRates, indexKnowledge];

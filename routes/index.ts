@@ -15,6 +15,7 @@ import { importRoutes } from './business/imports.ts';
 import { categoryRoutes } from './business/categories.ts';
 import { ruleRoutes } from './business/rules.ts';
 import { rateRoutes } from './business/rates.ts';
+import { chatRoutes } from './business/chat.ts';
 
 /**
  * Every page of one business, mounted at /b/:businessId behind the membership
@@ -38,6 +39,7 @@ export function businessRoutes(deps: AppDeps): Router {
   router.use(categoryRoutes(deps));
   router.use(ruleRoutes(deps));
   router.use(rateRoutes(deps));
+  router.use(chatRoutes(deps));
   return router;
 }
 

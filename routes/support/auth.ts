@@ -47,14 +47,15 @@ export function bearerToken(req: Request): string | null {
  * sent, so a bearer request never acts with the cookie's authority (which is why
  * such requests may skip the CSRF check). A read-scoped personal token may only read.
  */
-export function authenticateBearer({ db, config, clock }: AppDeps) {
+/** `readOnlyTools`: the route's writes are transport only (MCP), so a read-scoped token may use it. */
+export function authenticateBearer({ db, config, clock }: AppDeps, opts: { readOnlyTools?: boolean } = {}) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const token = bearerToken(req);
     if (!token) return next();
     let userId: string | null = null;
     if (token.startsWith(apiTokens.PREFIX)) {
       const found = await apiTokens.authenticate(db, clock.now(), token);
-      if (found?.scope === 'read' && !['GET', 'HEAD', 'OPTIONS'].includes(req.method)) {
+      if (found?.scope === 'read' && !opts.readOnlyTools && !['GET', 'HEAD', 'OPTIONS'].includes(req.method)) {
         throw new Forbidden('This API token may only read. Create a token with the write scope.');
       }
       userId = found?.userId ?? null;

@@ -18,6 +18,8 @@ export function csrfToken(req: Request): string {
  * API calls made with the session cookie, needs the token.
  */
 function isApiWithoutCookieAuthority(req: Request): boolean {
+  // MCP authenticates only by bearer token and ignores cookies, so a cookie there carries no authority.
+  if (req.originalUrl === '/mcp' || req.originalUrl.startsWith('/mcp?')) return true;
   if (!req.originalUrl.startsWith('/api/')) return false;
   return /^Bearer\s+\S+$/i.test(req.get('authorization') ?? '') || !req.session?.userId;
 }

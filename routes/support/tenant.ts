@@ -29,15 +29,19 @@ export function requireRole(...roles: Role[]) {
 
 export const requireWriter = requireRole('owner', 'admin', 'member');
 
-/** Writes any member may make about themselves, viewers included: leaving the business. */
+/**
+ * Writes any member may make about themselves, viewers included: leaving the business,
+ * and their own conversations with the agent (asking is reading; the agent never writes).
+ */
 const SELF_SERVICE_WRITES = new Set(['/members/departures']);
+const isSelfService = (path: string) => SELF_SERVICE_WRITES.has(path) || path === '/chat' || path.startsWith('/chat/');
 
 /**
  * A safety net under every business route: a viewer's write is refused here even if
  * a handler forgets requireWriter. Handlers still state their own role needs.
  */
 export function viewersReadOnly(req: Request, res: Response, next: NextFunction): void {
-  if (res.locals.role !== 'viewer' || ['GET', 'HEAD', 'OPTIONS'].includes(req.method) || SELF_SERVICE_WRITES.has(req.path)) return next();
+  if (res.locals.role !== 'viewer' || ['GET', 'HEAD', 'OPTIONS'].includes(req.method) || isSelfService(req.path)) return next();
   next(new Forbidden('Viewers can read this business but not change it.'));
 }
 export const requireManager = requireRole('owner', 'admin');

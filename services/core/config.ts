@@ -37,7 +37,14 @@ const schema = z.object({
   GOOGLE_TOKEN_URL: z.url().default('https://oauth2.googleapis.com/token'),
   GOOGLE_USERINFO_URL: z.url().default('https://openidconnect.googleapis.com/v1/userinfo'),
   RATES_URL: z.url().optional(),
+  OPENAI_API_KEY: z.string().optional(),
+  OPENAI_BASE_URL: z.url().optional().or(z.literal('')),
+  OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  OPENAI_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
 });
+
+/** The OpenAI-compatible endpoint the agent uses; null runs the offline analyst. */
+export type AiConfig = { apiKey: string; baseUrl: string | null; model: string; timeoutMs: number };
 
 export type Config = {
   env: 'development' | 'test' | 'production';
@@ -63,6 +70,7 @@ export type Config = {
   rateLimits: { windowSeconds: number; loginPerAccount: number; loginPerIp: number; emailPerAccount: number; emailPerIp: number };
   /** Google sign-in is offered only when a client id and secret are set. */
   google: { clientId: string | null; clientSecret: string | null; authUrl: string; tokenUrl: string; userinfoUrl: string };
+  ai: AiConfig | null;
 };
 
 export class ConfigError extends Error {}
@@ -121,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
       tokenUrl: e.GOOGLE_TOKEN_URL,
       userinfoUrl: e.GOOGLE_USERINFO_URL,
     },
+    ai: e.OPENAI_API_KEY ? { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL || null, model: e.OPENAI_MODEL, timeoutMs: e.OPENAI_TIMEOUT_MS } : null,
   };
 }
 

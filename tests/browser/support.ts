@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { mkdirSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { createApp } from '../../server.ts';
-import { testConfig } from '../../services/core/config.ts';
+import { testConfig, type Config } from '../../services/core/config.ts';
 import { createLogger } from '../../services/core/logger.ts';
 import { fixedClock } from '../../services/core/clock.ts';
 import { seedDemo } from '../../services/demo.ts';
@@ -12,11 +12,11 @@ import { createTestDb } from '../helpers.ts';
 export const SCREENSHOTS = 'test-results/screenshots';
 
 /** The app with a small demo data set on a free port, and Debian's Chromium driving it. */
-export async function startBrowserSession(opts: { days?: number } = {}) {
+export async function startBrowserSession(opts: { days?: number; config?: Partial<Config> } = {}) {
   const { db, drop } = await createTestDb();
   const clock = fixedClock('2026-11-25T12:00:00Z');
   await seedDemo(db, clock, { days: opts.days ?? 90 });
-  const app = createApp({ db, config: testConfig(), clock, logger: createLogger('silent') });
+  const app = createApp({ db, config: testConfig(opts.config), clock, logger: createLogger('silent') });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

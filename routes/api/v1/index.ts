@@ -11,6 +11,7 @@ import { authApiRoutes } from './auth.ts';
 import { usersApiRoutes } from './users.ts';
 import { expenseApiRoutes } from './expenses.ts';
 import { importApiRoutes } from './imports.ts';
+import { agentApiRoutes } from './agent.ts';
 
 /**
  * The JSON API under /api/v1. Callers are authenticated before these routers run:
@@ -33,5 +34,6 @@ export function apiRoutes(deps: AppDeps): Router {
   router.use(usersApiRoutes(deps));
   router.use(expenseApiRoutes(deps));
   router.use(importApiRoutes(deps));
+  router.use(agentApiRoutes(deps));
   return router;
 }

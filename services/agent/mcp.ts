@@ -1,0 +1,42 @@
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import type { Db } from '../core/db.ts';
+import type { Clock } from '../core/clock.ts';
+import { isoDate } from '../core/clock.ts';
+import * as businesses from '../businesses.ts';
+import { TOOLS, runTool, ToolInputError } from './tools.ts';
+
+const businessId = z.string().describe('The business to ask about (an id from list_businesses)');
+
+const text = (value: unknown, isError = false) => ({ content: [{ type: 'text' as const, text: typeof value === 'string' ? value : JSON.stringify(value) }], ...(isError ? { isError: true } : {}) });
+
+/**
+ * The agent's tools for an external agent acting as one user: each takes a
+ * `business_id`, and a call for a business the user is not a member of is refused
+ * (the same answer as for one that does not exist). One server per request: the
+ * endpoint is stateless.
+ */
+export function mcpServerFor(db: Db, clock: Clock, user: { id: string }, version: string): McpServer {
+  const server = new McpServer({ name: 'bursar', version });
+
+  server.registerTool(
+    'list_businesses',
+    { description: 'The businesses you can ask about, with your role in each.', inputSchema: {} },
+    async () => text({ businesses: (await businesses.listForUser(db, user.id)).map((b) => ({ id: b.id, name: b.name, currency: b.currency, role: b.role })) }),
+  );
+
+  for (const tool of TOOLS) {
+    server.registerTool(tool.name, { description: tool.description, inputSchema: { business_id: businessId, ...tool.parameters.shape } }, async (args: Record<string, unknown>) => {
+      const { business_id, ...rest } = args;
+      const member = await businesses.membership(db, String(business_id), user.id);
+      if (!member) return text('Forbidden: you are not a member of that business, or it does not exist.', true);
+      try {
+        return text(await runTool(db, member.business.id, tool.name, rest, { today: isoDate(clock.now()) }));
+      } catch (err) {
+        if (err instanceof ToolInputError) return text(err.message, true);
+        throw err;
+      }
+    });
+  }
+  return server;
+}

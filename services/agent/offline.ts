@@ -1,0 +1,293 @@
+import type { Db } from '../core/db.ts';
+import * as categories from '../categories.ts';
+import { runTool, type ToolContext, type ToolResult, type Amount } from './tools.ts';
+import { periodIn, type Period } from './periods.ts';
+import type { AgentReply, Suggestion, ToolCallRecord } from './reply.ts';
+import { citationsIn, suggestionsFrom, uniqueLinks } from './reply.ts';
+
+/**
+ * The offline analyst: with no model configured, a question is matched to tools by
+ * fixed rules on the business's own vocabulary (its category and vendor names), and
+ * the answer is written from the tool results with the same links and citations a
+ * model would give. Planning and writing are pure; only `answerOffline` does I/O.
+ */
+
+export type Intent =
+  | 'score_explained'
+  | 'score_weak'
+  | 'score'
+  | 'recommendations'
+  | 'reports_pending'
+  | 'chargebacks'
+  | 'refunds'
+  | 'runway'
+  | 'spending'
+  | 'margin'
+  | 'pnl'
+  | 'performance'
+  | 'context'
+  | 'knowledge';
+
+export type Vocabulary = { categories: string[]; vendors: string[] };
+export type PlannedCall = { tool: string; args: Record<string, unknown> };
+export type Plan = { intent: Intent; calls: PlannedCall[]; period: Period | null; category?: string; vendor?: string };
+
+/** Words people use for the default categories. */
+const CATEGORY_WORDS: [RegExp, string][] = [
+  [/\b(software|subscriptions?|saas|apps?|tools)\b/, 'Software'],
+  [/\b(rent|lease|office space|warehouse)\b/, 'Rent'],
+  [/\b(payroll|salar(y|ies)|wages|staff|people costs?)\b/, 'Payroll'],
+  [/\b(utilit(y|ies)|electricity|internet|power bill)\b/, 'Utilities'],
+  [/\b(shipping|packaging|postage|freight)\b/, 'Shipping'],
+  [/\b(design|photography|lawyers?|legal|accountants?|consultants?|professional services)\b/, 'Professional services'],
+  [/\b(travel|flights?|hotels?)\b/, 'Travel'],
+  [/\b(meals|food|lunch|dinners?)\b/, 'Meals'],
+  [/\b(office supplies|stationery)\b/, 'Office supplies'],
+  [/\b(tax(es)?|licen[cs]es?)\b/, 'Taxes and licences'],
+];
+
+function matchCategory(q: string, vocab: Vocabulary): string | undefined {
+  const own = vocab.categories.filter((c) => !['Sales', 'Other income', 'Other'].includes(c)).sort((a, b) => b.length - a.length);
+  const named = own.find((c) => new RegExp(`\\b${escapeRe(c.toLowerCase())}\\b`).test(q));
+  if (named) return named;
+  const word = CATEGORY_WORDS.find(([re]) => re.test(q));
+  return word && vocab.categories.includes(word[1]) ? word[1] : undefined;
+}
+
+function matchVendor(q: string, vocab: Vocabulary): string | undefined {
+  return [...vocab.vendors].sort((a, b) => b.length - a.length).find((v) => v.length >= 3 && new RegExp(`\\b${escapeRe(v.toLowerCase())}\\b`).test(q));
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Maps a question to an intent and the tool calls that answer it. */
+export function planFor(question: string, today: string, vocab: Vocabulary): Plan {
+  const q = question.toLowerCase().replace(/[’']/g, "'");
+  const period = periodIn(q, today);
+  const is = (re: RegExp) => re.test(q);
+  const plan = (intent: Intent, calls: PlannedCall[], extra: Partial<Plan> = {}): Plan => ({ intent, calls, period, ...extra });
+  const scoreWord = /\b(score|readiness|fundab\w*|financeab\w*)\b/;
+
+  if (is(scoreWord) && is(/\b(explain\w*|how (is|does|do you)|calculat\w*|made up|work\w*|mean\w*|formula)\b/)) {
+    return plan('score_explained', [{ tool: 'readiness_breakdown', args: {} }, { tool: 'knowledge_search', args: { query: 'readiness score components points thresholds', limit: 2 } }]);
+  }
+  if (is(scoreWord) && is(/\b(hurt\w*|drag\w*|los\w*|low\w*|weak\w*|improv\w*|rais\w*|boost\w*|increas\w*|better|wrong|holding)\b/)) {
+    return plan('score_weak', [{ tool: 'readiness_breakdown', args: {} }]);
+  }
+  if (is(scoreWord) || is(/\bready (for|to get) (funding|a loan|financing|capital)\b|\b(qualify|eligible) for (funding|a loan|financing)\b/)) {
+    return plan('score', [{ tool: 'readiness_breakdown', args: {} }]);
+  }
+  if (is(/\brecommend\w*|\bwhat should (i|we) (do|fix|focus)|\bnext steps?\b|\bto-?do\b|\bprioriti\w*|\baction items?\b/)) {
+    return plan('recommendations', [{ tool: 'top_recommendations', args: { limit: 5 } }]);
+  }
+  if (is(/\b(top|best|worst)[- ](selling |performing )?(products?|skus?|items?|sellers?)\b|\bskus?\b|\bcampaigns?\b|\broas\b|\bforecast\w*|\bpredict\w*|\bprojection\w*/)) {
+    return plan('reports_pending', []);
+  }
+  if (is(/\bchargebacks?\b|\bdisputes?\b/)) {
+    return plan('chargebacks', [{ tool: 'metric_summary', args: {} }, { tool: 'knowledge_search', args: { query: 'reduce chargebacks dispute ratio', limit: 1 } }]);
+  }
+  if (is(/\brefund\w*|\breturns\b/)) return plan('refunds', [{ tool: 'metric_summary', args: {} }]);
+  if (is(/\brunway\b|\bburn\w*|\brun(ning)? out of (cash|money)\b|\bhow long (will|can|does) .*(last|survive|go)\b|\bcash\b|\bbank balance\b|\bmoney (do|have) we\b/)) {
+    return plan('runway', [{ tool: 'metric_summary', args: {} }]);
+  }
+
+  // A general question ("what is revenue-based financing?") is for the guides, not the figures.
+  if (is(/^(what is|what's a|what are|what does|how does|how do (lenders|card networks)|why do|why does)\b/) && !is(/\b(my|our|we|us|i|me)\b/)) {
+    return plan('knowledge', [{ tool: 'knowledge_search', args: { query: question.slice(0, 300), limit: 2 } }]);
+  }
+  const category = matchCategory(q, vocab);
+  const vendor = matchVendor(q, vocab);
+  const spendWords = /\bspen[dt]\w*|\bpa(id|y|ying)\b|\bcost(s|ing)? us\b|\bexpenses?\b|\bbills?\b|\bsubscriptions?\b|\bhow much (did|do|have) (we|i)\b/;
+  if ((category || vendor) && (is(spendWords) || is(/\bhow much\b/)) || is(/\bexpenses?\b/) && !is(/\b(profit|p&l|revenue|net)\b/)) {
+    const args: Record<string, unknown> = { limit: 20 };
+    if (category) args.category = category;
+    if (vendor && !category) args.q = vendor;
+    if (period) Object.assign(args, { from: period.from, to: period.to });
+    return plan('spending', [{ tool: 'expense_search', args }], { category, vendor });
+  }
+  if (is(/\bmargins?\b|\bgross profit\b/)) {
+    return period ? plan('margin', [{ tool: 'profit_and_loss', args: { from: period.from, to: period.to } }]) : plan('margin', [{ tool: 'metric_summary', args: {} }]);
+  }
+  if (is(/\bhow did (we|i|the business|it) do\b|\bhow (were|was|are|is) (we|sales|business|things)\b|\bprofit\w*|\bp ?& ?l\b|\bp and l\b|\bpnl\b|\bnet income\b|\brevenue\b|\bsales\b|\bincome\b|\bearn\w*|\bmake\b|\bmade\b|\bturnover\b|\blos(s|ing)\b|\bcosts?\b/)) {
+    return period ? plan('pnl', [{ tool: 'profit_and_loss', args: { from: period.from, to: period.to } }]) : plan('performance', [{ tool: 'metric_summary', args: {} }]);
+  }
+  if (is(/\bhow many (transactions|rows|entries|records)\b|\bhistory\b|\bfounded\b|\bcurrency\b|\babout (my|our|the|this) (business|company)\b|\bwho are we\b|\bwhat do you know\b|\bledger\b/)) {
+    return plan('context', [{ tool: 'business_context', args: {} }]);
+  }
+  return plan('knowledge', [{ tool: 'knowledge_search', args: { query: question.slice(0, 300), limit: 2 } }]);
+}
+
+export type CallResult = PlannedCall & { result: ToolResult };
+
+const OFFLINE_NOTE = "_Answered by Bursar's offline analyst: no AI model is configured, so I match your question to fixed reports on your own figures._";
+
+const md = (l: { label: string; href: string }) => `[${l.label}](${l.href})`;
+const money = (a: Amount) => `**${a.text}**`;
+
+type D = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tool data is plain JSON
+
+/** Writes the answer from the tool results (pure). */
+export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; suggestions: Suggestion[] } {
+  const data = (tool: string): D => (results.find((r) => r.tool === tool)?.result.data ?? {}) as D;
+  const links = uniqueLinks(results.flatMap((r) => r.result.links));
+  const lines: string[] = [];
+  const suggestions: Suggestion[] = suggestionsFrom(results);
+  const p = plan.period;
+
+  const scoreLine = (r: D) => `Your funding-readiness score is **${r.score}/100** (${String(r.tier).replace('_', ' ')}) as of ${r.as_of}.`;
+  const notComputed = 'The readiness score has not been computed yet: it appears once Bursar has computed metrics from your ledger.';
+
+  switch (plan.intent) {
+    case 'score':
+    case 'score_weak':
+    case 'score_explained': {
+      const r = data('readiness_breakdown');
+      if (!r.computed) {
+        lines.push(notComputed);
+        break;
+      }
+      lines.push(scoreLine(r));
+      const weak = (r.components as D[]).filter((c) => c.missing > 0).slice(0, plan.intent === 'score_weak' ? 3 : 2);
+      if (weak.length) {
+        lines.push(plan.intent === 'score_weak' ? 'What costs you the most points:' : 'Where the points are lost:');
+        for (const c of weak) lines.push(`- **${c.label}**: ${c.points} of ${c.max} points${c.figure ? ` (${c.figure})` : ''}.${c.to_raise ? ` ${c.to_raise}` : ''}`);
+      } else lines.push('Every component is at full marks.');
+      if (plan.intent === 'score_explained') {
+        const hit = (data('knowledge_search').results as D[] | undefined)?.[0];
+        lines.push(`The score adds up ten components, each scored by fixed thresholds on one figure from your books; the readiness page shows every component's points and the figure behind them. [Source: ${hit?.doc_id ?? 'readiness-score-explained'}]`);
+      } else lines.push('[Source: readiness-score-explained]');
+      break;
+    }
+    case 'recommendations': {
+      const r = data('top_recommendations');
+      const recs = (r.recommendations ?? []) as D[];
+      if (!recs.length) lines.push('There are no open recommendations right now.');
+      else {
+        lines.push(`You have **${r.open}** open recommendation${r.open === 1 ? '' : 's'}. The most urgent:`);
+        recs.forEach((x, i) => lines.push(`${i + 1}. **${x.title}** (${x.priority}): ${x.action}`));
+      }
+      break;
+    }
+    case 'reports_pending':
+      lines.push('Product (SKU), ad-campaign and forecast figures are not connected to the analyst yet, so I cannot rank them here. I can answer about revenue, costs, profit for any period, cash and runway, expenses, refunds, chargebacks and your readiness score.');
+      break;
+    case 'chargebacks': {
+      const m = data('metric_summary');
+      const ratio = m.chargeback_ratio_90d;
+      lines.push(`In the last 90 days you had **${m.chargebacks_90d.count}** chargeback${m.chargebacks_90d.count === 1 ? '' : 's'} costing ${money(m.chargebacks_90d.amount)}; the chargeback ratio is **${ratio ? ratio.text : 'not available (no sales)'}** of sales transactions.`);
+      if (ratio && ratio.value >= 0.009) lines.push('That is at or above the 0.9 % where card networks start monitoring a merchant.');
+      else if (ratio) lines.push('That is below the 0.9 % where card networks start monitoring a merchant.');
+      const hit = (data('knowledge_search').results as D[] | undefined)?.[0];
+      if (hit) lines.push(`From the guide "${hit.title}": ${hit.excerpt} [Source: ${hit.doc_id}]`);
+      break;
+    }
+    case 'refunds': {
+      const m = data('metric_summary');
+      lines.push(`Over the last 90 days you refunded ${money(m.refunds_90d)}: a refund rate of **${m.refund_rate_90d ? m.refund_rate_90d.text : 'n/a'}** of sales.`);
+      lines.push('Below 2 % earns full marks in the readiness score. [Source: readiness-score-explained]');
+      break;
+    }
+    case 'runway': {
+      const m = data('metric_summary');
+      lines.push(`Cash on hand is ${money(m.cash)} as of ${m.as_of}.`);
+      if (m.runway_months === null) lines.push(`Over the last 90 days you were cash-flow positive (net ${money(m.last_90_days.net)}), so there is no burn and your runway is not limited by losses.`);
+      else lines.push(`You burn about ${money(m.monthly_burn)} a month (the average net loss of the last 90 days), which gives a runway of about **${m.runway_months} months**.`);
+      lines.push('[Source: cash-flow-basics]');
+      break;
+    }
+    case 'spending': {
+      const e = data('expense_search');
+      const what = plan.category ? `on ${plan.category}` : plan.vendor ? `with ${plan.vendor}` : 'on operating expenses';
+      const when = p ? ` in ${p.label} (${p.from} to ${p.to})` : ' in all the history Bursar holds';
+      lines.push(`You spent ${money(e.total_spent)} ${what}${when}, across **${e.count}** expense${e.count === 1 ? '' : 's'}.`);
+      const rows = (e.rows ?? []) as D[];
+      for (const r of rows.slice(0, 5)) lines.push(`- ${r.date}: ${r.description}${r.vendor ? ` (${r.vendor})` : ''}, ${r.spent.text}${r.category ? '' : ', uncategorised'}`);
+      if (e.count > 5) lines.push(`…and ${e.count - 5} more.`);
+      break;
+    }
+    case 'margin': {
+      if (p) {
+        const r = data('profit_and_loss');
+        lines.push(`Gross margin for ${p.label} was **${r.gross_margin ? r.gross_margin.text : 'n/a'}**: revenue ${money(r.revenue)} less cost of goods ${money(r.cost_of_goods)} leaves ${money(r.gross_profit)}.`);
+      } else {
+        const m = data('metric_summary');
+        lines.push(`Gross margin over the last 90 days is **${m.gross_margin_90d ? m.gross_margin_90d.text : 'n/a'}** (gross profit ${money(m.gross_profit_90d)} on revenue ${money(m.last_90_days.revenue)}).`);
+      }
+      lines.push('[Source: unit-economics]');
+      break;
+    }
+    case 'pnl': {
+      const r = data('profit_and_loss');
+      lines.push(`For ${p!.label} (${r.from} to ${r.to}): revenue ${money(r.revenue)}, net profit ${money(r.net_profit)}.`);
+      lines.push(`- Cost of goods ${r.cost_of_goods.text}; gross profit ${r.gross_profit.text}${r.gross_margin ? ` (${r.gross_margin.text} margin)` : ''}`);
+      lines.push(`- Fees ${r.fees.text}; ad spend ${r.ad_spend.text}; operating expenses ${r.operating_expenses.text}`);
+      const top = (r.expenses_by_category as D[]).slice(0, 3);
+      if (top.length) lines.push(`- Largest expense categories: ${top.map((c) => `${c.category} ${c.spent.text}`).join(', ')}`);
+      break;
+    }
+    case 'performance': {
+      const m = data('metric_summary');
+      lines.push(`In the last 30 days: revenue ${money(m.last_30_days.revenue)}, costs ${money(m.last_30_days.costs)}, net ${money(m.last_30_days.net)}.`);
+      lines.push(`In the last 90 days: revenue ${money(m.last_90_days.revenue)}, costs ${money(m.last_90_days.costs)}, net ${money(m.last_90_days.net)}.`);
+      break;
+    }
+    case 'context': {
+      const c = data('business_context');
+      lines.push(`**${c.name}**${c.industry ? ` (${c.industry})` : ''} keeps its books in ${c.currency}${c.founded_on ? ` and was founded on ${c.founded_on}` : ''}.`);
+      lines.push(c.ledger.rows ? `Bursar holds **${formatCount(c.ledger.rows)}** ledger rows from ${c.ledger.first_date} to ${c.ledger.last_date}.` : 'Bursar holds no ledger rows for it yet.');
+      break;
+    }
+    case 'knowledge': {
+      const hits = (data('knowledge_search').results ?? []) as D[];
+      if (!hits.length) {
+        lines.push("I couldn't match that question. Try: \"what's my runway?\", \"how did we do last month?\", \"what did we spend on software last quarter?\", \"what's hurting my score?\", \"chargebacks\" or \"what should I do next?\".");
+      } else {
+        lines.push('From Bursar\'s guides:');
+        for (const h of hits) lines.push(`- **${h.title}**${h.heading ? ` (${h.heading})` : ''}: ${h.excerpt} [Source: ${h.doc_id}]`);
+      }
+      break;
+    }
+  }
+  if (links.length) lines.push(`See: ${links.map(md).join(' · ')}`);
+  lines.push(OFFLINE_NOTE);
+  return { text: lines.join('\n\n').replace(/\n\n(- |\d+\. )/g, '\n$1'), suggestions };
+}
+
+function formatCount(n: number): string {
+  return new Intl.NumberFormat('en-US').format(n);
+}
+
+/** The words of this business the matcher knows: its categories and the vendors it pays. */
+export async function vocabulary(db: Db, businessId: string): Promise<Vocabulary> {
+  const [cats, vendors] = await Promise.all([
+    categories.list(db, businessId),
+    db('transactions').where({ business_id: businessId, kind: 'expense' }).whereNotNull('counterparty').distinct('counterparty').limit(500).pluck('counterparty'),
+  ]);
+  return { categories: cats.map((c) => c.name), vendors };
+}
+
+/** Answers a question without a model: plan, run the tools, write. */
+export async function answerOffline(db: Db, businessId: string, question: string, ctx: ToolContext): Promise<AgentReply & { intent: Intent }> {
+  const plan = planFor(question, ctx.today, await vocabulary(db, businessId));
+  const results: CallResult[] = [];
+  const toolCalls: ToolCallRecord[] = [];
+  for (const call of plan.calls) {
+    const started = performance.now();
+    const result = await runTool(db, businessId, call.tool, call.args, ctx);
+    toolCalls.push({ name: call.tool, arguments: call.args, ms: Math.round((performance.now() - started) * 10) / 10 });
+    results.push({ ...call, result });
+  }
+  const { text, suggestions } = writeAnswer(plan, results);
+  return {
+    intent: plan.intent,
+    text,
+    toolCalls,
+    links: uniqueLinks(results.flatMap((r) => r.result.links)),
+    citations: citationsIn(text),
+    suggestions,
+    analyst: 'offline',
+  };
+}
+

@@ -1,0 +1,312 @@
+import { z } from 'zod';
+import type { Db } from '../core/db.ts';
+import { addDays } from '../core/clock.ts';
+import { formatMoney } from '../core/money.ts';
+import * as readiness from '../readiness.ts';
+import * as recommendations from '../recommendations.ts';
+import * as knowledge from '../knowledge.ts';
+import * as ledger from '../ledger.ts';
+import { NotFound } from '../core/errors.ts';
+
+/**
+ * The agent's tools: read-only service calls scoped to one business, shared by the
+ * model path, the offline analyst and the MCP server. Each returns compact JSON and
+ * the links of the pages its figures come from, so an answer can point at them.
+ *
+ * To add a tool (the reports issue's forecast, SKU and campaign performance, full
+ * P&L): write a `defineTool({...})` below calling the service, and add it to TOOLS.
+ * The model, the offline analyst's intents and /mcp all read TOOLS.
+ */
+
+export type Link = { label: string; href: string };
+/** Money in minor units with the text a person reads, so neither side has to format. */
+export type Amount = { minor: number; text: string };
+export type ToolResult = { data: Record<string, unknown>; links: Link[]; citations?: string[] };
+/** What a tool may know beyond the business: "today" comes from the app's clock, never the system's. */
+export type ToolContext = { today: string };
+
+export type Tool<S extends z.ZodObject = z.ZodObject> = {
+  name: string;
+  description: string;
+  parameters: S;
+  run(db: Db, businessId: string, args: z.output<S>, ctx: ToolContext): Promise<ToolResult>;
+};
+
+function defineTool<S extends z.ZodObject>(tool: Tool<S>): Tool<S> {
+  return tool;
+}
+
+const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Use YYYY-MM-DD');
+
+const REVENUE_KINDS = ['sale', 'refund', 'chargeback', 'other_income'];
+const COST_KINDS = ['fee', 'ad_spend', 'cogs', 'expense'];
+
+type Totals = Partial<Record<string, number>>;
+const sumKinds = (t: Totals, kinds: string[]) => kinds.reduce((s, k) => s + (t[k] ?? 0), 0);
+
+async function businessRow(db: Db, businessId: string) {
+  const row = await db('businesses').where({ id: businessId }).first('id', 'name', 'currency', 'industry', 'legal_entity', 'founded_on');
+  if (!row) throw new NotFound('No such business.');
+  return row as { id: string; name: string; currency: string; industry: string | null; legal_entity: string | null; founded_on: string | null };
+}
+
+const amount = (minor: number, currency: string): Amount => ({ minor, text: formatMoney(minor, currency) });
+const ratio = (x: number | null, digits = 1) => (x === null ? null : { value: Math.round(x * 10_000) / 10_000, text: `${(x * 100).toFixed(digits)} %` });
+
+export function pnlLink(businessId: string, from: string, to: string): Link {
+  return { label: `P&L ${from} to ${to}`, href: `/b/${businessId}/pnl?from=${from}&to=${to}` };
+}
+
+/** The P&L lines of a range from totals by kind: revenue net of refunds and chargebacks, costs as positive numbers. */
+export function pnlLines(t: Totals) {
+  const revenue = sumKinds(t, REVENUE_KINDS);
+  const cogs = -(t.cogs ?? 0);
+  const fees = -(t.fee ?? 0);
+  const adSpend = -(t.ad_spend ?? 0);
+  const operating = -(t.expense ?? 0);
+  const grossProfit = revenue - cogs;
+  return { revenue, sales: t.sale ?? 0, refunds: -(t.refund ?? 0), chargebacks: -(t.chargeback ?? 0), cogs, grossProfit, fees, adSpend, operating, costs: -sumKinds(t, COST_KINDS), net: revenue + sumKinds(t, COST_KINDS) };
+}
+
+export const businessContext = defineTool({
+  name: 'business_context',
+  description: "The business's name, currency, industry and founding date, and how much ledger history Bursar holds (first and last date, number of rows).",
+  parameters: z.object({}),
+  async run(db, businessId) {
+    const [b, range] = await Promise.all([
+      businessRow(db, businessId),
+      db('transactions').where({ business_id: businessId }).first(db.raw('min(occurred_on) as first'), db.raw('max(occurred_on) as last'), db.raw('count(*)::bigint as rows')),
+    ]);
+    return {
+      data: { name: b.name, legal_entity: b.legal_entity, industry: b.industry, currency: b.currency, founded_on: b.founded_on, ledger: { first_date: range.first, last_date: range.last, rows: range.rows } },
+      links: [{ label: 'Overview', href: `/b/${businessId}` }, { label: 'Settings', href: `/b/${businessId}/settings` }],
+    };
+  },
+});
+
+export const readinessBreakdown = defineTool({
+  name: 'readiness_breakdown',
+  description: 'The latest funding-readiness score (0-100), its tier and its ten components with points, the figure behind them and what would raise them; the components losing the most points come first.',
+  parameters: z.object({}),
+  async run(db, businessId) {
+    const current = await readiness.latest(db, businessId);
+    const links = [{ label: 'Readiness', href: `/b/${businessId}/readiness` }];
+    if (!current) return { data: { computed: false, message: 'The readiness score has not been computed yet.' }, links };
+    const components = [...current.components]
+      .sort((a, b) => b.max - b.points - (a.max - a.points))
+      .map((c) => ({ key: c.key, label: c.label, points: c.points, max: c.max, missing: c.max - c.points, figure: c.figure, to_raise: c.toRaise }));
+    return { data: { computed: true, score: current.score, tier: current.tier, as_of: current.as_of, components }, links, citations: ['readiness-score-explained'] };
+  },
+});
+
+export const topRecommendations = defineTool({
+  name: 'top_recommendations',
+  description: 'The open recommendations (what to do next), most urgent first, with why and what to do.',
+  parameters: z.object({ limit: z.number().int().min(1).max(10).default(5).describe('How many, 1-10') }),
+  async run(db, businessId, { limit }) {
+    const items = await recommendations.list(db, businessId, { status: 'open', priority: 'all' });
+    return {
+      data: { open: items.length, recommendations: items.slice(0, limit).map((r) => ({ priority: r.priority, title: r.title, why: r.why, action: r.action })) },
+      links: [{ label: 'Recommendations', href: `/b/${businessId}/recommendations` }],
+    };
+  },
+});
+
+/**
+ * Two small reads of the business's ledger: totals by kind for the last 90 days
+ * (with the last 30 inside them and the sale and chargeback counts), over the
+ * date index; and cash, every row but payouts, as the overview counts it.
+ */
+export const metricSummary = defineTool({
+  name: 'metric_summary',
+  description: 'Key figures: revenue, costs and net for the last 30 and 90 days, gross margin, refund rate, chargeback ratio, cash on hand, monthly burn and runway in months.',
+  parameters: z.object({}),
+  async run(db, businessId, _args, { today }) {
+    const d30 = addDays(today, -29);
+    const d90 = addDays(today, -89);
+    const [b, { rows }, cashRow] = await Promise.all([
+      businessRow(db, businessId),
+      db.raw(
+        `select kind,
+                coalesce(sum(amount_base) filter (where occurred_on >= ?), 0)::bigint as d30,
+                coalesce(sum(amount_base), 0)::bigint as d90,
+                count(*)::bigint as n90
+           from transactions
+          where business_id = ? and occurred_on between ? and ?
+          group by kind`,
+        [d30, businessId, d90, today],
+      ),
+      db('transactions').where('business_id', businessId).where('occurred_on', '<=', today).whereNotIn('kind', ledger.CASH_NEUTRAL_KINDS).first(db.raw('coalesce(sum(amount_base), 0)::bigint as total')),
+    ]);
+    const by = (col: 'd30' | 'd90' | 'n90') => Object.fromEntries(rows.map((r: Record<string, unknown>) => [r.kind, Number(r[col])])) as Totals;
+    const p30 = pnlLines(by('d30'));
+    const p90 = pnlLines(by('d90'));
+    const n90 = by('n90');
+    const cash = Number(cashRow.total);
+    const monthlyBurn = p90.net < 0 ? Math.round(-p90.net / 3) : 0;
+    const c = b.currency;
+    return {
+      data: {
+        currency: c,
+        as_of: today,
+        last_30_days: { from: d30, to: today, revenue: amount(p30.revenue, c), costs: amount(p30.costs, c), net: amount(p30.net, c) },
+        last_90_days: { from: d90, to: today, revenue: amount(p90.revenue, c), costs: amount(p90.costs, c), net: amount(p90.net, c) },
+        gross_margin_90d: ratio(p90.revenue > 0 ? p90.grossProfit / p90.revenue : null),
+        refund_rate_90d: ratio(p90.sales > 0 ? p90.refunds / p90.sales : null),
+        refunds_90d: amount(p90.refunds, c),
+        gross_profit_90d: amount(p90.grossProfit, c),
+        chargeback_ratio_90d: ratio((n90.sale ?? 0) > 0 ? (n90.chargeback ?? 0) / n90.sale! : null, 2),
+        chargebacks_90d: { count: n90.chargeback ?? 0, amount: amount(p90.chargebacks, c) },
+        cash: amount(cash, c),
+        monthly_burn: amount(monthlyBurn, c),
+        runway_months: monthlyBurn > 0 ? Math.round((cash / monthlyBurn) * 10) / 10 : null,
+        runway_note: monthlyBurn > 0 ? 'cash ÷ average monthly net loss of the last 90 days' : 'cash-flow positive over the last 90 days: no burn, so runway is not limited by losses',
+      },
+      links: [{ label: 'Overview', href: `/b/${businessId}` }, pnlLink(businessId, d30, today), pnlLink(businessId, d90, today)],
+    };
+  },
+});
+
+export const profitAndLoss = defineTool({
+  name: 'profit_and_loss',
+  description: 'Profit and loss for a date range (inclusive): revenue net of refunds and chargebacks, cost of goods, gross profit, fees, ad spend, operating expenses by category, net profit.',
+  parameters: z.object({ from: date.describe('First day, YYYY-MM-DD'), to: date.describe('Last day, YYYY-MM-DD') }),
+  async run(db, businessId, { from, to }) {
+    const [b, totals, categories] = await Promise.all([
+      businessRow(db, businessId),
+      ledger.totalsByKind(db, businessId, from, to),
+      db('transactions as t')
+        .leftJoin('categories as c', 'c.id', 't.category_id')
+        .where({ 't.business_id': businessId, 't.kind': 'expense' })
+        .whereBetween('t.occurred_on', [from, to])
+        .groupBy('c.name')
+        .select(db.raw(`coalesce(c.name, 'Uncategorised') as category`), db.raw('-sum(t.amount_base)::bigint as spent'))
+        .orderBy('spent', 'desc'),
+    ]);
+    const p = pnlLines(totals);
+    const c = b.currency;
+    return {
+      data: {
+        from,
+        to,
+        currency: c,
+        revenue: amount(p.revenue, c),
+        refunds: amount(p.refunds, c),
+        cost_of_goods: amount(p.cogs, c),
+        gross_profit: amount(p.grossProfit, c),
+        gross_margin: ratio(p.revenue > 0 ? p.grossProfit / p.revenue : null),
+        fees: amount(p.fees, c),
+        ad_spend: amount(p.adSpend, c),
+        operating_expenses: amount(p.operating, c),
+        expenses_by_category: categories.map((r: { category: string; spent: number }) => ({ category: r.category, spent: amount(Number(r.spent), c) })),
+        net_profit: amount(p.net, c),
+      },
+      links: [pnlLink(businessId, from, to)],
+    };
+  },
+});
+
+export const expenseSearchArgs = z.object({
+  q: z.string().trim().max(100).optional().describe('Words in the description or vendor, e.g. "Slack"'),
+  category: z.string().trim().max(80).optional().describe('Category name, e.g. "Software"'),
+  from: date.optional().describe('First day, YYYY-MM-DD'),
+  to: date.optional().describe('Last day, YYYY-MM-DD'),
+  limit: z.number().int().min(1).max(20).default(20),
+});
+
+export function expensesLink(businessId: string, f: { q?: string; category?: string; from?: string; to?: string }): Link {
+  const params = new URLSearchParams();
+  for (const key of ['q', 'category', 'from', 'to'] as const) if (f[key]) params.set(key, f[key]!);
+  const qs = params.toString();
+  return { label: 'Matching expenses', href: `/b/${businessId}/expenses${qs ? `?${qs}` : ''}` };
+}
+
+export const expenseSearch = defineTool({
+  name: 'expense_search',
+  description: 'Expenses (ledger rows of kind expense) matching words, a category and/or a date range: the total spent, how many, and up to 20 rows newest first.',
+  parameters: expenseSearchArgs,
+  async run(db, businessId, args) {
+    const filtered = () => {
+      const q = db('transactions as t').leftJoin('categories as c', 'c.id', 't.category_id').where({ 't.business_id': businessId, 't.kind': 'expense' });
+      if (args.q) q.where((w) => w.whereILike('t.description', `%${escapeLike(args.q!)}%`).orWhereILike('t.counterparty', `%${escapeLike(args.q!)}%`));
+      if (args.category) q.whereRaw('lower(c.name) = lower(?)', [args.category]);
+      if (args.from) q.where('t.occurred_on', '>=', args.from);
+      if (args.to) q.where('t.occurred_on', '<=', args.to);
+      return q;
+    };
+    const [b, agg, rows] = await Promise.all([
+      businessRow(db, businessId),
+      filtered().first(db.raw('count(*)::bigint as n'), db.raw('coalesce(-sum(t.amount_base), 0)::bigint as spent')),
+      filtered()
+        .orderBy([{ column: 't.occurred_on', order: 'desc' }, { column: 't.id', order: 'desc' }])
+        .limit(args.limit)
+        .select('t.occurred_on', 't.description', 't.counterparty', 't.amount', 't.currency', 't.amount_base', 'c.name as category'),
+    ]);
+    const c = b.currency;
+    return {
+      data: {
+        filter: { q: args.q ?? null, category: args.category ?? null, from: args.from ?? null, to: args.to ?? null },
+        currency: c,
+        count: agg.n,
+        total_spent: amount(agg.spent, c),
+        rows: rows.map((r: { occurred_on: string; description: string; counterparty: string | null; amount_base: number; category: string | null; currency: string; amount: number }) => ({
+          date: r.occurred_on,
+          description: r.description,
+          vendor: r.counterparty,
+          category: r.category,
+          spent: amount(-r.amount_base, c),
+          ...(r.currency !== c ? { original: amount(-r.amount, r.currency) } : {}),
+        })),
+      },
+      links: [expensesLink(businessId, args)],
+    };
+  },
+});
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (m) => `\\${m}`);
+}
+
+export const knowledgeSearch = defineTool({
+  name: 'knowledge_search',
+  description: "Searches Bursar's knowledge base (funding readiness, the score explained, chargebacks, revenue stability, payout timing, cash-flow basics, unit economics). Cite results as [Source: doc_id].",
+  parameters: z.object({ query: z.string().trim().min(1).max(300).describe('What to look up'), limit: z.number().int().min(1).max(5).default(3) }),
+  async run(db, _businessId, { query, limit }) {
+    const hits = await knowledge.search(db, query, limit);
+    return { data: { results: hits.map(({ doc_id, title, heading, excerpt }) => ({ doc_id, title, heading, excerpt })) }, links: [], citations: [...new Set(hits.map((h) => h.doc_id))] };
+  },
+});
+
+/**
+ * Every tool the agent can call today. Waiting for the reports issue's services
+ * (add them here when they land): forecast_summary (services/forecast.ts),
+ * sku_performance and campaign_performance (SKU and campaign reports), and a full
+ * P&L by month (services/pnl.ts) in place of profit_and_loss's totals.
+ */
+export const TOOLS: Tool[] = [businessContext, readinessBreakdown, topRecommendations, metricSummary, profitAndLoss, expenseSearch, knowledgeSearch] as unknown as Tool[];
+
+export function findTool(name: string): Tool | undefined {
+  return TOOLS.find((t) => t.name === name);
+}
+
+export class ToolInputError extends Error {}
+
+/**
+ * Validates arguments (from a model, the offline analyst or an MCP client) and runs
+ * the tool. Throws ToolInputError for an unknown tool or arguments that do not fit.
+ */
+export async function runTool(db: Db, businessId: string, name: string, args: unknown, ctx: ToolContext): Promise<ToolResult> {
+  const tool = findTool(name);
+  if (!tool) throw new ToolInputError(`There is no tool named ${name}.`);
+  const parsed = tool.parameters.safeParse(args ?? {});
+  if (!parsed.success) throw new ToolInputError(`Arguments for ${name} do not fit: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('; ')}`);
+  return tool.run(db, businessId, parsed.data, ctx);
+}
+
+/** The tools in the shape chat completions take. */
+export function openAiTools() {
+  return TOOLS.map((t) => ({
+    type: 'function' as const,
+    function: { name: t.name, description: t.description, parameters: z.toJSONSchema(t.parameters, { io: 'input' }) as Record<string, unknown> },
+  }));
+}

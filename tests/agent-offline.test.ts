@@ -1,0 +1,139 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { seedDemo } from '../services/demo.ts';
+import { fixedClock } from '../services/core/clock.ts';
+import { formatMoney } from '../services/core/money.ts';
+import * as readiness from '../services/readiness.ts';
+import * as recommendations from '../services/recommendations.ts';
+import { recommend } from '../services/recommendation-rules.ts';
+import { indexKnowledge } from '../services/knowledge.ts';
+import { answerOffline, planFor } from '../services/agent/offline.ts';
+import { periodIn } from '../services/agent/periods.ts';
+import type { Db } from '../services/core/db.ts';
+import { createTestDb } from './helpers.ts';
+import { calm } from './fixtures.ts';
+
+const TODAY = '2026-11-25';
+const usd = (minor: number) => formatMoney(minor, 'USD');
+
+describe('periods named in questions', () => {
+  test('relative and named periods resolve against the given day', () => {
+    assert.deepEqual(periodIn('how did we do last month', TODAY), { from: '2026-10-01', to: '2026-10-31', label: 'October 2026' });
+    assert.deepEqual(periodIn('software last quarter', TODAY), { from: '2026-07-01', to: '2026-09-30', label: 'Q3 2026' });
+    assert.deepEqual(periodIn('rent this year', TODAY), { from: '2026-01-01', to: TODAY, label: '2026 so far' });
+    assert.deepEqual(periodIn('in the last 90 days', TODAY), { from: '2026-08-28', to: TODAY, label: 'the last 90 days' });
+    assert.equal(periodIn('revenue in December', TODAY)!.from, '2025-12-01', 'a month still ahead means last year’s');
+    assert.equal(periodIn('last quarter', '2026-02-10')!.from, '2025-10-01');
+    assert.equal(periodIn('what may we spend', TODAY), null, '"may" alone is not the month');
+    assert.equal(periodIn("what's my runway", TODAY), null);
+  });
+});
+
+describe('the offline analyst on the demo business', () => {
+  let db: Db;
+  let drop: () => Promise<void>;
+  let store: string;
+
+  // Independent figures, straight from the ledger with SQL written for the test.
+  const sum = async (where: (q: ReturnType<Db>) => unknown) => {
+    const q = db('transactions').where({ business_id: store });
+    where(q);
+    return Number((await q.first(db.raw('coalesce(sum(amount_base), 0)::bigint as s'))).s);
+  };
+  const spent = async (category: string | null, from: string, to: string, vendor?: string) => {
+    const q = db('transactions as t').leftJoin('categories as c', 'c.id', 't.category_id').where({ 't.business_id': store, 't.kind': 'expense' }).whereBetween('t.occurred_on', [from, to]);
+    if (category) q.where('c.name', category);
+    if (vendor) q.where('t.counterparty', vendor);
+    return -Number((await q.first(db.raw('coalesce(sum(t.amount_base), 0)::bigint as s'))).s);
+  };
+  const revenue = (from: string, to: string) => sum((q) => q.whereIn('kind', ['sale', 'refund', 'chargeback', 'other_income']).whereBetween('occurred_on', [from, to]));
+  const net = (from: string, to: string) => sum((q) => q.whereNotIn('kind', ['payout', 'transfer']).whereBetween('occurred_on', [from, to]));
+
+  before(async () => {
+    ({ db, drop } = await createTestDb());
+    const clock = fixedClock(`${TODAY}T12:00:00Z`);
+    await seedDemo(db, clock, { days: 150 });
+    store = (await db('businesses').where({ name: 'Northwind Goods' }).first('id')).id;
+    await readiness.record(db, clock, store, TODAY, { ...calm, chargeback_ratio: 0.0095, runway_months: 4 });
+    await recommendations.sync(db, clock, store, recommend({ ...calm, runway_months: 4, chargeback_ratio: 0.0095 }));
+    await indexKnowledge(db, clock);
+  });
+  after(() => drop());
+
+  type Row = [question: string, intent: string, tools: string[], expected: () => Promise<string[]>];
+  const table: Row[] = [
+    ["What's my runway?", 'runway', ['metric_summary'], async () => [usd(await sum((q) => q.whereNot('kind', 'payout').where('occurred_on', '<=', TODAY)))]],
+    ['How much cash do we have in the bank?', 'runway', ['metric_summary'], async () => [usd(await sum((q) => q.whereNot('kind', 'payout')))]],
+    ['Are we burning money?', 'runway', ['metric_summary'], async () => {
+      const n = await net('2026-08-28', TODAY);
+      return [n < 0 ? usd(Math.round(-n / 3)) : usd(n)];
+    }],
+    ["What's hurting my score?", 'score_weak', ['readiness_breakdown'], async () => ['**' + (await readiness.latest(db, store))!.score + '/100**', 'Chargeback ratio', '0.95%']],
+    ['Explain the readiness score', 'score_explained', ['readiness_breakdown', 'knowledge_search'], async () => [`${(await readiness.latest(db, store))!.score}/100`, '[Source: readiness-score-explained]']],
+    ['What is my funding readiness score?', 'score', ['readiness_breakdown'], async () => [`${(await readiness.latest(db, store))!.score}/100`]],
+    ['Am I ready for funding?', 'score', ['readiness_breakdown'], async () => [`${(await readiness.latest(db, store))!.score}/100`]],
+    ['What should I do next?', 'recommendations', ['top_recommendations'], async () => [(await recommendations.list(db, store, { status: 'open', priority: 'all' }))[0].title]],
+    ['Show me your recommendations', 'recommendations', ['top_recommendations'], async () => [`**${(await recommendations.list(db, store, { status: 'open', priority: 'all' })).length}** open`]],
+    ['How much did we spend on software last quarter?', 'spending', ['expense_search'], async () => [usd(await spent('Software', '2026-07-01', '2026-09-30')), 'Q3 2026']],
+    ['What did rent cost us this year?', 'spending', ['expense_search'], async () => [usd(await spent('Rent', '2026-01-01', TODAY))]],
+    ['How much did we pay for payroll last month?', 'spending', ['expense_search'], async () => [usd(await spent('Payroll', '2026-10-01', '2026-10-31'))]],
+    ['How much went on salaries in October?', 'spending', ['expense_search'], async () => [usd(await spent('Payroll', '2026-10-01', '2026-10-31'))]],
+    ['How much have we paid Klaviyo in the last 90 days?', 'spending', ['expense_search'], async () => [usd(await spent(null, '2026-08-28', TODAY, 'Klaviyo'))]],
+    ['What were our utilities bills this year?', 'spending', ['expense_search'], async () => [usd(await spent('Utilities', '2026-01-01', TODAY))]],
+    ['List our expenses last month', 'spending', ['expense_search'], async () => [usd(await spent(null, '2026-10-01', '2026-10-31'))]],
+    ['What did we spend on subscriptions in September?', 'spending', ['expense_search'], async () => [usd(await spent('Software', '2026-09-01', '2026-09-30'))]],
+    ['How did we do last month?', 'pnl', ['profit_and_loss'], async () => [usd(await revenue('2026-10-01', '2026-10-31')), usd(await net('2026-10-01', '2026-10-31'))]],
+    ['What was our revenue in September?', 'pnl', ['profit_and_loss'], async () => [usd(await revenue('2026-09-01', '2026-09-30'))]],
+    ['Profit this quarter', 'pnl', ['profit_and_loss'], async () => [usd(await net('2026-10-01', TODAY))]],
+    ['How are sales going?', 'performance', ['metric_summary'], async () => [usd(await revenue('2026-10-27', TODAY))]],
+    ["What's our gross margin?", 'margin', ['metric_summary'], async () => {
+      const rev = await revenue('2026-08-28', TODAY);
+      const cogs = await sum((q) => q.where('kind', 'cogs').whereBetween('occurred_on', ['2026-08-28', TODAY]));
+      return [`${(((rev + cogs) / rev) * 100).toFixed(1)} %`];
+    }],
+    ['How many chargebacks have we had?', 'chargebacks', ['metric_summary', 'knowledge_search'], async () => {
+      const n = await db('transactions').where({ business_id: store, kind: 'chargeback' }).whereBetween('occurred_on', ['2026-08-28', TODAY]).count({ n: '*' }).first();
+      return [`**${Number(n!.n)}** chargeback`, '[Source: reducing-chargebacks]'];
+    }],
+    ['What is our refund rate?', 'refunds', ['metric_summary'], async () => [usd(-(await sum((q) => q.where('kind', 'refund').whereBetween('occurred_on', ['2026-08-28', TODAY]))))]],
+    ['How many transactions are in the ledger?', 'context', ['business_context'], async () => [new Intl.NumberFormat('en-US').format(Number((await db('transactions').where({ business_id: store }).count({ n: '*' }).first())!.n))]],
+    ['Tell me about my business', 'context', ['business_context'], async () => ['**Northwind Goods**', 'USD']],
+    ["What's a good gross margin?", 'knowledge', ['knowledge_search'], async () => ['[Source: unit-economics]']],
+    ['How does payout timing work?', 'knowledge', ['knowledge_search'], async () => ['[Source: payout-timing]']],
+  ];
+
+  test('the table holds at least 25 questions', () => assert.ok(table.length >= 25));
+
+  for (const [question, intent, tools, expected] of table) {
+    test(`"${question}" → ${tools.join(' + ')}`, async () => {
+      const reply = await answerOffline(db, store, question, { today: TODAY });
+      assert.equal(reply.intent, intent);
+      assert.deepEqual(reply.toolCalls.map((c) => c.name), tools);
+      for (const figure of await expected()) assert.ok(reply.text.includes(figure), `answer to "${question}" should contain ${figure}:\n${reply.text}`);
+      assert.match(reply.text, /offline analyst/);
+      assert.equal(reply.analyst, 'offline');
+      if (tools.some((t) => t !== 'knowledge_search')) assert.match(reply.text, /\]\(\/b\/[0-9a-f-]{36}\//, 'figures link to where they come from');
+    });
+  }
+
+  test('the answer links figures to the page they came from', async () => {
+    const reply = await answerOffline(db, store, 'How much did we spend on software last quarter?', { today: TODAY });
+    assert.ok(reply.links.some((l) => l.href === `/b/${store}/expenses?category=Software&from=2026-07-01&to=2026-09-30`));
+    const pnl = await answerOffline(db, store, 'How did we do last month?', { today: TODAY });
+    assert.ok(pnl.links.some((l) => l.href === `/b/${store}/pnl?from=2026-10-01&to=2026-10-31`));
+  });
+
+  test('products, campaigns and forecasts are named as not connected yet rather than guessed', async () => {
+    for (const q of ['What are my top products?', 'Which is my worst campaign?', 'Forecast our cash']) {
+      const reply = await answerOffline(db, store, q, { today: TODAY });
+      assert.equal(reply.intent, 'reports_pending', q);
+      assert.deepEqual(reply.toolCalls, []);
+    }
+  });
+
+  test('a question the rules do not know falls back to the guides, and the plan is the same every time', () => {
+    const vocab = { categories: ['Software'], vendors: [] };
+    assert.deepEqual(planFor('zzz qqq', TODAY, vocab), planFor('zzz qqq', TODAY, vocab));
+    assert.equal(planFor('zzz qqq', TODAY, vocab).intent, 'knowledge');
+  });
+});
