@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { addDays } from '../services/core/clock.ts';
 import { seedDemo } from '../services/demo.ts';
 import { fixedClock } from '../services/core/clock.ts';
 import { formatMoney } from '../services/core/money.ts';
@@ -123,12 +124,40 @@ describe('the offline analyst on the demo business', () => {
     assert.ok(pnl.links.some((l) => l.href === `/b/${store}/pnl?from=2026-10-01&to=2026-10-31`));
   });
 
-  test('products, campaigns and forecasts are named as not connected yet rather than guessed', async () => {
-    for (const q of ['What are my top products?', 'Which is my worst campaign?', 'Forecast our cash']) {
-      const reply = await answerOffline(db, store, q, { today: TODAY });
-      assert.equal(reply.intent, 'reports_pending', q);
-      assert.deepEqual(reply.toolCalls, []);
-    }
+  test('products, campaigns and the forecast are answered from their reports, with the figures the ledger gives', async () => {
+    const from = addDays(TODAY, -89);
+    const [topSku] = await db('transactions as t')
+      .join('products as p', 'p.id', 't.product_id')
+      .where({ 't.business_id': store })
+      .whereIn('t.kind', ['sale', 'refund', 'chargeback'])
+      .whereBetween('t.occurred_on', [from, TODAY])
+      .groupBy('p.sku')
+      .select('p.sku', db.raw('sum(t.amount_base)::bigint as revenue'))
+      .orderBy('revenue', 'desc')
+      .limit(1);
+    const products = await answerOffline(db, store, 'What are my top products?', { today: TODAY });
+    assert.equal(products.intent, 'products');
+    assert.deepEqual(products.toolCalls.map((c) => c.name), ['sku_performance']);
+    assert.ok(products.text.includes(`**${topSku.sku}**`), products.text);
+
+    const [worst] = await db('ad_campaign_stats as s')
+      .join('ad_campaigns as c', 'c.id', 's.campaign_id')
+      .where('c.business_id', store)
+      .whereBetween('s.day', [from, TODAY])
+      .groupBy('c.name')
+      .select('c.name', db.raw('sum(s.revenue)::float / nullif(sum(s.spend), 0) as roas'))
+      .orderBy('roas', 'asc')
+      .limit(1);
+    const campaigns = await answerOffline(db, store, 'Which is my worst campaign?', { today: TODAY });
+    assert.equal(campaigns.intent, 'campaigns');
+    assert.ok(campaigns.text.includes(`**${worst.name}**`), campaigns.text);
+    assert.ok(campaigns.text.includes(`**${Math.round(worst.roas * 100) / 100}**`), campaigns.text);
+
+    const forecast = await answerOffline(db, store, 'Forecast our cash', { today: TODAY });
+    assert.equal(forecast.intent, 'forecast');
+    assert.deepEqual(forecast.toolCalls.map((c) => c.name), ['cash_forecast']);
+    assert.match(forecast.text, /below zero within that time is \*\*\d/);
+    assert.ok(forecast.links.some((l) => l.href === `/b/${store}/forecast?horizon=180`));
   });
 
   test('a question the rules do not know falls back to the guides, and the plan is the same every time', () => {

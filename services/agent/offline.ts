@@ -17,7 +17,9 @@ export type Intent =
   | 'score_weak'
   | 'score'
   | 'recommendations'
-  | 'reports_pending'
+  | 'products'
+  | 'campaigns'
+  | 'forecast'
   | 'chargebacks'
   | 'refunds'
   | 'runway'
@@ -82,8 +84,15 @@ export function planFor(question: string, today: string, vocab: Vocabulary): Pla
   if (is(/\brecommend\w*|\bwhat should (i|we) (do|fix|focus)|\bnext steps?\b|\bto-?do\b|\bprioriti\w*|\baction items?\b/)) {
     return plan('recommendations', [{ tool: 'top_recommendations', args: { limit: 5 } }]);
   }
-  if (is(/\b(top|best|worst)[- ](selling |performing )?(products?|skus?|items?|sellers?)\b|\bskus?\b|\bcampaigns?\b|\broas\b|\bforecast\w*|\bpredict\w*|\bprojection\w*/)) {
-    return plan('reports_pending', []);
+  const range = period ? { from: period.from, to: period.to } : {};
+  if (is(/\bforecast\w*|\bpredict\w*|\bprojection\w*|\bnext (few )?(months?|quarter|year)\b.*\bcash\b|\brun(ning)? out of (cash|money) (by|before|in)\b/)) {
+    return plan('forecast', [{ tool: 'cash_forecast', args: { horizon_days: 180 } }]);
+  }
+  if (is(/\bcampaigns?\b|\broas\b|\bads?\b|\badvertis\w*|\bad spend\b/) && !is(/\bspen[dt] on\b/)) {
+    return plan('campaigns', [{ tool: 'campaign_performance', args: range }]);
+  }
+  if (is(/\b(top|best|worst)[- ](selling |performing )?(products?|skus?|items?|sellers?)\b|\bskus?\b|\bproducts?\b/)) {
+    return plan('products', [{ tool: 'sku_performance', args: { ...range, limit: 5 } }]);
   }
   if (is(/\bchargebacks?\b|\bdisputes?\b/)) {
     return plan('chargebacks', [{ tool: 'metric_summary', args: {} }, { tool: 'knowledge_search', args: { query: 'reduce chargebacks dispute ratio', limit: 1 } }]);
@@ -170,9 +179,46 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
       }
       break;
     }
-    case 'reports_pending':
-      lines.push('Product (SKU), ad-campaign and forecast figures are not connected to the analyst yet, so I cannot rank them here. I can answer about revenue, costs, profit for any period, cash and runway, expenses, refunds, chargebacks and your readiness score.');
+    case 'products': {
+      const d = data('sku_performance');
+      if (!d.products) {
+        lines.push(`No product sales between ${d.from} and ${d.to}.`);
+        break;
+      }
+      const top = d.top_by_revenue[0];
+      lines.push(`From ${d.from} to ${d.to}, your best-selling product is **${top.sku}** (${top.name}): ${money(top.revenue)} net revenue from ${top.units} units, margin ${money(top.margin)}${top.margin_pct ? ` (${top.margin_pct.text})` : ''}.`);
+      lines.push(`Highest margins: ${(d.best_by_margin as D[]).map((r) => `${r.sku} ${money(r.margin)}`).join(', ')}.`);
+      const worst = (d.worst_by_margin as D[])[0];
+      if (worst) lines.push(`Lowest margin: ${worst.sku} at ${money(worst.margin)}${worst.margin_pct ? ` (${worst.margin_pct.text})` : ''}.`);
       break;
+    }
+    case 'campaigns': {
+      const d = data('campaign_performance');
+      const rows = d.campaigns as D[];
+      if (!rows?.length) {
+        lines.push(`No ad spend between ${d.from} and ${d.to}.`);
+        break;
+      }
+      const worst = rows[0];
+      lines.push(`From ${d.from} to ${d.to}, your weakest campaign is **${worst.name}** (${worst.platform}): ${money(worst.spend)} spent for ${money(worst.revenue)} of revenue, a ROAS of **${worst.roas ?? 'n/a'}**.`);
+      const best = rows[rows.length - 1];
+      if (best !== worst) lines.push(`The strongest is ${best.name} (${best.platform}) at a ROAS of ${best.roas ?? 'n/a'}.`);
+      const flagged = rows.filter((r) => r.below_threshold);
+      if (flagged.length) lines.push(`${flagged.length} campaign${flagged.length === 1 ? ' returns' : 's return'} less than its spend (ROAS under 1): ${flagged.map((r) => r.name).join(', ')}. [Source: unit-economics]`);
+      break;
+    }
+    case 'forecast': {
+      const d = data('cash_forecast');
+      if (!d.available) {
+        lines.push('There is not enough ledger history to forecast cash yet.');
+        break;
+      }
+      lines.push(`Over the next ${d.horizon_days} days (${d.paths.toLocaleString('en-US')} simulated paths from your own history), cash ends at about ${money(d.end_cash.p50)} in the middle case, between ${d.end_cash.p10.text} (P10) and ${d.end_cash.p90.text} (P90), from ${d.start_cash.text} today.`);
+      lines.push(`The chance that cash goes below zero within that time is **${d.probability_cash_below_zero?.text ?? '0 %'}**.`);
+      const recurring = d.recurring as D[];
+      if (recurring?.length) lines.push(`Recurring items it found: ${recurring.slice(0, 4).map((r) => `${r.counterparty} (${r.amount.text}, ${r.cadence})`).join(', ')}. [Source: cash-flow-basics]`);
+      break;
+    }
     case 'chargebacks': {
       const m = data('metric_summary');
       const ratio = m.chargeback_ratio_90d;

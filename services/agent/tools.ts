@@ -6,6 +6,8 @@ import * as readiness from '../readiness.ts';
 import * as recommendations from '../recommendations.ts';
 import * as knowledge from '../knowledge.ts';
 import * as ledger from '../ledger.ts';
+import * as profitability from '../profitability.ts';
+import * as forecasting from '../forecast/forecast.ts';
 import { NotFound } from '../core/errors.ts';
 
 /**
@@ -13,8 +15,7 @@ import { NotFound } from '../core/errors.ts';
  * model path, the offline analyst and the MCP server. Each returns compact JSON and
  * the links of the pages its figures come from, so an answer can point at them.
  *
- * To add a tool (the reports issue's forecast, SKU and campaign performance, full
- * P&L): write a `defineTool({...})` below calling the service, and add it to TOOLS.
+ * To add a tool: write a `defineTool({...})` below calling the service, and add it to TOOLS.
  * The model, the offline analyst's intents and /mcp all read TOOLS.
  */
 
@@ -283,7 +284,90 @@ export const knowledgeSearch = defineTool({
  * sku_performance and campaign_performance (SKU and campaign reports), and a full
  * P&L by month (services/pnl.ts) in place of profit_and_loss's totals.
  */
-export const TOOLS: Tool[] = [businessContext, readinessBreakdown, topRecommendations, metricSummary, profitAndLoss, expenseSearch, knowledgeSearch] as unknown as Tool[];
+
+/** The default window of the report tools: the last 90 days up to today. */
+const rangeArgs = z.object({
+  from: date.optional().describe('First day, YYYY-MM-DD (default: 89 days before today)'),
+  to: date.optional().describe('Last day, YYYY-MM-DD (default: today)'),
+});
+const rangeOf = (args: { from?: string; to?: string }, today: string) => ({ from: args.from ?? addDays(args.to ?? today, -89), to: args.to ?? today });
+
+export const skuPerformance = defineTool({
+  name: 'sku_performance',
+  description: 'Profitability per product (SKU) over a date range: net revenue, units, refunds, cost of goods, fees, margin and margin %, best first.',
+  parameters: rangeArgs.extend({ limit: z.number().int().min(1).max(20).default(5) }),
+  async run(db, businessId, args, { today }) {
+    const range = rangeOf(args, today);
+    const [b, rows] = await Promise.all([businessRow(db, businessId), profitability.skus(db, businessId, range, 'margin', 'desc')]);
+    const c = b.currency;
+    const shape = (r: profitability.SkuRow) => ({ sku: r.sku, name: r.name, revenue: amount(r.revenue, c), units: r.units, margin: amount(r.margin, c), margin_pct: ratio(r.marginPct) });
+    const byRevenue = [...rows].sort((x, y) => y.revenue - x.revenue);
+    return {
+      data: { ...range, currency: c, products: rows.length, best_by_margin: rows.slice(0, args.limit).map(shape), top_by_revenue: byRevenue.slice(0, args.limit).map(shape), worst_by_margin: rows.slice(-Math.min(args.limit, 3)).reverse().map(shape) },
+      links: [{ label: 'Products', href: `/b/${businessId}/products?from=${range.from}&to=${range.to}` }],
+    };
+  },
+});
+
+export const campaignPerformance = defineTool({
+  name: 'campaign_performance',
+  description: 'Ad campaigns (Meta, Google) over a date range: spend, conversions, attributed revenue, ROAS and CPA, worst ROAS first; campaigns under ROAS 1 are flagged.',
+  parameters: rangeArgs,
+  async run(db, businessId, args, { today }) {
+    const range = rangeOf(args, today);
+    const [b, result] = await Promise.all([businessRow(db, businessId), profitability.campaigns(db, businessId, range, 1)]);
+    const c = b.currency;
+    const rows = [...result.campaigns].sort((x, y) => (x.roas ?? Infinity) - (y.roas ?? Infinity));
+    return {
+      data: {
+        ...range,
+        currency: c,
+        campaigns: rows.map((r) => ({ name: r.name, platform: r.platform, spend: amount(r.spend, c), conversions: r.conversions, revenue: amount(r.revenue, c), roas: r.roas === null ? null : Math.round(r.roas * 100) / 100, cpa: r.cpa === null ? null : amount(r.cpa, c), below_threshold: r.isBelowThreshold })),
+      },
+      links: [{ label: 'Campaigns', href: `/b/${businessId}/campaigns?from=${range.from}&to=${range.to}` }],
+    };
+  },
+});
+
+export const cashForecast = defineTool({
+  name: 'cash_forecast',
+  description: 'Monte Carlo cash forecast from today over a horizon: cash at the end (P10/P50/P90), the probability that cash goes below zero, runway percentiles, and the recurring bills it found.',
+  parameters: z.object({ horizon_days: z.number().int().min(30).max(730).default(180) }),
+  async run(db, businessId, { horizon_days }, { today }) {
+    const [b, f] = await Promise.all([businessRow(db, businessId), forecasting.forecast(db, businessId, today, { horizonDays: horizon_days })]);
+    const c = b.currency;
+    const link = { label: 'Forecast', href: `/b/${businessId}/forecast?horizon=${horizon_days}` };
+    if (!f) return { data: { available: false, reason: 'not enough ledger history to forecast' }, links: [link] };
+    const last = f.days.length - 1;
+    return {
+      data: {
+        available: true,
+        as_of: f.asOf,
+        horizon_days,
+        paths: f.paths,
+        start_cash: amount(f.startCash, c),
+        end_cash: { p10: amount(f.p10[last], c), p50: amount(f.p50[last], c), p90: amount(f.p90[last], c) },
+        probability_cash_below_zero: ratio(f.pBelowZero),
+        runway_days: f.runwayDays,
+        recurring: f.recurring.slice(0, 8).map((r) => ({ counterparty: r.counterparty, amount: amount(r.amount, c), cadence: r.cadence })),
+      },
+      links: [link],
+    };
+  },
+});
+
+export const TOOLS: Tool[] = [
+  businessContext,
+  readinessBreakdown,
+  topRecommendations,
+  metricSummary,
+  profitAndLoss,
+  expenseSearch,
+  knowledgeSearch,
+  skuPerformance,
+  campaignPerformance,
+  cashForecast,
+] as unknown as Tool[];
 
 export function findTool(name: string): Tool | undefined {
   return TOOLS.find((t) => t.name === name);
