@@ -2,6 +2,7 @@ import type { Db } from './core/db.ts';
 import type { Clock } from './core/clock.ts';
 import { addDays, isoDate } from './core/clock.ts';
 import { convert } from './core/money.ts';
+import { mulberry32 } from './core/random.ts';
 import * as businesses from './businesses.ts';
 import * as categories from './categories.ts';
 import * as ledger from './ledger.ts';
@@ -14,16 +15,9 @@ export const DEMO_EMAIL = 'demo@bursar.local';
 export const DEMO_PASSWORD = 'bursar-demo';
 const SOURCE = 'demo';
 
-/** mulberry32: a small seeded generator, so the demo is the same on every machine. */
+/** The demo's dice: a seeded generator, so the demo is the same on every machine. */
 function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return {
     next,
     between: (lo: number, hi: number) => lo + (hi - lo) * next(),

@@ -1,5 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mulberry32 } from '../services/core/random.ts';
 import { createTestDb, insertUser, insertBusiness, TODAY } from './helpers.ts';
 import * as aggregates from '../services/aggregates.ts';
 import * as ledger from '../services/ledger.ts';
@@ -9,16 +10,9 @@ import { LEDGER_KINDS } from '../services/ledger.ts';
 const { db, drop } = await createTestDb();
 after(drop);
 
-/** mulberry32, so a failure replays exactly. */
+/** Seeded, so a failure replays exactly. */
 function seeded(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return { next, int: (lo: number, hi: number) => Math.floor(lo + (hi - lo + 1) * next()), pick: <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)] };
 }
 

@@ -3,17 +3,7 @@
  * day after the last known day (index 0 = tomorrow).
  */
 
-/** mulberry32: small, fast and seeded, so the same inputs give the same figures. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../core/random.ts';
 
 /** Rearranges buf[lo..hi] so buf[k] holds the value it would have if sorted (Hoare quickselect). */
 function select(buf: Float64Array, lo: number, hi: number, k: number): number {
@@ -113,6 +103,7 @@ export function simulate({ startCash, mean, sigma, paths, seed }: SimulationInpu
   for (let d = 0; d < horizon; d++) {
     const mu = mean[d];
     for (let p = 0; p < paths; p++) {
+      // mulberry32 (services/core/random.ts) inlined: a call per draw costs too much here.
       a = (a + 0x6d2b79f5) | 0;
       let t = a;
       t = Math.imul(t ^ (t >>> 15), t | 1);

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { SCREENSHOTS, startBrowserSession } from './support.ts';
+import { SCREENSHOTS, signInAsDemo, startBrowserSession } from './support.ts';
 
 let session: Awaited<ReturnType<typeof startBrowserSession>>;
 let page: Page;
@@ -16,11 +16,7 @@ before(async () => {
     if (msg.type() === 'error') problems.push(msg.text());
   });
   page.on('pageerror', (err) => problems.push(err.message));
-  await page.goto(`${session.baseUrl}/login`);
-  await page.fill('#f-email', 'demo@bursar.local');
-  await page.fill('#f-password', 'bursar-demo');
-  await page.click('button[type=submit]:has-text("Sign in")');
-  await page.waitForURL(/\/b\/[0-9a-f-]{36}$/);
+  await signInAsDemo(page, session.baseUrl);
 });
 after(() => session.close());
 

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { mkdirSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { createApp } from '../../server.ts';
 import { testConfig, type Config } from '../../services/core/config.ts';
 import { createLogger } from '../../services/core/logger.ts';
@@ -37,4 +37,13 @@ export async function startBrowserSession(opts: { days?: number; config?: Partia
       await drop();
     },
   };
+}
+
+/** Signs the page in as the demo owner through the form, and waits for the first business page. */
+export async function signInAsDemo(page: Page, baseUrl: string): Promise<void> {
+  await page.goto(`${baseUrl}/login`);
+  await page.fill('#f-email', 'demo@bursar.local');
+  await page.fill('#f-password', 'bursar-demo');
+  await page.click('button[type=submit]:has-text("Sign in")');
+  await page.waitForURL(/\/b\/[0-9a-f-]{36}$/);
 }
