@@ -56,14 +56,14 @@ describe('the chat drawer with the offline analyst', () => {
     const month = await ask(page, 'How did we do last month?', 3);
     assert.match(month, /For October 2026/);
     assert.equal(await page.locator('[data-chat-drawer] .msg-user').count(), 3, 'one conversation, three questions');
-    await page.screenshot({ path: `${SCREENSHOTS}/chat-drawer-offline.png`, caret: 'initial' });
+    await page.screenshot({ caret: 'initial', path: `${SCREENSHOTS}/chat-drawer-offline.png`, caret: 'initial' });
 
     await page.click('a:has-text("All conversations")');
     await page.waitForURL(/\/chat$/);
     await page.click('.chat-list a');
     await page.locator('.chat-main .msg-assistant').nth(2).waitFor();
     assert.match(await page.locator('.chat-main').innerText(), /For October 2026/);
-    await page.screenshot({ path: `${SCREENSHOTS}/chat-page.png`, fullPage: true });
+    await page.screenshot({ caret: 'initial', path: `${SCREENSHOTS}/chat-page.png`, fullPage: true });
     assert.deepEqual(problems, [], 'no script errors or CSP violations');
   });
 });
@@ -99,11 +99,11 @@ describe('the chat drawer with a model', () => {
     assert.match(second, /not been computed/);
     const third = await ask(page, 'Explain chargebacks', 3);
     assert.match(third, /No answer this time\. The AI model answered with an error \(500/);
-    await page.screenshot({ path: `${SCREENSHOTS}/chat-drawer-model-failed.png` });
+    await page.screenshot({ caret: 'initial', path: `${SCREENSHOTS}/chat-drawer-model-failed.png` });
     fake.script([{ text: 'Chargebacks are disputes a cardholder raises with their bank.' }]);
     await page.click('[data-chat-drawer] .msg-failed button:has-text("Retry")');
     await page.locator('[data-chat-drawer] .msg-assistant', { hasText: 'Chargebacks are disputes' }).waitFor();
-    await page.screenshot({ path: `${SCREENSHOTS}/chat-drawer-model.png` });
+    await page.screenshot({ caret: 'initial', path: `${SCREENSHOTS}/chat-drawer-model.png` });
     assert.deepEqual(problems, []);
   });
 });

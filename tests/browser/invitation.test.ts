@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { SCREENSHOTS, startBrowserSession } from './support.ts';
+import { SCREENSHOTS, startBrowserSession, navTo } from './support.ts';
 
 let session: Awaited<ReturnType<typeof startBrowserSession>>;
 before(async () => {
@@ -32,14 +32,14 @@ test('a new owner invites a second person, who accepts in another browser and se
   await owner.waitForURL(/\/b\/[0-9a-f-]{36}$/);
   assert.equal(await owner.locator('h1').innerText(), 'Petra Pottery');
 
-  await owner.click('nav.mainnav a:has-text("Members")');
+  await navTo(owner, 'Members');
   await owner.waitForURL(/\/members$/);
   await owner.fill('#f-email', 'bea@example.com');
   await owner.selectOption('#f-role', 'member');
   await owner.click('button:has-text("Send invitation")');
   await owner.locator('text=Invitation sent to bea@example.com').waitFor();
   assert.match(await owner.locator('#invitations').innerText(), /bea@example\.com as member/);
-  await owner.screenshot({ path: `${SCREENSHOTS}/members-invited.png`, fullPage: true });
+  await owner.screenshot({ caret: 'initial', path: `${SCREENSHOTS}/members-invited.png`, fullPage: true });
 
   // Without a SendGrid key the invitation lands in the development outbox.
   const bea = await (await session.browser.newContext()).newPage();
@@ -60,13 +60,13 @@ test('a new owner invites a second person, who accepts in another browser and se
   await bea.click('button:has-text("Accept and open Petra Pottery")');
   await bea.waitForURL(/\/b\/[0-9a-f-]{36}$/);
   assert.equal(await bea.locator('h1').innerText(), 'Petra Pottery');
-  await bea.click('nav.mainnav a:has-text("Members")');
+  await navTo(bea, 'Members');
   await bea.waitForURL(/\/members$/);
   const table = await bea.locator('#members').innerText();
   assert.match(table, /Petra Owner/);
   assert.match(table, /Bea Member/);
   assert.equal(await bea.locator('button:has-text("Send invitation")').count(), 0, 'a member does not manage members');
-  await bea.screenshot({ path: `${SCREENSHOTS}/invitation-accepted.png`, fullPage: true });
+  await bea.screenshot({ caret: 'initial', path: `${SCREENSHOTS}/invitation-accepted.png`, fullPage: true });
 
   await owner.reload();
   assert.match(await owner.locator('#members').innerText(), /Bea Member/);

@@ -27,14 +27,14 @@ test('the readiness page shows the score, a breakdown that adds up, and its hist
   assert.equal(points.length, 10);
   assert.equal(points.reduce((s, p) => s + Number(p.split('/')[0]), 0), score);
   assert.ok(await page.locator('svg.sparkline polyline').isVisible());
-  await page.screenshot({ path: `${SCREENSHOTS}/readiness.png`, fullPage: true });
+  await page.screenshot({ caret: 'initial', path: `${SCREENSHOTS}/readiness.png`, fullPage: true });
 });
 
 test('a recommendation is dismissed in place and found under its filter', async () => {
   await page.goto(`${session.baseUrl}/b/${storeId}/recommendations`);
   const first = page.locator('#recommendation-list article.rec').first();
   const title = await first.locator('h3').innerText();
-  await page.screenshot({ path: `${SCREENSHOTS}/recommendations.png`, fullPage: true });
+  await page.screenshot({ caret: 'initial', path: `${SCREENSHOTS}/recommendations.png`, fullPage: true });
   await first.locator('button[value=dismissed]').click();
   await page.locator(`#recommendation-list article.rec:has-text("${title}") .badge:has-text("Dismissed")`).waitFor();
   await page.selectOption('select[name=status]', 'dismissed');

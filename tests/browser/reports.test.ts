@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { SCREENSHOTS, signInAsDemo, startBrowserSession } from './support.ts';
+import { SCREENSHOTS, signInAsDemo, startBrowserSession, navTo } from './support.ts';
 
 let session: Awaited<ReturnType<typeof startBrowserSession>>;
 let page: Page;
@@ -26,32 +26,32 @@ after(() => session.close());
 test('the dashboard draws a trend chart per figure and swaps the cards when the period changes', async () => {
   await page.locator('[data-figure=revenue] .spark canvas').waitFor();
   assert.ok((await page.locator('.spark canvas').count()) >= 7);
-  await page.screenshot({ path: `${SCREENSHOTS}/dashboard-northwind.png`, fullPage: true });
+  await page.screenshot({ caret: 'initial', path: `${SCREENSHOTS}/dashboard-northwind.png`, fullPage: true });
   await page.selectOption('#preset-dashboard-cards', 'last_12_months');
   await page.waitForURL(/preset=last_12_months/);
   await page.locator('[data-figure=revenue] .spark canvas').waitFor();
   assert.match(await page.locator('#dashboard-cards .muted.small').first().innerText(), /Dec 1, 2025/);
-  await page.screenshot({ path: `${SCREENSHOTS}/dashboard-12-months.png`, fullPage: true });
+  await page.screenshot({ caret: 'initial', path: `${SCREENSHOTS}/dashboard-12-months.png`, fullPage: true });
 });
 
 test('a P&L cell opens the ledger rows behind it', async () => {
-  await page.click('nav.mainnav a:has-text("P&L")');
+  await navTo(page, 'P&L');
   await page.locator('table.pnl').waitFor();
-  await page.screenshot({ path: `${SCREENSHOTS}/pnl.png`, fullPage: true });
+  await page.screenshot({ caret: 'initial', path: `${SCREENSHOTS}/pnl.png`, fullPage: true });
   await page.locator('tr[data-line=revenue] td a').first().click();
   await page.waitForURL(/\/pnl\/rows\?line=revenue/);
   assert.ok((await page.locator('tr[data-row]').count()) > 10);
   await page.click('text=Load more');
   await page.waitForFunction(() => document.querySelectorAll('tr[data-row]').length > 50);
-  await page.screenshot({ path: `${SCREENSHOTS}/pnl-drilldown.png`, fullPage: false });
+  await page.screenshot({ caret: 'initial', path: `${SCREENSHOTS}/pnl-drilldown.png`, fullPage: false });
 });
 
 test('the forecast draws its fan chart and the backtest; a scenario compares with the baseline', async () => {
-  await page.click('nav.mainnav a:has-text("Forecast")');
+  await navTo(page, 'Forecast');
   await page.locator('[data-chart=forecast-fan] canvas').waitFor();
   await page.locator('[data-chart=backtest-fan] canvas').waitFor();
-  await page.screenshot({ path: `${SCREENSHOTS}/forecast.png`, fullPage: true });
-  await page.click('nav.mainnav a:has-text("Scenarios")');
+  await page.screenshot({ caret: 'initial', path: `${SCREENSHOTS}/forecast.png`, fullPage: true });
+  await navTo(page, 'Scenarios');
   await page.fill('#s-name', 'Hire and a loan');
   await page.fill('#s-hire_monthly_cost', '6,000');
   await page.fill('#s-hire_from', '2027-01-01');
@@ -63,9 +63,9 @@ test('the forecast draws its fan chart and the backtest; a scenario compares wit
   await page.click('button:has-text("Save and compare")');
   await page.waitForURL(/\/scenarios\/[0-9a-f-]{36}$/);
   await page.locator('[data-chart=scenario-fan] canvas').waitFor();
-  await page.screenshot({ path: `${SCREENSHOTS}/scenario.png`, fullPage: true });
-  await page.click('nav.mainnav a:has-text("Metrics")');
+  await page.screenshot({ caret: 'initial', path: `${SCREENSHOTS}/scenario.png`, fullPage: true });
+  await navTo(page, 'Metrics');
   await page.locator('[data-chart=metrics-history] canvas').first().waitFor();
-  await page.screenshot({ path: `${SCREENSHOTS}/metrics.png`, fullPage: true });
+  await page.screenshot({ caret: 'initial', path: `${SCREENSHOTS}/metrics.png`, fullPage: true });
   assert.deepEqual(problems, [], 'no script errors or CSP violations in the console');
 });

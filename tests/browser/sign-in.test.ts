@@ -25,14 +25,14 @@ test('the demo owner signs in, sees a business and switches to the other one', a
   const first = await page.locator('h1').innerText();
   assert.ok(['Harbor Design Studio', 'Northwind Goods'].includes(first), first);
   assert.ok((await page.locator('.kpi').count()) >= 4);
-  await page.screenshot({ path: `${SCREENSHOTS}/dashboard.png`, fullPage: true });
+  await page.screenshot({ caret: 'initial', path: `${SCREENSHOTS}/dashboard.png`, fullPage: true });
 
   const other = first === 'Northwind Goods' ? 'Harbor Design Studio' : 'Northwind Goods';
   await page.selectOption('#business-switcher', { label: other });
   await page.waitForFunction((name) => document.querySelector('h1')?.textContent === name, other);
   assert.equal(await page.locator('#business-switcher option:checked').innerText(), other);
   assert.match(await page.locator('[data-figure=revenue] .kpi-value').innerText(), /\$|€/);
-  await page.screenshot({ path: `${SCREENSHOTS}/switched.png`, fullPage: true });
+  await page.screenshot({ caret: 'initial', path: `${SCREENSHOTS}/switched.png`, fullPage: true });
 
   assert.deepEqual(problems, [], 'no script errors or CSP violations in the console');
 });

@@ -47,3 +47,10 @@ export async function signInAsDemo(page: Page, baseUrl: string): Promise<void> {
   await page.click('button[type=submit]:has-text("Sign in")');
   await page.waitForURL(/\/b\/[0-9a-f-]{36}$/);
 }
+
+/** Follows a business navigation link as a person would, opening the "More" menu when the link lives there. */
+export async function navTo(page: Page, label: string): Promise<void> {
+  const link = page.locator('nav.mainnav a', { hasText: label }).first();
+  if (!(await link.isVisible())) await page.click('nav.mainnav .more-menu summary');
+  await link.click();
+}
