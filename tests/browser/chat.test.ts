@@ -56,7 +56,7 @@ describe('the chat drawer with the offline analyst', () => {
     const month = await ask(page, 'How did we do last month?', 3);
     assert.match(month, /For October 2026/);
     assert.equal(await page.locator('[data-chat-drawer] .msg-user').count(), 3, 'one conversation, three questions');
-    await page.screenshot({ caret: 'initial', path: `${SCREENSHOTS}/chat-drawer-offline.png`, caret: 'initial' });
+    await page.screenshot({ caret: 'initial', path: `${SCREENSHOTS}/chat-drawer-offline.png` });
 
     await page.click('a:has-text("All conversations")');
     await page.waitForURL(/\/chat$/);
