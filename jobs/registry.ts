@@ -5,6 +5,7 @@ import computeMetrics from './compute-metrics.ts';
 import refreshRecommendations from './refresh-recommendations.ts';
 import syncRates from './sync-rates.ts';
 import indexKnowledge from './index-knowledge.ts';
+import recoverImports from './recover-imports.ts';
 
 /** Every job Bursar runs; `npm run job -- NAME` runs one by hand. */
-export const JOBS: Job[] = [purgeSessions, rebuildAggregates, computeMetrics, refreshRecommendations, syncRates, indexKnowledge];
+export const JOBS: Job[] = [purgeSessions, rebuildAggregates, computeMetrics, refreshRecommendations, syncRates, indexKnowledge, recoverImports];

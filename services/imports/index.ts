@@ -183,7 +183,7 @@ export async function commit(db: Db, business: Business, actor: Actor, batchId: 
   const claimed = await db('import_batches')
     .where({ id: batchId, business_id: business.id, status: 'pending' })
     .whereNotNull('mapping')
-    .update({ status: 'running', bytes_read: 0, processed_rows: 0 })
+    .update({ status: 'running', bytes_read: 0, processed_rows: 0, error: null, heartbeat_at: db.fn.now() })
     .returning('*');
   if (!claimed.length) {
     await find(db, business.id, batchId);
@@ -192,7 +192,8 @@ export async function commit(db: Db, business: Business, actor: Actor, batchId: 
   const batch: Batch = claimed[0];
   try {
     const read = await readFile(batch.file_path!, batch.detected!, batch.mapping!, business.currency, {
-      onProgress: (bytes, rows) => db('import_batches').where({ id: batch.id }).update({ bytes_read: bytes, processed_rows: rows }).then(() => undefined),
+      onProgress: (bytes, rows) =>
+        db('import_batches').where({ id: batch.id }).update({ bytes_read: bytes, processed_rows: rows, heartbeat_at: db.fn.now() }).then(() => undefined),
     });
     if (!read.rows.length && !read.failed.length) throw new UnreadableFile('The file has a header but no rows.');
     if (read.failed.length && !opts.skipInvalid) {
@@ -409,4 +410,18 @@ export async function importFile(
     await rm(batch.file_path!, { force: true });
   }
   return summary;
+}
+
+export const INTERRUPTED_MESSAGE = 'The server stopped during this import, so nothing was imported. Check the mapping and run it again.';
+
+/**
+ * Imports whose process died mid-run (no progress for `staleMinutes`) go back to
+ * pending with a message: their commit never happened (one transaction), and their
+ * file is still on disk, so the user can simply run them again. Returns how many.
+ */
+export async function recoverInterrupted(db: Db, staleMinutes = 2): Promise<number> {
+  return db('import_batches')
+    .where({ status: 'running' })
+    .where((q) => q.whereNull('heartbeat_at').orWhere('heartbeat_at', '<', db.raw(`now() - make_interval(mins => ?)`, [staleMinutes])))
+    .update({ status: 'pending', error: INTERRUPTED_MESSAGE, bytes_read: 0, processed_rows: 0 });
 }

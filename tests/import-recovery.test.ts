@@ -1,0 +1,37 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runJob } from '../services/jobs.ts';
+import { createLogger } from '../services/core/logger.ts';
+import recoverImports from '../jobs/recover-imports.ts';
+import { INTERRUPTED_MESSAGE } from '../services/imports/index.ts';
+import { createTestApp, insertBusiness, insertUser, signIn, type TestContext } from './helpers.ts';
+
+describe('an import cut off by a crash', () => {
+  let ctx: TestContext;
+  before(async () => {
+    ctx = await createTestApp();
+  });
+  after(() => ctx.close());
+
+  test('goes back to pending with a message, while an import still making progress is left alone', async () => {
+    const user = await insertUser(ctx.db);
+    const biz = await insertBusiness(ctx.db, user.id);
+    const mapping = JSON.stringify({ date: 'Date', amount: 'Amount', description: 'Text' });
+    const [dead] = await ctx.db('import_batches')
+      .insert({ business_id: biz.id, status: 'running', filename: 'march.csv', mapping, processed_rows: 4000, heartbeat_at: ctx.db.raw(`now() - interval '10 minutes'`) })
+      .returning('id');
+    const [alive] = await ctx.db('import_batches')
+      .insert({ business_id: biz.id, status: 'running', filename: 'april.csv', mapping, processed_rows: 100, heartbeat_at: ctx.db.fn.now() })
+      .returning('id');
+    const outcome = await runJob(recoverImports, { db: ctx.db, clock: ctx.clock, logger: createLogger('silent'), config: ctx.config });
+    assert.equal(outcome.status, 'succeeded');
+    const rows = await ctx.db('import_batches').whereIn('id', [dead.id, alive.id]).orderBy('filename', 'desc');
+    assert.deepEqual(rows.map((r) => [r.filename, r.status, r.processed_rows]), [['march.csv', 'pending', 0], ['april.csv', 'running', 100]]);
+    assert.equal(rows[0].error, INTERRUPTED_MESSAGE);
+    const { agent } = await signIn(ctx.app, user.email, user.password);
+    const page = await agent.get(`/b/${biz.id}/imports/${dead.id}`);
+    assert.equal(page.status, 200);
+    assert.match(page.text, /The server stopped during this import, so nothing was imported/);
+    assert.doesNotMatch(page.text, /hx-trigger="every 1s"/, 'the page no longer polls a dead run');
+  });
+});
