@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addMember, createTestApp, insertBusiness, insertLedgerRows, insertUser, signIn, type TestContext } from './helpers.ts';
+import { addMember, createTestApp, insertBusiness, insertLedgerRows, insertUser, signIn, signedInOwner, type TestContext } from './helpers.ts';
 
 describe('categories', () => {
   let ctx: TestContext;
@@ -9,9 +9,7 @@ describe('categories', () => {
 
   before(async () => {
     ctx = await createTestApp();
-    const user = await insertUser(ctx.db);
-    businessId = (await insertBusiness(ctx.db, user.id)).id;
-    owner = await signIn(ctx.app, user.email, user.password);
+    ({ businessId, owner } = await signedInOwner(ctx));
   });
   after(() => ctx.close());
 

@@ -134,3 +134,10 @@ export async function signIn(app: Express, email: string, password: string) {
   const home = await agent.get('/businesses');
   return { agent, csrf: csrfFrom(home.text) };
 }
+
+/** The most common base fixture: a signed-in owner of one fresh business. */
+export async function signedInOwner(ctx: TestContext, business: Partial<businesses.BusinessInput> = {}) {
+  const user = await insertUser(ctx.db);
+  const businessId = (await insertBusiness(ctx.db, user.id, business)).id;
+  return { user, businessId, owner: await signIn(ctx.app, user.email, user.password) };
+}

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as imports from '../services/imports/index.ts';
-import { addMember, createTestApp, insertBusiness, insertUser, signIn, type TestContext } from './helpers.ts';
+import { addMember, createTestApp, insertBusiness, insertUser, signIn, signedInOwner, type TestContext } from './helpers.ts';
 
 describe('import pages', () => {
   let ctx: TestContext;
@@ -10,9 +10,7 @@ describe('import pages', () => {
 
   before(async () => {
     ctx = await createTestApp();
-    const user = await insertUser(ctx.db);
-    businessId = (await insertBusiness(ctx.db, user.id)).id;
-    owner = await signIn(ctx.app, user.email, user.password);
+    ({ businessId, owner } = await signedInOwner(ctx));
   });
   after(() => ctx.close());
 

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as rates from '../services/exchange-rates.ts';
-import { addMember, createTestApp, insertBusiness, insertUser, signIn, type TestContext } from './helpers.ts';
+import { addMember, createTestApp, insertBusiness, insertUser, signIn, signedInOwner, type TestContext } from './helpers.ts';
 
 describe('exchange rates', () => {
   let ctx: TestContext;
@@ -10,9 +10,7 @@ describe('exchange rates', () => {
 
   before(async () => {
     ctx = await createTestApp();
-    const user = await insertUser(ctx.db);
-    businessId = (await insertBusiness(ctx.db, user.id)).id;
-    owner = await signIn(ctx.app, user.email, user.password);
+    ({ businessId, owner } = await signedInOwner(ctx));
   });
   after(() => ctx.close());
 
