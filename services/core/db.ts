@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import { PGlite, types } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import ClientPgLite from 'knex-pglite';
 import type { Config } from './config.ts';
 import { migrationSource } from '../../migrations/index.ts';
@@ -27,12 +28,12 @@ export function createDb(config: Config): Db {
     });
   }
   mkdirSync(config.pgliteDir, { recursive: true });
-  return pgliteDb(new PGlite(config.pgliteDir, { parsers: pgliteParsers }));
+  return pgliteDb(new PGlite(config.pgliteDir, { parsers: pgliteParsers, extensions: { pg_trgm } }));
 }
 
 /** An in-memory PGlite database, for tests and benchmarks. */
 export function createMemoryDb(): Db {
-  return pgliteDb(new PGlite({ parsers: pgliteParsers }));
+  return pgliteDb(new PGlite({ parsers: pgliteParsers, extensions: { pg_trgm } }));
 }
 
 function pgliteDb(pglite: PGlite): Db {
