@@ -42,6 +42,9 @@ export const REDACT_PATHS = [
   '*.sendgrid.apiKey',
   '*.google.clientSecret',
   '*.clientSecret',
+  'secretAccessKey',
+  '*.secretAccessKey',
+  '*.s3.secretAccessKey',
   'req.headers["x-api-key"]',
 ];
 
