@@ -30,6 +30,7 @@ export type Expense = {
   /** The first receipt attached, for the list's thumbnail; null when there is none. */
   receipt_id: string | null;
   receipt_has_thumbnail: boolean | null;
+  receipt_content_type: string | null;
   receipt_count: number | null;
 };
 
@@ -193,6 +194,7 @@ const COLUMNS = [
   't.import_batch_id',
   'rc.id as receipt_id',
   'rc.has_thumbnail as receipt_has_thumbnail',
+  'rc.content_type as receipt_content_type',
   'rc.count as receipt_count',
 ];
 
@@ -204,7 +206,7 @@ const COLUMNS = [
 function withReceipt(q: Knex.QueryBuilder): Knex.QueryBuilder {
   return q.joinRaw(
     `left join lateral (
-       select r.id, r.thumbnail_key is not null as has_thumbnail, count(*) over ()::int as count
+       select r.id, r.thumbnail_key is not null as has_thumbnail, r.content_type, count(*) over ()::int as count
        from receipts r where r.business_id = t.business_id and r.ledger_entry_id = t.id
        order by r.created_at, r.id limit 1
      ) rc on true`,
