@@ -45,6 +45,7 @@ export const REDACT_PATHS = [
   'secretAccessKey',
   '*.secretAccessKey',
   '*.s3.secretAccessKey',
+  '*.receipts.s3.secretAccessKey',
   'req.headers["x-api-key"]',
 ];
 
