@@ -243,6 +243,26 @@ describe('receipts', () => {
   });
 });
 
+describe('receipts of a deleted business', () => {
+  test('deleting the business deletes its receipt files, which no cascade reaches', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'bursar-receipts-test-'));
+    const ctx = await createTestApp({ config: { receipts: { storage: 'disk', dir, maxBytes: MAX_BYTES, s3: null } } });
+    try {
+      const { businessId, owner } = await signedInOwner(ctx, { name: 'Closing Down Ltd' });
+      const id = await insertExpense(ctx.db, businessId, 'Last ink');
+      await owner.agent.post(`/b/${businessId}/expenses/${id}/receipts`).set('X-CSRF-Token', owner.csrf).attach('file', await png(), 'last.png');
+      assert.equal((await readdir(path.join(dir, businessId))).length, 2);
+      const res = await owner.agent.post(`/b/${businessId}/settings/deletion`).type('form').send({ _csrf: owner.csrf, confirm_name: 'Closing Down Ltd' });
+      assert.equal(res.status, 303);
+      assert.deepEqual(await readdir(path.join(dir, businessId)), []);
+      assert.equal((await ctx.db('receipts').where({ business_id: businessId })).length, 0);
+    } finally {
+      await ctx.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('receipt type sniffing', () => {
   const head = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
 

@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import sharp from 'sharp';
 import { z } from 'zod';
 import type { Db } from '../core/db.ts';
+import type { Logger } from '../core/logger.ts';
 import { NotFound, TooLarge, Validation } from '../core/errors.ts';
 import * as expenses from '../expenses.ts';
 import { fileKey, thumbnailKey } from './keys.ts';
@@ -175,10 +176,20 @@ export async function remove(db: Db, store: ReceiptStore, businessId: string, ex
   return receipt;
 }
 
-/** Every storage key of the business, so deleting the business can delete its files too. */
+/** Every storage key of the business, read before the business is deleted: no cascade reaches the store. */
 export async function storageKeys(db: Db, businessId: string): Promise<string[]> {
   const rows: { storage_key: string; thumbnail_key: string | null }[] = await db('receipts').where({ business_id: businessId }).select('storage_key', 'thumbnail_key');
   return rows.flatMap((r) => (r.thumbnail_key ? [r.storage_key, r.thumbnail_key] : [r.storage_key]));
+}
+
+/**
+ * Deletes stored files, e.g. a deleted business's. Goes on past a failure, so one
+ * unreachable file does not keep the rest; each failure is logged with its key.
+ */
+export async function deleteStored(store: ReceiptStore, keys: string[], logger: Logger): Promise<void> {
+  for (const key of keys) {
+    await store.delete(key).catch((err: unknown) => logger.error({ err, key }, 'could not delete a receipt file'));
+  }
 }
 
 export function tooLarge(maxBytes: number): TooLarge {
