@@ -30,9 +30,11 @@ export function configureViews(app: Express, root: string, watch: boolean): nunj
   );
   env.addFilter('moneyCompact', (amount: number, currency: string) => formatMoneyCompact(amount, currency));
   env.addFilter('kindLabel', (kind: string) => KIND_LABELS[kind] ?? kind);
-  env.addFilter('date', (iso: string) => {
+  env.addFilter('date', (iso: string | Date) => {
     if (!iso) return '';
-    return new Date(`${String(iso).slice(0, 10)}T00:00:00Z`).toLocaleDateString('en-US', { timeZone: 'UTC', year: 'numeric', month: 'short', day: 'numeric' });
+    // A timestamptz arrives as a Date; its day is the UTC one, as for every other date shown.
+    const day = iso instanceof Date ? iso.toISOString().slice(0, 10) : String(iso).slice(0, 10);
+    return new Date(`${day}T00:00:00Z`).toLocaleDateString('en-US', { timeZone: 'UTC', year: 'numeric', month: 'short', day: 'numeric' });
   });
   env.addFilter('percentChange', (current: number, previous: number) => {
     if (!previous) return null;
