@@ -27,7 +27,7 @@ export type Expense = {
   spent_base: number;
   source: string;
   import_batch_id: string | null;
-  /** The first receipt attached, for the list's thumbnail; null when there is none. */
+  /** The receipt the list shows (the first with a thumbnail, else the first); null when there is none. */
   receipt_id: string | null;
   receipt_has_thumbnail: boolean | null;
   receipt_content_type: string | null;
@@ -199,7 +199,8 @@ const COLUMNS = [
 ];
 
 /**
- * Each row's first receipt and how many it has, looked up per row of the page on the
+ * Each row's first receipt (one with a thumbnail when there is one) and how many it
+ * has, looked up per row of the page on the
  * receipts (business_id, ledger_entry_id, created_at) index: the page's cost does not
  * grow with the number of receipts in the business.
  */
@@ -208,7 +209,7 @@ function withReceipt(q: Knex.QueryBuilder): Knex.QueryBuilder {
     `left join lateral (
        select r.id, r.thumbnail_key is not null as has_thumbnail, r.content_type, count(*) over ()::int as count
        from receipts r where r.business_id = t.business_id and r.ledger_entry_id = t.id
-       order by r.created_at, r.id limit 1
+       order by r.thumbnail_key is null, r.created_at, r.id limit 1
      ) rc on true`,
   );
 }
