@@ -11,6 +11,7 @@ import { readinessRoutes } from './business/readiness.ts';
 import { memberRoutes } from './business/members.ts';
 import { viewersReadOnly } from './support/tenant.ts';
 import { expenseRoutes } from './business/expenses.ts';
+import { receiptRoutes } from './business/receipts.ts';
 import { importRoutes } from './business/imports.ts';
 import { categoryRoutes } from './business/categories.ts';
 import { ruleRoutes } from './business/rules.ts';
@@ -35,6 +36,7 @@ export function businessRoutes(deps: AppDeps): Router {
   router.use(readinessRoutes(deps));
   router.use(memberRoutes(deps));
   router.use(expenseRoutes(deps));
+  router.use(receiptRoutes(deps));
   router.use(importRoutes(deps));
   router.use(categoryRoutes(deps));
   router.use(ruleRoutes(deps));

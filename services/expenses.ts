@@ -28,6 +28,11 @@ export type Expense = {
   spent_base: number;
   source: string;
   import_batch_id: string | null;
+  /** The receipt the list shows (the first with a thumbnail, else the first); null when there is none. */
+  receipt_id: string | null;
+  receipt_has_thumbnail: boolean | null;
+  receipt_content_type: string | null;
+  receipt_count: number | null;
 };
 
 export type ExpenseInput = {
@@ -188,7 +193,27 @@ const COLUMNS = [
   't.amount_base',
   't.source',
   't.import_batch_id',
+  'rc.id as receipt_id',
+  'rc.has_thumbnail as receipt_has_thumbnail',
+  'rc.content_type as receipt_content_type',
+  'rc.count as receipt_count',
 ];
+
+/**
+ * Each row's first receipt (one with a thumbnail when there is one) and how many it
+ * has, looked up per row of the page on the
+ * receipts (business_id, ledger_entry_id, created_at) index: the page's cost does not
+ * grow with the number of receipts in the business.
+ */
+function withReceipt(q: Knex.QueryBuilder): Knex.QueryBuilder {
+  return q.joinRaw(
+    `left join lateral (
+       select r.id, r.thumbnail_key is not null as has_thumbnail, r.content_type, count(*) over ()::int as count
+       from receipts r where r.business_id = t.business_id and r.ledger_entry_id = t.id
+       order by r.thumbnail_key is null, r.created_at, r.id limit 1
+     ) rc on true`,
+  );
+}
 
 type Row = Omit<Expense, 'spent' | 'spent_base'> & { amount: number; amount_base: number };
 
@@ -202,7 +227,7 @@ function toExpense({ amount, amount_base, ...r }: Row): Expense {
  */
 export async function list(db: Db, businessId: string, f: Filter): Promise<{ expenses: Expense[]; nextCursor: string | null }> {
   const sort = SORTS[f.sort];
-  const q = applyFilter(db('transactions as t').leftJoin('categories as c', 'c.id', 't.category_id'), businessId, f);
+  const q = applyFilter(withReceipt(db('transactions as t').leftJoin('categories as c', 'c.id', 't.category_id')), businessId, f);
   if (f.cursor) {
     const [value, id] = decodeCursor(f.cursor);
     q.whereRaw(`(${sort.column}, t.id) ${sort.dir === 'desc' ? '<' : '>'} (?, ?)`, [value, id]);
@@ -266,8 +291,7 @@ export async function* each(db: Db, businessId: string, f: Filter, chunk = 2000)
 /** One expense of the business, or null (also for another business's id or a non-expense row). */
 export async function get(db: Db, businessId: string, id: string): Promise<Expense | null> {
   if (!z.uuid().safeParse(id).success) return null;
-  const row = await db('transactions as t')
-    .leftJoin('categories as c', 'c.id', 't.category_id')
+  const row = await withReceipt(db('transactions as t').leftJoin('categories as c', 'c.id', 't.category_id'))
     .where({ 't.business_id': businessId, 't.id': id, 't.kind': 'expense' })
     .first(COLUMNS);
   return row ? toExpense(row) : null;

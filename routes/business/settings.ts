@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import * as businesses from '../../services/businesses.ts';
+import * as receipts from '../../services/receipts/index.ts';
 import { toDecimal } from '../../services/core/money.ts';
 import type { AppDeps } from '../support/deps.ts';
 import { redirectAfterPost, render } from '../support/render.ts';
@@ -11,8 +12,9 @@ import { Validation } from '../../services/core/errors.ts';
 const view = { page: 'pages/business/settings.njk', partial: 'partials/businesses/form.njk' };
 
 /** The business's own details; owners and admins change them. */
-export function settingsRoutes({ db }: AppDeps): Router {
+export function settingsRoutes({ db, config, logger }: AppDeps): Router {
   const router = Router({ mergeParams: true });
+  const receiptStore = receipts.createReceiptStore(config.receipts);
 
   router.get('/settings', (req, res) => {
     const b = res.locals.business;
@@ -32,6 +34,8 @@ export function settingsRoutes({ db }: AppDeps): Router {
   router.post('/settings/deletion', requireRole('owner'), async (req, res) => {
     const b = res.locals.business;
     const input = parseForm(businesses.deletionInput, req.body);
+    // The receipts' rows go with the business by cascade; their files are deleted after it.
+    const receiptFiles = await receipts.storageKeys(db, b.id);
     try {
       if (!input.ok) throw new Validation(input.errors);
       await businesses.remove(db, b, input.data.confirm_name);
@@ -40,6 +44,7 @@ export function settingsRoutes({ db }: AppDeps): Router {
       const values = { ...b, revenue_estimate: b.revenue_estimate === null ? '' : toDecimal(b.revenue_estimate, b.currency) };
       return render(req, res, { page: view.page, status: 422 }, { values, errors: {}, deleteErrors: err.details, industries: businesses.INDUSTRIES });
     }
+    await receipts.deleteStored(receiptStore, receiptFiles, req.log ?? logger);
     flash(req, 'success', `${b.name} and all its data are deleted.`);
     redirectAfterPost(req, res, '/businesses');
   });

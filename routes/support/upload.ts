@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import type { Request, Response } from 'express';
 import multer from 'multer';
 import { BadRequest } from '../../services/core/errors.ts';
 
@@ -14,4 +15,21 @@ export function singleFileUpload(dir: string, maxBytes: number) {
 export function requireFile(file: Express.Multer.File | undefined): Express.Multer.File {
   if (!file) throw new BadRequest('Choose a file to upload.');
   return file;
+}
+
+/**
+ * Reads one uploaded file inside a handler rather than as middleware, so the handler
+ * can answer an oversized file as it answers any other refusal (its form again, with
+ * the message). Resolves to undefined when no file was sent.
+ */
+export function receiveSingleFile(dir: string, maxBytes: number, tooLarge: () => Error) {
+  const upload = singleFileUpload(dir, maxBytes);
+  return (req: Request, res: Response) =>
+    new Promise<Express.Multer.File | undefined>((resolve, reject) => {
+      upload(req, res, (err: unknown) => {
+        if (err instanceof multer.MulterError && err.code === 'LIMIT_FILE_SIZE') return reject(tooLarge());
+        if (err) return reject(err);
+        resolve(req.file);
+      });
+    });
 }

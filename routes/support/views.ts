@@ -4,6 +4,7 @@ import nunjucks from 'nunjucks';
 import { formatMoney, formatMoneyCompact, numberFormat } from '../../services/core/money.ts';
 import { ICONS } from '../../services/categories.ts';
 import { answerHtml } from '../../services/agent/markdown.ts';
+import { formatBytes } from '../../services/receipts/index.ts';
 
 const KIND_LABELS: Record<string, string> = {
   sale: 'Sale',
@@ -56,6 +57,7 @@ export function configureViews(app: Express, root: string, watch: boolean): nunj
     return Math.round(((current - previous) / Math.abs(previous)) * 1000) / 10;
   });
   env.addFilter('number', (n: number) => numberFormat('en-US').format(n));
+  env.addFilter('bytes', (n: number) => formatBytes(Number(n)));
   env.addFilter('answer', (text: string) => new nunjucks.runtime.SafeString(answerHtml(text ?? '')));
   env.addGlobal('kindLabels', KIND_LABELS);
   // A letter badge rather than the emoji: servers and kiosks often lack an emoji font.

@@ -41,7 +41,22 @@ const schema = z.object({
   OPENAI_BASE_URL: z.url().optional().or(z.literal('')),
   OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
   OPENAI_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
+  // --- receipts (issue 5)
+  RECEIPTS_STORAGE: z.enum(['disk', 's3']).default('disk'),
+  RECEIPTS_DIR: z.string().min(1).default('./data/receipts'),
+  RECEIPT_MAX_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(10 * 1024 * 1024),
+  S3_ENDPOINT: z.url().optional(),
+  S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name').optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
 });
+
+/** An S3-compatible bucket, addressed path-style (`ENDPOINT/BUCKET/key`), which every such service accepts. */
+export type S3Config = { endpoint: string; bucket: string; region: string; accessKeyId: string; secretAccessKey: string };
+
+/** Where receipt files go; `dir` is used by the disk store, `s3` by the S3 one. */
+export type ReceiptsConfig = { storage: 'disk' | 's3'; dir: string; maxBytes: number; s3: S3Config | null };
 
 /** The OpenAI-compatible endpoint the agent uses; null runs the offline analyst. */
 export type AiConfig = { apiKey: string; baseUrl: string | null; model: string; timeoutMs: number };
@@ -71,6 +86,7 @@ export type Config = {
   /** Google sign-in is offered only when a client id and secret are set. */
   google: { clientId: string | null; clientSecret: string | null; authUrl: string; tokenUrl: string; userinfoUrl: string };
   ai: AiConfig | null;
+  receipts: ReceiptsConfig;
 };
 
 export class ConfigError extends Error {}
@@ -96,6 +112,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
   }
   if (isProduction && !e.JWT_SECRET) {
     throw new ConfigError('Invalid environment variable JWT_SECRET: required in production');
+  }
+  if (e.RECEIPTS_STORAGE === 's3') {
+    for (const name of ['S3_ENDPOINT', 'S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const) {
+      if (!e[name]) throw new ConfigError(`Invalid environment variable ${name}: required when RECEIPTS_STORAGE=s3`);
+    }
   }
   return {
     env: e.NODE_ENV,
@@ -130,6 +151,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
       userinfoUrl: e.GOOGLE_USERINFO_URL,
     },
     ai: e.OPENAI_API_KEY ? { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL || null, model: e.OPENAI_MODEL, timeoutMs: e.OPENAI_TIMEOUT_MS } : null,
+    receipts: {
+      storage: e.RECEIPTS_STORAGE,
+      dir: e.RECEIPTS_DIR,
+      maxBytes: e.RECEIPT_MAX_BYTES,
+      s3:
+        e.S3_ENDPOINT && e.S3_BUCKET && e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY
+          ? { endpoint: e.S3_ENDPOINT, bucket: e.S3_BUCKET, region: e.S3_REGION, accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY }
+          : null,
+    },
   };
 }
 

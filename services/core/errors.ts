@@ -55,6 +55,16 @@ export class Validation extends AppError {
   }
 }
 
+/** An upload over its size limit; `details` names the field, as Validation does. */
+export class TooLarge extends AppError {
+  status = 413;
+  code = 'too_large';
+  constructor(details: Record<string, string[]>, message = 'That upload is too large.') {
+    super(message);
+    this.details = details;
+  }
+}
+
 export class RateLimited extends AppError {
   status = 429;
   code = 'rate_limited';

@@ -42,6 +42,10 @@ export const REDACT_PATHS = [
   '*.sendgrid.apiKey',
   '*.google.clientSecret',
   '*.clientSecret',
+  'secretAccessKey',
+  '*.secretAccessKey',
+  '*.s3.secretAccessKey',
+  '*.receipts.s3.secretAccessKey',
   'req.headers["x-api-key"]',
 ];
 

@@ -10,6 +10,7 @@ import { metricsApiRoutes } from './metrics.ts';
 import { authApiRoutes } from './auth.ts';
 import { usersApiRoutes } from './users.ts';
 import { expenseApiRoutes } from './expenses.ts';
+import { receiptApiRoutes } from './receipts.ts';
 import { importApiRoutes } from './imports.ts';
 import { agentApiRoutes } from './agent.ts';
 
@@ -33,6 +34,7 @@ export function apiRoutes(deps: AppDeps): Router {
   router.use(metricsApiRoutes(deps));
   router.use(usersApiRoutes(deps));
   router.use(expenseApiRoutes(deps));
+  router.use(receiptApiRoutes(deps));
   router.use(importApiRoutes(deps));
   router.use(agentApiRoutes(deps));
   return router;
