@@ -72,3 +72,51 @@ test('a viewer sees scenarios but cannot save one', async () => {
   const res = await v.agent.post(`/b/${bizId}/scenarios`).type('form').send({ _csrf: v.csrf, name: 'Nope' });
   assert.equal(res.status, 403);
 });
+
+test('an owner deletes a scenario; a viewer and another business cannot', async () => {
+  const made = await owner.agent.post(`/b/${bizId}/scenarios`).type('form').send({ _csrf: owner.csrf, name: 'Short-lived', price_change: '5' });
+  const id = made.headers.location.split('/').pop();
+  const viewer = await insertUser(ctx.db);
+  await addMember(ctx.db, bizId, viewer.id, 'viewer');
+  const v = await signIn(ctx.app, viewer.email, viewer.password);
+  assert.doesNotMatch((await v.agent.get(`/b/${bizId}/scenarios/${id}`)).text, /Delete this scenario/);
+  assert.equal((await v.agent.post(`/b/${bizId}/scenarios/${id}/deletion`).type('form').send({ _csrf: v.csrf })).status, 403);
+  // Another business's owner, through their own business's address: no such scenario there.
+  const other = await insertUser(ctx.db);
+  const otherBiz = (await insertBusiness(ctx.db, other.id)).id;
+  const o = await signIn(ctx.app, other.email, other.password);
+  assert.equal((await o.agent.post(`/b/${otherBiz}/scenarios/${id}/deletion`).type('form').send({ _csrf: o.csrf })).status, 404);
+  assert.equal((await o.agent.post(`/b/${bizId}/scenarios/${id}/deletion`).type('form').send({ _csrf: o.csrf })).status, 403);
+  assert.ok(await ctx.db('forecast_scenarios').where({ id }).first(), 'still there after the refusals');
+  const page = await owner.agent.get(`/b/${bizId}/scenarios/${id}`);
+  assert.match(page.text, /Delete this scenario/);
+  const del = await owner.agent.post(`/b/${bizId}/scenarios/${id}/deletion`).type('form').send({ _csrf: owner.csrf });
+  assert.equal(del.status, 303);
+  const list = await owner.agent.get(del.headers.location);
+  assert.match(list.text, /Deleted the scenario “Short-lived”/);
+  assert.equal(await ctx.db('forecast_scenarios').where({ id }).first(), undefined);
+  assert.equal((await owner.agent.get(`/b/${bizId}/scenarios/${id}`)).status, 404);
+});
+
+test('POST /api/v1/forecast with a saved scenario runs the forecast with it; another business\'s scenario is a 404', async () => {
+  const made = await owner.agent.post(`/b/${bizId}/scenarios`).type('form').send({ _csrf: owner.csrf, name: 'Big hire', hire_monthly_cost: '30,437.50', hire_from: '2026-12-01' });
+  const id = made.headers.location.split('/').pop();
+  const post = (body: Record<string, unknown>) => owner.agent.post('/api/v1/forecast').set('X-CSRF-Token', owner.csrf).send({ business_id: bizId, horizon_days: 120, paths: 2000, ...body });
+  const baseline = await post({});
+  const withHire = await post({ scenario: id });
+  assert.equal(withHire.status, 200);
+  assert.deepEqual(withHire.body.scenario, { id, name: 'Big hire' });
+  assert.equal(baseline.body.scenario, null);
+  // $1,000 a day more going out from Dec 1: by the last day the median is about $114,000 lower.
+  const last = (r: typeof baseline) => r.body.percentiles.at(-1).p50;
+  const gap = last(baseline) - last(withHire);
+  assert.ok(Math.abs(gap - 114 * 100_000) < 5 * 100_000, `the hire's cost shows in the median (gap ${gap})`);
+  const bad = await post({ scenario: 'not-an-id' });
+  assert.equal(bad.status, 422);
+  assert.ok(bad.body.error.details.scenario);
+  const other = await insertUser(ctx.db);
+  const otherBiz = (await insertBusiness(ctx.db, other.id)).id;
+  const o = await signIn(ctx.app, other.email, other.password);
+  const theirs = await o.agent.post('/api/v1/forecast').set('X-CSRF-Token', o.csrf).send({ business_id: otherBiz, scenario: id });
+  assert.equal(theirs.status, 404);
+});

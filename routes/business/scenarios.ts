@@ -7,6 +7,7 @@ import type { AppDeps } from '../support/deps.ts';
 import { render, redirectAfterPost } from '../support/render.ts';
 import { parseForm } from '../support/validate.ts';
 import { requireWriter } from '../support/tenant.ts';
+import { flash } from '../support/session.ts';
 
 const percent = z.preprocess((v) => (v === '' || v === undefined ? 0 : Number(v) / 100), z.number().min(-0.99, 'At least -99 %.').max(10, 'At most +1000 %.'));
 const optionalDay = z.preprocess((v) => (v === '' ? null : v), z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullable().default(null));
@@ -31,6 +32,8 @@ function scenarioSchema(currency: string) {
     .refine((s) => !s.loan_amount || s.loan_on, { message: 'Say when the loan arrives.', path: ['loan_on'] });
 }
 
+const NO_ID = '00000000-0000-0000-0000-000000000000';
+
 /** What-if scenarios, saved per business, each compared with the baseline. */
 export function scenarioRoutes({ db, clock }: AppDeps): Router {
   const router = Router({ mergeParams: true });
@@ -48,9 +51,16 @@ export function scenarioRoutes({ db, clock }: AppDeps): Router {
     const created = await scenarios.create(db, res.locals.business.id, res.locals.user.id, parsed.data);
     redirectAfterPost(req, res, `/b/${res.locals.business.id}/scenarios/${created.id}`);
   });
+  router.post('/scenarios/:scenarioId/deletion', requireWriter, async (req, res) => {
+    const id = z.uuid().safeParse(req.params.scenarioId);
+    const scenario = await scenarios.get(db, res.locals.business.id, id.success ? id.data : NO_ID);
+    await scenarios.remove(db, res.locals.business.id, scenario.id);
+    flash(req, 'success', `Deleted the scenario “${scenario.name}”.`);
+    redirectAfterPost(req, res, `/b/${res.locals.business.id}/scenarios`);
+  });
   router.get('/scenarios/:scenarioId', async (req, res) => {
     const id = z.uuid().safeParse(req.params.scenarioId);
-    const data = await scenarios.compare(db, res.locals.business.id, id.success ? id.data : '00000000-0000-0000-0000-000000000000', isoDate(clock.now()));
+    const data = await scenarios.compare(db, res.locals.business.id, id.success ? id.data : NO_ID, isoDate(clock.now()));
     render(req, res, { page: 'pages/business/scenario.njk' }, data);
   });
   return router;

@@ -1,8 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import * as forecast from '../../../services/forecast/forecast.ts';
+import * as scenarios from '../../../services/scenarios.ts';
+import { scenarioFlow } from '../../../services/forecast/scenario.ts';
 import { isoDate } from '../../../services/core/clock.ts';
-import { Validation } from '../../../services/core/errors.ts';
 import type { AppDeps } from '../../support/deps.ts';
 import { resolveBusiness } from '../../support/tenant.ts';
 import { parseOrThrow } from '../../support/validate.ts';
@@ -10,6 +11,7 @@ const forecastBody = z.object({
   horizon_days: z.number().int().min(30).max(730).default(365),
   paths: z.number().int().min(1000).max(20_000).default(forecast.DEFAULT_PATHS),
   seed: z.number().int().min(0).optional(),
+  scenario: z.uuid('Use the id of one of the business\'s saved scenarios.').optional(),
 });
 
 
@@ -20,9 +22,12 @@ export function forecastApiRoutes(deps: AppDeps): Router {
 
   router.post('/forecast', async (req, res) => {
     const { business } = await resolveBusiness(deps, req, res);
-    if (req.body?.scenario !== undefined) throw new Validation({ scenario: ['Scenarios are not available in this version.'] });
     const q = parseOrThrow(forecastBody, req.body);
-    const f = await forecast.forecast(db, business.id, isoDate(clock.now()), { horizonDays: q.horizon_days, paths: q.paths, seed: q.seed });
+    const today = isoDate(clock.now());
+    // A saved what-if scenario of this business (another's id is a 404) adds its cash on each day.
+    const scenario = q.scenario ? await scenarios.get(db, business.id, q.scenario) : null;
+    const extraFlow = scenario ? scenarioFlow(await scenarios.drivers(db, business.id, today), scenario, today, q.horizon_days) : undefined;
+    const f = await forecast.forecast(db, business.id, today, { horizonDays: q.horizon_days, paths: q.paths, seed: q.seed, extraFlow });
     if (!f) {
       res.json({ business_id: business.id, currency: business.currency, enough_history: false });
       return;
@@ -31,6 +36,7 @@ export function forecastApiRoutes(deps: AppDeps): Router {
       business_id: business.id,
       currency: business.currency,
       enough_history: true,
+      scenario: scenario ? { id: scenario.id, name: scenario.name } : null,
       as_of: f.asOf,
       start_cash: f.startCash,
       horizon_days: f.horizonDays,
