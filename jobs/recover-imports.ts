@@ -1,10 +1,13 @@
 import type { Job } from '../services/jobs.ts';
 import * as imports from '../services/imports/index.ts';
 
-/** Every two minutes: an import cut off by a crash or a deploy is offered to run again, never left "running". */
+/**
+ * Every two minutes: an import cut off by a crash or a deploy is offered to run again,
+ * never left "running"; an upload left unimported for a week gives up its file.
+ */
 const job: Job = {
   name: 'recover-imports',
   schedule: '*/2 * * * *',
-  run: async ({ db }) => ({ recovered: await imports.recoverInterrupted(db) }),
+  run: async ({ db, clock }) => ({ recovered: await imports.recoverInterrupted(db), expired: await imports.expireAbandoned(db, clock.now()) }),
 };
 export default job;

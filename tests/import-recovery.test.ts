@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { runJob } from '../services/jobs.ts';
 import { createLogger } from '../services/core/logger.ts';
 import recoverImports from '../jobs/recover-imports.ts';
-import { INTERRUPTED_MESSAGE } from '../services/imports/index.ts';
+import { ABANDONED_MESSAGE, INTERRUPTED_MESSAGE } from '../services/imports/index.ts';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { createTestApp, insertBusiness, insertUser, signIn, type TestContext } from './helpers.ts';
 
 describe('an import cut off by a crash', () => {
@@ -33,5 +36,32 @@ describe('an import cut off by a crash', () => {
     assert.equal(page.status, 200);
     assert.match(page.text, /The server stopped during this import, so nothing was imported/);
     assert.doesNotMatch(page.text, /hx-trigger="every 1s"/, 'the page no longer polls a dead run');
+  });
+
+  test('an upload left unimported for a week gives up its file and says so; a recent one keeps it', async () => {
+    const user = await insertUser(ctx.db);
+    const biz = await insertBusiness(ctx.db, user.id);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'bursar-abandoned-'));
+    const file = (name: string) => {
+      const p = path.join(dir, name);
+      writeFileSync(p, 'Date,Amount,Text\n2026-11-01,-12.00,Coffee\n');
+      return p;
+    };
+    const now = ctx.clock.now().getTime();
+    const [old] = await ctx.db('import_batches')
+      .insert({ business_id: biz.id, status: 'pending', filename: 'october.csv', file_path: file('old.csv'), created_at: new Date(now - 8 * 86_400_000) })
+      .returning(['id', 'file_path']);
+    const [recent] = await ctx.db('import_batches')
+      .insert({ business_id: biz.id, status: 'pending', filename: 'november.csv', file_path: file('recent.csv'), created_at: new Date(now - 86_400_000) })
+      .returning(['id', 'file_path']);
+    const outcome = await runJob(recoverImports, { db: ctx.db, clock: ctx.clock, logger: createLogger('silent'), config: ctx.config });
+    assert.equal(outcome.status, 'succeeded');
+    assert.equal(existsSync(old.file_path), false, 'the week-old statement is deleted');
+    assert.equal(existsSync(recent.file_path), true, 'the recent one is kept');
+    const rows = await ctx.db('import_batches').whereIn('id', [old.id, recent.id]).orderBy('filename', 'desc');
+    assert.deepEqual(rows.map((r) => [r.filename, r.status]), [['october.csv', 'failed'], ['november.csv', 'pending']]);
+    assert.equal(rows[0].error, ABANDONED_MESSAGE);
+    const { agent } = await signIn(ctx.app, user.email, user.password);
+    assert.match((await agent.get(`/b/${biz.id}/imports/${old.id}`)).text, /waited more than 7 days without being imported/);
   });
 });

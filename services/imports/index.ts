@@ -425,3 +425,21 @@ export async function recoverInterrupted(db: Db, staleMinutes = 2): Promise<numb
     .where((q) => q.whereNull('heartbeat_at').orWhere('heartbeat_at', '<', db.raw(`now() - make_interval(mins => ?)`, [staleMinutes])))
     .update({ status: 'pending', error: INTERRUPTED_MESSAGE, bytes_read: 0, processed_rows: 0 });
 }
+
+export const ABANDONED_DAYS = 7;
+export const ABANDONED_MESSAGE = `This upload waited more than ${ABANDONED_DAYS} days without being imported, so its file was removed. Upload the statement again to import it.`;
+
+/**
+ * Uploads nobody imported (pending for ABANDONED_DAYS) give up their file: statements
+ * hold account details, and a temp folder is no place to keep them. The batch stays,
+ * failed with a message, so the imports page still says what happened. Returns how many.
+ */
+export async function expireAbandoned(db: Db, now: Date): Promise<number> {
+  const cutoff = new Date(now.getTime() - ABANDONED_DAYS * 86_400_000);
+  const stale: { id: string; file_path: string | null }[] = await db('import_batches').where({ status: 'pending' }).where('created_at', '<', cutoff).select('id', 'file_path');
+  for (const batch of stale) {
+    const updated = await db('import_batches').where({ id: batch.id, status: 'pending' }).update({ status: 'failed', error: ABANDONED_MESSAGE, finished_at: now });
+    if (updated && batch.file_path) await rm(batch.file_path, { force: true });
+  }
+  return stale.length;
+}
