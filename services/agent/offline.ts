@@ -148,7 +148,12 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
   const scoreLine = (r: D) => `Your funding-readiness score is **${r.score}/100** (${String(r.tier).replace('_', ' ')}) as of ${r.as_of}.`;
   const notComputed = 'The readiness score has not been computed yet: it appears once Bursar has computed metrics from your ledger.';
 
-  switch (plan.intent) {
+  const summary = results.find((r) => r.tool === 'metric_summary')?.result.data;
+  const noFigures = summary !== undefined && summary.available === false;
+  switch (noFigures ? 'no_figures' : plan.intent) {
+    case 'no_figures':
+      lines.push('There are no ledger rows yet, so there are no figures to report. Import a bank or card CSV, or connect Stripe, and ask again.');
+      break;
     case 'score':
     case 'score_weak':
     case 'score_explained': {
@@ -239,7 +244,7 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
       const m = data('metric_summary');
       lines.push(`Cash on hand is ${money(m.cash)} as of ${m.as_of}.`);
       if (m.runway_months === null) lines.push(`Over the last 90 days you were cash-flow positive (net ${money(m.last_90_days.net)}), so there is no burn and your runway is not limited by losses.`);
-      else lines.push(`You burn about ${money(m.monthly_burn)} a month (the average net loss of the last 90 days), which gives a runway of about **${m.runway_months} months**.`);
+      else lines.push(`You burn about ${money(m.monthly_burn)} a month (the operating outflow of the last 90 days per month), which gives a runway of about **${m.runway_months} months**.`);
       lines.push('[Source: cash-flow-basics]');
       break;
     }
