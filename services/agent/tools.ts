@@ -288,6 +288,52 @@ export const knowledgeSearch = defineTool({
   },
 });
 
+/** Uncategorised expenses grouped by vendor, and for each vendor the category its other expenses are filed under. */
+export const categorisationSuggestions = defineTool({
+  name: 'categorisation_suggestions',
+  description:
+    'Uncategorised expenses by vendor, and where the same vendor is already filed under one category, a proposed categorisation rule (vendor contains X → category) and the expenses it would move. Proposals only: the user confirms each change in Bursar.',
+  parameters: z.object({ limit: z.number().int().min(1).max(10).default(3).describe('How many vendors, 1-10') }),
+  async run(db, businessId, { limit }) {
+    const uncategorised = db('transactions').where({ business_id: businessId, kind: 'expense' }).whereNull('category_id');
+    const [b, totals, vendors] = await Promise.all([
+      businessRow(db, businessId),
+      uncategorised.clone().first(db.raw('count(*)::bigint as n'), db.raw('coalesce(-sum(amount_base), 0)::bigint as spent')),
+      uncategorised
+        .clone()
+        .whereNotNull('counterparty')
+        .groupBy('counterparty')
+        .orderByRaw('count(*) desc, counterparty')
+        .limit(limit)
+        .select('counterparty', db.raw('count(*)::bigint as n'), db.raw('-sum(amount_base)::bigint as spent'), db.raw('(array_agg(id order by occurred_on desc, id desc))[1:50] as ids')),
+    ]);
+    const names = vendors.map((v: { counterparty: string }) => v.counterparty);
+    // The category each vendor's categorised expenses use most; proposed only when it holds most of them.
+    const usage: { counterparty: string; category_id: string; category: string; n: number; total: number }[] = names.length
+      ? await db('transactions as t')
+          .join('categories as c', 'c.id', 't.category_id')
+          .where({ 't.business_id': businessId, 't.kind': 'expense' })
+          .whereIn('t.counterparty', names)
+          .groupBy('t.counterparty', 'c.id', 'c.name')
+          .select('t.counterparty', 'c.id as category_id', 'c.name as category', db.raw('count(*)::bigint as n'), db.raw('sum(count(*)) over (partition by t.counterparty)::bigint as total'))
+          .orderByRaw('count(*) desc, c.name')
+      : [];
+    const c = b.currency;
+    return {
+      data: {
+        currency: c,
+        uncategorised: { count: totals.n, spent: amount(totals.spent, c) },
+        vendors: vendors.map((v: { counterparty: string; n: number; spent: number; ids: string[] }) => {
+          const top = usage.find((u) => u.counterparty === v.counterparty);
+          const proposal = top && top.n * 2 > top.total ? { field: 'counterparty', match: 'contains', pattern: v.counterparty, category_id: top.category_id, category: top.category, evidence: `${top.n} of ${top.total} categorised expenses from ${v.counterparty} are filed under ${top.category}` } : null;
+          return { vendor: v.counterparty, uncategorised: v.n, spent: amount(v.spent, c), expense_ids: v.ids, proposal };
+        }),
+      },
+      links: [{ label: 'Uncategorised expenses', href: `/b/${businessId}/expenses?category=none` }, { label: 'Rules', href: `/b/${businessId}/rules` }],
+    };
+  },
+});
+
 /**
  * Every tool the agent can call today. Waiting for the reports issue's services
  * (add them here when they land): forecast_summary (services/forecast.ts),
@@ -378,6 +424,7 @@ export const TOOLS: Tool[] = [
   skuPerformance,
   campaignPerformance,
   cashForecast,
+  categorisationSuggestions,
 ] as unknown as Tool[];
 
 export function findTool(name: string): Tool | undefined {
