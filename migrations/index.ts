@@ -13,6 +13,7 @@ import * as m201 from './20261125_201_ledger_audit_imports.ts';
 import * as m202 from './20261125_202_import_heartbeat.ts';
 import * as m501 from './20261125_501_agent.ts';
 import * as m502 from './20261125_502_forecast_snapshots.ts';
+import * as m503 from './20261125_503_knowledge_embeddings.ts';
 
 /**
  * Migrations are listed here rather than discovered on disk, so both backends and
@@ -34,6 +35,7 @@ const migrations: Record<string, Migration> = {
   '20261125_202_import_heartbeat': m202,
   '20261125_501_agent': m501,
   '20261125_502_forecast_snapshots': m502,
+  '20261125_503_knowledge_embeddings': m503,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

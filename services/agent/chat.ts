@@ -6,6 +6,7 @@ import * as conversations from './conversations.ts';
 import type { Message } from './conversations.ts';
 import { answerOffline } from './offline.ts';
 import { toolContext } from './tools.ts';
+import { embedderFor } from '../embeddings.ts';
 import { answerWithModel, ModelFailure } from './model.ts';
 import type { AgentReply } from './reply.ts';
 
@@ -28,7 +29,7 @@ export async function generate(deps: AgentDeps, businessId: string, messageId: s
   if (!claimed) return db('messages').where({ id: messageId, business_id: businessId }).first();
   const history = await conversations.historyFor(db, businessId, claimed);
   const question = [...history].reverse().find((m) => m.role === 'user')?.content ?? '';
-  const ctx = toolContext(clock);
+  const ctx = toolContext(clock, embedderFor(config));
   try {
     let reply: AgentReply;
     if (config.ai) {

@@ -9,6 +9,7 @@ import * as ledger from '../ledger.ts';
 import * as profitability from '../profitability.ts';
 import * as forecasting from '../forecast/forecast.ts';
 import { NotFound } from '../core/errors.ts';
+import type { Embedder } from '../embeddings.ts';
 import * as metrics from '../metrics.ts';
 import * as aggregates from '../aggregates.ts';
 import { profitFigures, type KindSums, type ProfitFigures } from '../figures.ts';
@@ -26,12 +27,16 @@ export type Link = { label: string; href: string };
 /** Money in minor units with the text a person reads, so neither side has to format. */
 export type Amount = { minor: number; text: string };
 export type ToolResult = { data: Record<string, unknown>; links: Link[]; citations?: string[] };
-/** What a tool may know beyond the business: "today" comes from the app's clock, never the system's. */
-export type ToolContext = { today: string; now: Date };
+/**
+ * What a tool may know beyond the business: "today" comes from the app's clock, never
+ * the system's; the embedder (when an embeddings endpoint is configured) lets
+ * knowledge_search find guides by meaning.
+ */
+export type ToolContext = { today: string; now: Date; embedder?: Embedder | null };
 
-export function toolContext(clock: Clock): ToolContext {
+export function toolContext(clock: Clock, embedder: Embedder | null = null): ToolContext {
   const now = clock.now();
-  return { today: isoDate(now), now };
+  return { today: isoDate(now), now, embedder };
 }
 
 export type Tool<S extends z.ZodObject = z.ZodObject> = {
@@ -282,9 +287,15 @@ export const knowledgeSearch = defineTool({
   name: 'knowledge_search',
   description: "Searches Bursar's knowledge base (funding readiness, the score explained, chargebacks, revenue stability, payout timing, cash-flow basics, unit economics). Cite results as [Source: doc_id].",
   parameters: z.object({ query: z.string().trim().min(1).max(300).describe('What to look up'), limit: z.number().int().min(1).max(5).default(3) }),
-  async run(db, _businessId, { query, limit }) {
-    const hits = await knowledge.search(db, query, limit);
-    return { data: { results: hits.map(({ doc_id, title, heading, excerpt }) => ({ doc_id, title, heading, excerpt })) }, links: [], citations: [...new Set(hits.map((h) => h.doc_id))] };
+  async run(db, _businessId, { query, limit }, { embedder }) {
+    // An embeddings endpoint that fails costs the search its meaning-based half, not the answer.
+    let vectorError: string | undefined;
+    const hits = await knowledge.search(db, query, limit, { embedder, onVectorError: (err) => (vectorError = err.message) });
+    return {
+      data: { results: hits.map(({ doc_id, title, heading, excerpt }) => ({ doc_id, title, heading, excerpt })), ...(vectorError ? { semantic_search_unavailable: vectorError } : {}) },
+      links: [],
+      citations: [...new Set(hits.map((h) => h.doc_id))],
+    };
   },
 });
 

@@ -41,10 +41,14 @@ const schema = z.object({
   OPENAI_BASE_URL: z.url().optional().or(z.literal('')),
   OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
   OPENAI_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
+  OPENAI_EMBEDDINGS_MODEL: z.string().trim().optional(),
 });
 
 /** The OpenAI-compatible endpoint the agent uses; null runs the offline analyst. */
 export type AiConfig = { apiKey: string; baseUrl: string | null; model: string; timeoutMs: number };
+
+/** The embeddings endpoint (same key and base URL) for the knowledge base; null keeps search full-text only. */
+export type EmbeddingsConfig = { apiKey: string; baseUrl: string | null; model: string; timeoutMs: number };
 
 export type Config = {
   env: 'development' | 'test' | 'production';
@@ -71,6 +75,7 @@ export type Config = {
   /** Google sign-in is offered only when a client id and secret are set. */
   google: { clientId: string | null; clientSecret: string | null; authUrl: string; tokenUrl: string; userinfoUrl: string };
   ai: AiConfig | null;
+  embeddings: EmbeddingsConfig | null;
 };
 
 export class ConfigError extends Error {}
@@ -130,6 +135,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
       userinfoUrl: e.GOOGLE_USERINFO_URL,
     },
     ai: e.OPENAI_API_KEY ? { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL || null, model: e.OPENAI_MODEL, timeoutMs: e.OPENAI_TIMEOUT_MS } : null,
+    embeddings:
+      e.OPENAI_API_KEY && e.OPENAI_EMBEDDINGS_MODEL ? { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL || null, model: e.OPENAI_EMBEDDINGS_MODEL, timeoutMs: Math.min(e.OPENAI_TIMEOUT_MS, 15_000) } : null,
   };
 }
 

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import { PGlite, types } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite-pgvector';
 import ClientPgLite from 'knex-pglite';
 import type { Config } from './config.ts';
 import { migrationSource } from '../../migrations/index.ts';
@@ -17,6 +18,10 @@ const pgliteParsers = {
   [types.DATE]: (v: string) => v,
 };
 
+// pgvector, for the knowledge base's embeddings: offered to PGlite as an available
+// extension (the migration creates it); loaded only once `create extension` runs.
+const extensions = { vector };
+
 /** A PostgreSQL pool when DATABASE_URL is set, else embedded PGlite persisted in PGLITE_DIR. */
 export function createDb(config: Config): Db {
   if (config.databaseUrl) {
@@ -27,12 +32,12 @@ export function createDb(config: Config): Db {
     });
   }
   mkdirSync(config.pgliteDir, { recursive: true });
-  return pgliteDb(new PGlite(config.pgliteDir, { parsers: pgliteParsers }));
+  return pgliteDb(new PGlite(config.pgliteDir, { parsers: pgliteParsers, extensions }));
 }
 
 /** An in-memory PGlite database, for tests and benchmarks. */
 export function createMemoryDb(): Db {
-  return pgliteDb(new PGlite({ parsers: pgliteParsers }));
+  return pgliteDb(new PGlite({ parsers: pgliteParsers, extensions }));
 }
 
 function pgliteDb(pglite: PGlite): Db {
