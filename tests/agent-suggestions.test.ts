@@ -77,7 +77,7 @@ describe('suggested changes: the agent proposes, the user confirms', () => {
     const res = await owner.agent.post(`/b/${businessId}/suggested-changes`).type('form').send({ _csrf: owner.csrf, kind: 'rule', field: 'counterparty', pattern: 'AWS', category_id: software });
     assert.equal(res.status, 200);
     assert.match(res.text, /Create a rule: vendor contains &#39;AWS&#39; → Software/);
-    assert.match(res.text, /Confirming changes 2 rows/);
+    assert.match(res.text, /Confirming would change 2 rows/);
     assert.equal((res.text.match(/AWS EMEA invoice/g) ?? []).length, 2, 'the two uncategorised rows, not the three already filed');
     assert.match(res.text, /<input type="hidden" name="confirm" value="yes">/);
     assert.equal(await ruleCount(), 0);
