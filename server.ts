@@ -106,7 +106,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(googleRoutes(deps));
   app.use(businessListRoutes(deps));
   app.use(operationsRoutes(deps));
-  app.use('/b/:businessId', requireUser, loadMembership(deps), businessRoutes(deps));
+  app.use('/b/:businessId', requireUser, loadMembership(), businessRoutes(deps));
   app.use('/api/v1', apiRoutes(deps));
   if (!config.isProduction) app.use(devRoutes(deps));
   app.use(mcpRoutes(deps));

@@ -11,6 +11,7 @@ import * as m104 from './20261125_104_api_tokens.ts';
 import * as m105 from './20261125_105_google_accounts.ts';
 import * as m201 from './20261125_201_ledger_audit_imports.ts';
 import * as m202 from './20261125_202_import_heartbeat.ts';
+import * as m203 from './20261125_203_expense_text_search.ts';
 import * as m501 from './20261125_501_agent.ts';
 import * as m502 from './20261125_502_forecast_snapshots.ts';
 import * as m503 from './20261125_503_knowledge_embeddings.ts';
@@ -34,6 +35,7 @@ const migrations: Record<string, Migration> = {
   '20261125_201_ledger_audit_imports': m201,
   '20261125_202_import_heartbeat': m202,
   '20261125_501_agent': m501,
+  '20261125_203_expense_text_search': m203,
   '20261125_502_forecast_snapshots': m502,
   '20261125_503_knowledge_embeddings': m503,
 };

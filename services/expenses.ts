@@ -5,6 +5,7 @@ import { Conflict, NotFound, Validation } from './core/errors.ts';
 import { isCurrency, parseMoney } from './core/money.ts';
 import * as audit from './ledger-audit.ts';
 import { toBase } from './exchange-rates.ts';
+import { NIL_UUID } from './aggregates.ts';
 
 /**
  * Expenses are ledger rows of kind `expense`, stored signed from the business's side
@@ -225,13 +226,28 @@ export function scopedQuery(db: Db, businessId: string, f: Omit<Filter, 'sort' |
   return applyFilter(db('transactions as t'), businessId, f);
 }
 
-/** Count and sum (base currency, positive = spent) of everything the filter matches. */
+/**
+ * Count and sum (base currency, positive = spent) of everything the filter matches.
+ * A filter of dates and category alone is answered from the stored daily totals, so
+ * its cost does not grow with the ledger; text and amount filters read the rows.
+ */
 export async function totals(db: Db, businessId: string, f: Omit<Filter, 'sort' | 'cursor' | 'limit'>): Promise<{ count: number; spent_base: number }> {
-  const row: { count: number; spent_base: number } = await applyFilter(db('transactions as t'), businessId, f).first(
-    db.raw('count(*)::bigint as count'),
-    db.raw('coalesce(-sum(t.amount_base), 0)::bigint as spent_base'),
+  const byDay = f.q === undefined && f.min === undefined && f.max === undefined;
+  const q = byDay ? dailyTotalsScope(db, businessId, f) : applyFilter(db('transactions as t'), businessId, f);
+  const row: { count: number; spent_base: number } = await q.first(
+    db.raw(byDay ? 'coalesce(sum(t.entries), 0)::bigint as count' : 'count(*)::bigint as count'),
+    db.raw(`coalesce(-sum(t.${byDay ? 'amount' : 'amount_base'}), 0)::bigint as spent_base`),
   );
   return { count: row.count, spent_base: row.spent_base };
+}
+
+/** The stored daily expense totals a date and category filter covers. */
+function dailyTotalsScope(db: Db, businessId: string, f: Pick<Filter, 'from' | 'to' | 'category'>): Knex.QueryBuilder {
+  const q = db('daily_totals as t').where('t.business_id', businessId).where('t.kind', 'expense');
+  if (f.from) q.where('t.day', '>=', f.from);
+  if (f.to) q.where('t.day', '<=', f.to);
+  if (f.category) q.where('t.category_id', f.category === 'none' ? NIL_UUID : f.category);
+  return q;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { minorDigits } from './core/money.ts';
+import { minorDigits, numberFormat } from './core/money.ts';
 
 /**
  * The funding-readiness score: ten components, each scored by fixed thresholds
@@ -71,7 +71,7 @@ export const pct = (x: number, digits = 1) => `${(x * 100).toFixed(digits)}%`;
 
 /** Whole units of money for sentences: 1234567 USD minor units → '$12,346'. */
 export function money(minor: number, currency: string): string {
-  return new Intl.NumberFormat('en-US', { style: 'currency', currency, maximumFractionDigits: 0 }).format(minor / 10 ** minorDigits(currency));
+  return numberFormat('en-US', { style: 'currency', currency, maximumFractionDigits: 0 }).format(minor / 10 ** minorDigits(currency));
 }
 
 export const REVENUE_STEPS: Step[] = [

@@ -3,12 +3,14 @@ import { z } from 'zod';
 import type { Db } from './core/db.ts';
 import { Validation } from './core/errors.ts';
 import * as sessions from './sessions.ts';
+import type { Business, Role } from './businesses.ts';
 
 /** argon2id at OWASP's minimum: 19 MiB memory, 2 passes, 1 lane. */
 const ARGON2 = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
 export type User = { id: string; email: string; name: string; created_at: Date };
-export type UserWithBusinesses = User & { businesses: { id: string; name: string; role: string }[] };
+/** The signed-in user with every business they belong to (whole rows, so a business page needs no second read). */
+export type UserWithBusinesses = User & { businesses: (Business & { role: Role })[] };
 
 export const signupInput = z.object({
   name: z.string().trim().min(1, 'Enter your name').max(120, 'Keep it under 120 characters'),
@@ -62,14 +64,20 @@ export async function authenticate(db: Db, email: string, password: string): Pro
 
 /** The signed-in user with the businesses they belong to (for the header switcher), or null. */
 export async function findWithBusinesses(db: Db, userId: string): Promise<UserWithBusinesses | null> {
-  const user = await db('users').where({ id: userId }).first('id', 'email', 'name', 'created_at');
-  if (!user) return null;
-  const businesses = await db('memberships as m')
-    .join('businesses as b', 'b.id', 'm.business_id')
-    .where('m.user_id', userId)
-    .orderBy('b.name')
-    .select('b.id', 'b.name', 'm.role');
-  return { ...user, businesses };
+  // One round trip on every signed-in request: the user and their memberships together.
+  const user = await db('users as u')
+    .where('u.id', userId)
+    .first(
+      'u.id',
+      'u.email',
+      'u.name',
+      'u.created_at',
+      db.raw(`coalesce((
+        select json_agg(json_build_object('id', b.id, 'name', b.name, 'legal_entity', b.legal_entity, 'industry', b.industry, 'currency', b.currency,
+                                          'revenue_estimate', b.revenue_estimate, 'founded_on', b.founded_on, 'is_demo', b.is_demo, 'role', m.role) order by b.name, b.id)
+        from memberships m join businesses b on b.id = m.business_id where m.user_id = u.id), '[]') as businesses`),
+    );
+  return user ?? null;
 }
 
 export const profileInput = z.object({

@@ -120,6 +120,34 @@ describe('sign up, sign in, sign out', () => {
     assert.doesNotMatch(String(r2.headers['set-cookie']), /Expires=/);
   });
 
+  test('a remembered session slides its expiry forward at most once an hour, not on every request', async () => {
+    const user = await insertUser(ctx.db);
+    const agent = request.agent(ctx.app);
+    const token = await formToken(agent, '/login');
+    await agent.post('/login').type('form').send({ _csrf: token, email: user.email, password: user.password, remember_me: 'on' });
+    const expiry = async () => {
+      const rows = await ctx.db('sessions').select('sess', 'expired');
+      const row = rows.find((r) => (typeof r.sess === 'string' ? JSON.parse(r.sess) : r.sess).userId === user.id);
+      return new Date(row.expired).getTime();
+    };
+    const marker = new Date('2027-01-01T00:00:00Z');
+    const mark = async () => {
+      const rows = await ctx.db('sessions').select('sid', 'sess');
+      const sid = rows.find((r) => (typeof r.sess === 'string' ? JSON.parse(r.sess) : r.sess).userId === user.id).sid;
+      await ctx.db('sessions').where({ sid }).update({ expired: marker });
+    };
+    // The first requests after sign-in may still save the session's data; then it only slides.
+    assert.equal((await agent.get('/businesses')).status, 200);
+    assert.equal((await agent.get('/businesses')).status, 200);
+    await mark();
+    assert.equal((await agent.get('/businesses')).status, 200);
+    assert.equal(await expiry(), marker.getTime(), 'a second request within the hour writes nothing');
+    ctx.clock.advance(2 * 3600_000);
+    assert.equal((await agent.get('/businesses')).status, 200);
+    assert.notEqual(await expiry(), marker.getTime(), 'after an hour the expiry moves again');
+    ctx.clock.set('2026-11-25T12:00:00Z');
+  });
+
   test('a browser session ends 12 hours after sign-in, however active', async () => {
     const user = await insertUser(ctx.db);
     const { agent } = await signIn(ctx.app, user.email, user.password);

@@ -91,6 +91,9 @@ describe('expenses', () => {
     const history = await owner.agent.get(url(`/${row.id}/history`));
     assert.match(history.text, /Changed/);
     assert.match(history.text, /Olive Owner/);
+    // When it happened, as a date (a timestamp once rendered as "Invalid Date").
+    assert.match(history.text, /<time datetime="2026-11-25T12:00:00.000Z">Nov 25, 2026<\/time>/);
+    assert.doesNotMatch(history.text, /Invalid Date/);
   });
 
   test('deleting removes the ledger row for real, and undo restores it with the same id', async () => {
@@ -167,6 +170,33 @@ describe('expenses', () => {
     assert.deepEqual(dates, [...dates].sort().reverse());
     const ranged = await owner.agent.get(url('/totals?q=Paged&from=2026-10-10&to=2026-10-11&min=5&max=20'));
     assert.match(ranged.text, /4 expenses/);
+  });
+
+  test('totals of a date or category filter, read from the stored daily totals, equal the rows after adds, edits and deletes', async () => {
+    await insertLedgerRows(ctx.db, businessId, [
+      { occurred_on: '2026-09-03', description: 'Sept licence', amount: -4200, category_id: softwareId },
+      { occurred_on: '2026-09-04', description: 'Sept misc', amount: -1000 },
+      { occurred_on: '2026-09-05', description: 'Sept refund', amount: 300, category_id: softwareId },
+    ]);
+    const misc = await ctx.db('transactions').where({ business_id: businessId, description: 'Sept misc' }).first('id');
+    await owner.agent.post(url(`/${misc.id}`)).type('form').send({ _csrf: owner.csrf, occurred_on: '2026-09-06', description: 'Sept misc', amount: '25.00', currency: 'USD', category_id: '' });
+    const refund = await ctx.db('transactions').where({ business_id: businessId, description: 'Sept refund' }).first('id');
+    await owner.agent.post(url(`/${refund.id}/deletion`)).type('form').send({ _csrf: owner.csrf });
+    const money = (minor: number) => `$${(minor / 100).toLocaleString('en-US', { minimumFractionDigits: 2 })}`;
+    for (const [query, where] of [
+      ['', {}],
+      ['?from=2026-09-01&to=2026-09-30', { from: '2026-09-01', to: '2026-09-30' }],
+      [`?category=${softwareId}`, { category: softwareId }],
+      ['?category=none&from=2026-09-06&to=2026-09-06', { category: 'none', from: '2026-09-06', to: '2026-09-06' }],
+    ] as const) {
+      const rows = ctx.db('transactions').where({ business_id: businessId, kind: 'expense' });
+      if ('from' in where) rows.whereBetween('occurred_on', [where.from, where.to]);
+      if ('category' in where) where.category === 'none' ? rows.whereNull('category_id') : rows.where('category_id', where.category);
+      const truth = await rows.first(ctx.db.raw('count(*)::int as n'), ctx.db.raw('coalesce(-sum(amount_base), 0)::bigint as spent'));
+      assert.ok(truth.n > 0, `the filter ${query} matches rows`);
+      const res = await owner.agent.get(url(`/totals${query}`)).set('HX-Request', 'true');
+      assert.match(res.text, new RegExp(`${truth.n} expenses? · total spent <strong>${money(truth.spent).replace(/[$.]/g, (c) => `\\${c}`)}</strong>`), `totals for "${query}"`);
+    }
   });
 
   test('the CSV export streams every row of the filter', async () => {

@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import { csrfToken } from './csrf.ts';
 import { takeFlash } from './session.ts';
+import { renderTemplate } from './views.ts';
 
 /** An htmx request that wants a fragment; boosted navigations and history restores want the page. */
 export function wantsFragment(req: Request): boolean {
@@ -23,7 +24,8 @@ export function render(req: Request, res: Response, view: View, data: Record<str
   const fragment = view.partial && wantsFragment(req);
   const context = { ...data, csrfToken: req.session ? csrfToken(req) : undefined, path: req.originalUrl };
   if (!fragment) Object.assign(context, { flash: req.session ? takeFlash(req) : [] });
-  res.status(view.status ?? 200).render(fragment ? view.partial! : view.page, context);
+  const html = renderTemplate(req.app, res.locals, fragment ? view.partial! : view.page, context);
+  res.status(view.status ?? 200).type('html').send(html);
 }
 
 /**

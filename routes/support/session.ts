@@ -23,7 +23,7 @@ export const REMEMBER_MS = 30 * 24 * 3600 * 1000;
 export const BROWSER_SESSION_MS = 12 * 3600 * 1000;
 
 /** Sessions live in the database, so they survive restarts and are shared by every pm2 instance. */
-export function sessionMiddleware({ db, config, logger }: AppDeps) {
+export function sessionMiddleware({ db, config, logger, clock }: AppDeps) {
   const store = new ConnectSessionKnexStore({
     knex: db,
     tableName: 'sessions',
@@ -31,6 +31,7 @@ export function sessionMiddleware({ db, config, logger }: AppDeps) {
     // Expired rows are purged by a job; a timer per process would also keep tests alive.
     cleanupInterval: 0,
   });
+  throttleTouch(store, clock);
   // The store checks its table once at start; a missing table means migrations have not run.
   (store as unknown as { ready: Promise<void> }).ready.catch((err: Error) => logger.error({ err }, 'session store is not ready'));
   return session({
@@ -42,6 +43,26 @@ export function sessionMiddleware({ db, config, logger }: AppDeps) {
     proxy: config.isProduction,
     cookie: { httpOnly: true, sameSite: 'lax', secure: config.isProduction, path: '/' },
   });
+}
+
+const TOUCH_EVERY_MS = 3600 * 1000;
+
+/**
+ * A remembered session's expiry slides forward on use; the store would write that to
+ * the database on every request. Once an hour per session and process is enough for
+ * an expiry thirty days out.
+ */
+function throttleTouch(store: ConnectSessionKnexStore, clock: AppDeps['clock']): void {
+  const touchedAt = new Map<string, number>();
+  const touch = store.touch.bind(store);
+  store.touch = async (sid, sess, callback) => {
+    const now = clock.now().getTime();
+    const last = touchedAt.get(sid);
+    if (last !== undefined && now - last < TOUCH_EVERY_MS) return callback?.();
+    if (touchedAt.size > 50_000) touchedAt.clear();
+    touchedAt.set(sid, now);
+    return touch(sid, sess, callback);
+  };
 }
 
 /** Replaces the session (a new id, so a planted id is worthless) and signs the user in. */

@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { renderTemplate } from './views.ts';
 
 /** Starts a text/event-stream response; proxies are told not to buffer it. */
 export function openEventStream(res: Response): void {
@@ -14,5 +15,5 @@ export function sendEvent(res: Response, event: string, data: string): void {
 
 /** Renders a view to a string with the app's template environment (for an event's HTML). */
 export function renderToString(req: Request, view: string, data: Record<string, unknown>): Promise<string> {
-  return new Promise((resolve, reject) => req.app.render(view, data, (err: Error | null, html?: string) => (err ? reject(err) : resolve((html ?? '').trim()))));
+  return Promise.resolve(renderTemplate(req.app, {}, view, data).trim());
 }

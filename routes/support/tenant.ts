@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import * as businesses from '../../services/businesses.ts';
 import type { Role } from '../../services/businesses.ts';
+import type { UserWithBusinesses } from '../../services/users.ts';
 import { BadRequest, Forbidden } from '../../services/core/errors.ts';
 import type { AppDeps } from './deps.ts';
 
@@ -9,12 +10,14 @@ import type { AppDeps } from './deps.ts';
  * to the handler. A non-member, and an id that does not exist, get the same 403,
  * so a stranger learns nothing about the business.
  */
-export function loadMembership({ db }: AppDeps) {
-  return async (req: Request<{ businessId: string }>, res: Response, next: NextFunction) => {
-    const found = await businesses.membership(db, req.params.businessId, res.locals.user.id);
+export function loadMembership() {
+  return (req: Request<{ businessId: string }>, res: Response, next: NextFunction) => {
+    // The user's memberships came with the user (loadUser), so this costs no query.
+    const found = (res.locals.user as UserWithBusinesses).businesses.find((b) => b.id === req.params.businessId);
     if (!found) throw new Forbidden();
-    res.locals.business = found.business;
-    res.locals.role = found.role;
+    const { role, ...business } = found;
+    res.locals.business = business;
+    res.locals.role = role;
     next();
   };
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import type { Express } from 'express';
+import type { Application, Express } from 'express';
 import nunjucks from 'nunjucks';
-import { formatMoney, formatMoneyCompact } from '../../services/core/money.ts';
+import { formatMoney, formatMoneyCompact, numberFormat } from '../../services/core/money.ts';
 import { ICONS } from '../../services/categories.ts';
 import { answerHtml } from '../../services/agent/markdown.ts';
 
@@ -18,6 +18,21 @@ const KIND_LABELS: Record<string, string> = {
   transfer: 'Transfer',
 };
 
+// Built once: an Intl formatter per call was the largest cost of rendering a 50-row list.
+const DAY = new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', year: 'numeric', month: 'short', day: 'numeric' });
+
+const ENV_SETTING = 'nunjucks environment';
+
+/**
+ * Renders a template synchronously, with the same context res.render would give
+ * (app.locals, res.locals, then `data`). Nunjucks' callback path schedules every
+ * include through its async helpers, which cost more than the rendering itself.
+ */
+export function renderTemplate(app: Application, locals: Record<string, unknown>, name: string, data: Record<string, unknown>): string {
+  const env = app.get(ENV_SETTING) as nunjucks.Environment;
+  return env.render(name.endsWith('.njk') ? name : `${name}.njk`, { ...app.locals, ...locals, ...data });
+}
+
 /** Nunjucks with autoescape, and the few filters every template shares. */
 export function configureViews(app: Express, root: string, watch: boolean): nunjucks.Environment {
   const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(path.join(root, 'views'), { noCache: watch }), {
@@ -29,15 +44,18 @@ export function configureViews(app: Express, root: string, watch: boolean): nunj
   );
   env.addFilter('moneyCompact', (amount: number, currency: string) => formatMoneyCompact(amount, currency));
   env.addFilter('kindLabel', (kind: string) => KIND_LABELS[kind] ?? kind);
-  env.addFilter('date', (iso: string) => {
-    if (!iso) return '';
-    return new Date(`${String(iso).slice(0, 10)}T00:00:00Z`).toLocaleDateString('en-US', { timeZone: 'UTC', year: 'numeric', month: 'short', day: 'numeric' });
+  // A calendar day ('2026-11-25') or a timestamp (a Date from a timestamptz column), as 'Nov 25, 2026'.
+  env.addFilter('date', (value: string | Date | null | undefined) => {
+    if (!value) return '';
+    const day = value instanceof Date ? value : new Date(`${String(value).slice(0, 10)}T00:00:00Z`);
+    return Number.isNaN(day.getTime()) ? String(value) : DAY.format(day);
   });
+  env.addFilter('isoTime', (value: string | Date) => (value instanceof Date ? value.toISOString() : String(value ?? '')));
   env.addFilter('percentChange', (current: number, previous: number) => {
     if (!previous) return null;
     return Math.round(((current - previous) / Math.abs(previous)) * 1000) / 10;
   });
-  env.addFilter('number', (n: number) => new Intl.NumberFormat('en-US').format(n));
+  env.addFilter('number', (n: number) => numberFormat('en-US').format(n));
   env.addFilter('answer', (text: string) => new nunjucks.runtime.SafeString(answerHtml(text ?? '')));
   env.addGlobal('kindLabels', KIND_LABELS);
   // A letter badge rather than the emoji: servers and kiosks often lack an emoji font.
@@ -45,5 +63,6 @@ export function configureViews(app: Express, root: string, watch: boolean): nunj
   env.addGlobal('categoryIcons', ICONS);
   env.express(app);
   app.set('view engine', 'njk');
+  app.set(ENV_SETTING, env);
   return env;
 }

@@ -1,21 +1,18 @@
 /**
  * Expense list benchmark on real PostgreSQL: a business with LEDGER_ROWS ledger rows,
- * 10 concurrent signed-in users loading the first page and a filtered page over HTTP.
- * Prints latency percentiles and throughput as JSON, with a bare Express "hello" on
- * the same machine in the same run as the baseline.
- *   DATABASE_URL=postgres://… tsx scripts/bench/expenses.ts
+ * 10 concurrent signed-in users loading the first page, filtered pages (text and date,
+ * a different text each request), an amount-sorted page and the totals fragment, over
+ * HTTP against Bursar in its own process. The bare 50-row Nunjucks page is measured in
+ * the same run as the baseline. Prints JSON.
+ *   DATABASE_URL=postgres://… tsx scripts/bench/expenses.ts   (REUSE=1 keeps a previous run's rows)
  */
-import type { AddressInfo } from 'node:net';
-import express from 'express';
-import { createApp } from '../../server.ts';
-import { loadConfig } from '../../services/core/config.ts';
-import { createLogger } from '../../services/core/logger.ts';
-import { systemClock } from '../../services/core/clock.ts';
-import { benchBusiness, benchDb, percentile } from './setup.ts';
+import type { ChildProcess } from 'node:child_process';
+import { benchBusiness, benchDb } from './setup.ts';
+import { load, signIn, startApp, startBare, stopChildren } from './http.ts';
 
 const LEDGER_ROWS = Number(process.env.LEDGER_ROWS ?? 1_000_000);
 const USERS = Number(process.env.USERS ?? 10);
-const REQUESTS = Number(process.env.REQUESTS ?? 400);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 
 const db = await benchDb();
 const existing = await db('businesses').where({ name: 'Bench Co' }).first('id');
@@ -28,73 +25,35 @@ async function reuse(id: string) {
   await db('memberships').insert({ business_id: id, user_id: user.id, role: 'owner' });
   return { businessId: id, email, password: 'benchmark password' };
 }
-
-// Production settings (templates compiled once, as deployed); requests say they came through TLS at the proxy.
-const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), DATABASE_URL: process.env.DATABASE_URL, LOG_LEVEL: 'silent' });
-const PROXY = { 'x-forwarded-proto': 'https' };
-const app = createApp({ db, config, clock: systemClock, logger: createLogger('silent') });
-const server = app.listen(0, '127.0.0.1');
-// Longer than the client's idle sockets live, so a reused connection is never closed under a request.
-server.keepAliveTimeout = 65_000;
-await new Promise((r) => server.once('listening', r));
-const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-async function signIn(): Promise<string> {
-  const page = await fetch(`${base}/login`, { headers: PROXY });
-  let cookie = (page.headers.get('set-cookie') ?? '').split(';')[0];
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1];
-  const res = await fetch(`${base}/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { ...PROXY, cookie, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ _csrf: csrf, email, password }).toString(),
-  });
-  cookie = (res.headers.get('set-cookie') ?? cookie).split(';')[0];
-  return cookie;
-}
-
-async function load(url: (i: number) => string, cookie: string | null, origin = base): Promise<{ p50: number; p95: number; p99: number; rps: number }> {
-  const times: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: USERS }, async () => {
-      while (next < REQUESTS) {
-        const i = next++;
-        const t = performance.now();
-        const get = () => fetch(`${origin}${url(i)}`, { headers: cookie ? { ...PROXY, cookie } : {} });
-        const res = await get().catch(get);
-        await res.arrayBuffer();
-        if (res.status !== 200) throw new Error(`${url(i)} answered ${res.status}`);
-        times.push(performance.now() - t);
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  times.sort((a, b) => a - b);
-  const r = (n: number) => Math.round(n * 10) / 10;
-  return { p50: r(percentile(times, 50)), p95: r(percentile(times, 95)), p99: r(percentile(times, 99)), rps: Math.round(times.length / seconds) };
-}
-
-// Baseline: bare Express on this machine, same load generator.
-const bare = express();
-bare.get('/', (_req, res) => res.send('hello'));
-const bareServer = bare.listen(0, '127.0.0.1');
-await new Promise((r) => bareServer.once('listening', r));
-const bareBase = `http://127.0.0.1:${(bareServer.address() as AddressInfo).port}`;
-const bareRun = await load(() => '/', null, bareBase);
-
-const cookie = await signIn();
-const list = `/b/${businessId}/expenses`;
-const probe = await fetch(`${base}${list}`, { headers: { ...PROXY, cookie } });
-if (probe.status !== 200) throw new Error(`the list answered ${probe.status}: ${(await probe.text()).slice(0, 300)}`);
-await load(() => list, cookie); // warm-up
-const firstPage = await load(() => list, cookie);
-const filtered = await load((i) => `${list}?q=${encodeURIComponent(`Bench row ${i % 997}`)}&from=2025-01-01&to=2026-06-30`, cookie);
-const amountSorted = await load(() => `${list}?sort=amount_desc&min=100`, cookie);
-const api = await load(() => `/api/v1/expenses?business_id=${businessId}&limit=50`, cookie);
-
-server.close();
-bareServer.close();
+const ledgerRows = (await db('transactions').where({ business_id: businessId }).count({ n: '*' }).first())!.n;
 await db.destroy();
-process.stdout.write(JSON.stringify({ ledger_rows: LEDGER_ROWS, users: USERS, requests: REQUESTS, ms: { first_page: firstPage, filtered_page: filtered, amount_sorted: amountSorted, api_first_page: api }, bare_express_hello: bareRun }, null, 2) + '\n');
+
+const children: ChildProcess[] = [];
+try {
+  const app = await startApp(process.env.DATABASE_URL!);
+  children.push(app.child);
+  const bare = await startBare();
+  children.push(bare.child);
+  const cookie = await signIn(app.base, email, password);
+  const list = `${app.base}/b/${businessId}/expenses`;
+  const text = (i: number) => `q=${encodeURIComponent(`Bench row ${i % 997}`)}&from=2025-01-01&to=2026-06-30`;
+  const targets: [string, string | ((i: number) => string)][] = [
+    ['first_page', list],
+    ['filtered_page', (i) => `${list}?${text(i)}`],
+    ['amount_sorted', `${list}?sort=amount_desc&min=100`],
+    ['totals_fragment_unfiltered', `${list}/totals`],
+    ['totals_fragment_date_range', `${list}/totals?from=2025-01-01&to=2026-06-30`],
+    ['totals_fragment_text', (i) => `${list}/totals?${text(i)}`],
+    ['api_first_page', `${app.base}/api/v1/expenses?business_id=${businessId}&limit=50`],
+  ];
+  const probe = await fetch(list, { headers: { cookie, 'x-forwarded-proto': 'https' } });
+  if (probe.status !== 200) throw new Error(`the list answered ${probe.status}: ${(await probe.text()).slice(0, 300)}`);
+  const results: Record<string, unknown> = { bare_50_row_nunjucks: await load(bare.url, {}, USERS, SECONDS) };
+  for (const [key, url] of targets) {
+    await load(url, { cookie }, 4, 1); // warm-up
+    results[key] = await load(url, { cookie }, USERS, SECONDS);
+  }
+  process.stdout.write(JSON.stringify({ ledger_rows: ledgerRows, users: USERS, seconds_each: SECONDS, http: results }, null, 2) + '\n');
+} finally {
+  await stopChildren(children);
+}

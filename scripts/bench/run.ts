@@ -7,10 +7,8 @@
  * fetches against 127.0.0.1; servers run as child processes so they do not share
  * an event loop with it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
 import knexFactory from 'knex';
 import { migrateLatest } from '../../services/core/db.ts';
 import { seedBench } from './seed.ts';
@@ -19,6 +17,7 @@ import * as forecast from '../../services/forecast/forecast.ts';
 import * as dashboard from '../../services/dashboard.ts';
 import * as pnl from '../../services/pnl.ts';
 import { resolveRange } from '../../services/periods.ts';
+import { load, percentile, signIn, startApp, startBare, stopChildren } from './http.ts';
 
 const serverUrl = process.env.BENCH_DATABASE_URL;
 if (!serverUrl) {
@@ -28,72 +27,6 @@ if (!serverUrl) {
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const TODAY = new Date().toISOString().slice(0, 10);
-
-// The app runs as in production (cached templates, no dev logging), which trusts one
-// proxy and marks its session cookie Secure: requests say they came through HTTPS.
-const PROXY = { 'x-forwarded-proto': 'https' };
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-}
-
-/** `concurrency` workers fetch the URL in a loop for `seconds`; latencies in ms. */
-async function load(url: string, headers: Record<string, string>, concurrency: number, seconds: number) {
-  const latencies: number[] = [];
-  let errors = 0;
-  const end = performance.now() + seconds * 1000;
-  const worker = async () => {
-    while (performance.now() < end) {
-      const t = performance.now();
-      const res = await fetch(url, { headers: { ...PROXY, ...headers }, redirect: 'manual' });
-      await res.arrayBuffer();
-      if (res.status !== 200) errors++;
-      latencies.push(performance.now() - t);
-    }
-  };
-  const started = performance.now();
-  await Promise.all([...Array(concurrency)].map(worker));
-  const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return {
-    concurrency,
-    requests: latencies.length,
-    errors,
-    rps: Math.round(latencies.length / elapsed),
-    p50_ms: +percentile(latencies, 0.5).toFixed(1),
-    p95_ms: +percentile(latencies, 0.95).toFixed(1),
-    p99_ms: +percentile(latencies, 0.99).toFixed(1),
-  };
-}
-
-async function startChild(args: string[], env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      output += d.toString();
-      if (ready.test(output)) resolve();
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`child exited with ${code}: ${output}`)));
-  });
-  return { child, output };
-}
-
-async function signIn(base: string, email: string, password: string): Promise<string> {
-  const page = await fetch(`${base}/login`, { headers: PROXY });
-  const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1];
-  const res = await fetch(`${base}/login`, {
-    method: 'POST',
-    headers: { ...PROXY, cookie, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ _csrf: csrf, email, password }),
-    redirect: 'manual',
-  });
-  if (res.status !== 303) throw new Error(`sign-in failed: ${res.status}`);
-  return res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ') || cookie;
-}
 
 const name = `bursar_bench_${randomBytes(4).toString('hex')}`;
 const admin = knexFactory({ client: 'pg', connection: serverUrl, pool: { min: 0, max: 1 } });
@@ -134,19 +67,17 @@ try {
   }
   mc.sort((a, b) => a - b);
 
-  const appPort = await freePort();
-  const app = await startChild(['server.ts'], { DATABASE_URL: url.toString(), PORT: String(appPort), SEED_DEMO: 'never', LOG_LEVEL: 'warn', NODE_ENV: 'production', SESSION_SECRET: randomBytes(24).toString('hex'), DATABASE_POOL_MAX: '10' }, /Bursar is running at (\S+)/);
+  const app = await startApp(url.toString());
   children.push(app.child);
-  const base = `http://127.0.0.1:${appPort}`;
-  const bare = await startChild(['scripts/bench/bare-server.ts'], { PORT: '0' }, /"port":\d+/);
+  const base = app.base;
+  const bare = await startBare();
   children.push(bare.child);
-  const barePort = JSON.parse(/\{"port":\d+\}/.exec(bare.output)![0]).port;
   const cookie = await signIn(base, seeded.email, seeded.password);
   const auth = { cookie };
   const b = `${base}/b/${seeded.businessId}`;
   const results: Record<string, unknown[]> = {};
   const targets: [string, string, Record<string, string>][] = [
-    ['bare_50_row_nunjucks', `http://127.0.0.1:${barePort}/`, {}],
+    ['bare_50_row_nunjucks', bare.url, {}],
     ['dashboard_page', b, auth],
     ['pnl_page_12_months', `${b}/pnl`, auth],
     ['dashboard_cards_htmx_last_month', `${b}?preset=last_month`, { ...auth, 'HX-Request': 'true' }],
@@ -176,19 +107,8 @@ try {
     )}\n`,
   );
 } finally {
-  for (const c of children) {
-    c.kill('SIGTERM');
-    await once(c, 'exit').catch(() => undefined);
-  }
+  await stopChildren(children);
   await db.destroy();
   await admin.raw(`drop database if exists ${name} with (force)`);
   await admin.destroy();
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
 }

@@ -36,7 +36,3 @@ export async function benchBusiness(db: Db, rows: number): Promise<{ businessId:
   return { businessId: business.id, userId: user.id, email, password };
 }
 
-export function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}

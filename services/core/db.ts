@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import { PGlite, types } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { vector } from '@electric-sql/pglite-pgvector';
 import ClientPgLite from 'knex-pglite';
 import type { Config } from './config.ts';
@@ -18,9 +19,9 @@ const pgliteParsers = {
   [types.DATE]: (v: string) => v,
 };
 
-// pgvector, for the knowledge base's embeddings: offered to PGlite as an available
-// extension (the migration creates it); loaded only once `create extension` runs.
-const extensions = { vector };
+// Extensions offered to PGlite, each loaded only once a migration runs `create extension`:
+// pg_trgm for the expense text filter, pgvector for the knowledge base's embeddings.
+const extensions = { pg_trgm, vector };
 
 /** A PostgreSQL pool when DATABASE_URL is set, else embedded PGlite persisted in PGLITE_DIR. */
 export function createDb(config: Config): Db {

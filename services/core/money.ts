@@ -6,12 +6,25 @@ export type Money = { amount: number; currency: string };
 
 const formatters = new Map<string, Intl.NumberFormat>();
 
+/**
+ * One Intl.NumberFormat per locale and options, built once: building one costs tens of
+ * microseconds, and a page formats hundreds of numbers.
+ */
+export function numberFormat(locale: string, options: Intl.NumberFormatOptions = {}): Intl.NumberFormat {
+  const key = `${locale}:${JSON.stringify(options)}`;
+  let f = formatters.get(key);
+  if (!f) {
+    f = new Intl.NumberFormat(locale, options);
+    formatters.set(key, f);
+  }
+  return f;
+}
+
 const digitsByCurrency = new Map<string, number>();
 let currencies: Set<string> | undefined;
 
 /** Number of minor-unit digits of a currency (2 for USD, 0 for JPY, 3 for KWD). */
 export function minorDigits(currency: string): number {
-  // Memoised: building an Intl.NumberFormat costs tens of microseconds, and a report page formats hundreds of amounts.
   let digits = digitsByCurrency.get(currency);
   if (digits === undefined) {
     digits = new Intl.NumberFormat('en-US', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
@@ -28,20 +41,12 @@ export function isCurrency(code: string): boolean {
 
 /** Formats minor units for display, e.g. formatMoney(123456, 'USD') === '$1,234.56'. */
 export function formatMoney(amount: number, currency: string, locale = 'en-US'): string {
-  const key = `${locale}:${currency}`;
-  let f = formatters.get(key);
-  if (!f) {
-    f = new Intl.NumberFormat(locale, { style: 'currency', currency });
-    formatters.set(key, f);
-  }
-  return f.format(amount / 10 ** minorDigits(currency));
+  return numberFormat(locale, { style: 'currency', currency }).format(amount / 10 ** minorDigits(currency));
 }
 
 /** A compact form for cards and charts: $1.2M, $34.5K. */
 export function formatMoneyCompact(amount: number, currency: string, locale = 'en-US'): string {
-  return new Intl.NumberFormat(locale, { style: 'currency', currency, notation: 'compact', maximumFractionDigits: 1 }).format(
-    amount / 10 ** minorDigits(currency),
-  );
+  return numberFormat(locale, { style: 'currency', currency, notation: 'compact', maximumFractionDigits: 1 }).format(amount / 10 ** minorDigits(currency));
 }
 
 /**

@@ -55,18 +55,22 @@ export function parseDate(text: string, format: string): string | null {
   let y = NaN;
   let mo = NaN;
   let d = NaN;
-  tokens.forEach((t, i) => {
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
     const v = m[i + 1];
     if (t === 'YYYY') y = Number(v);
     else if (t === 'YY') y = 2000 + Number(v) - (Number(v) > 69 ? 100 : 0);
     else if (t === 'MMM' || t === 'MMMM') mo = MONTHS.indexOf(v.slice(0, 3).toLowerCase()) + 1 || NaN;
     else if (t === 'MM' || t === 'M') mo = Number(v);
     else if (t === 'DD' || t === 'D') d = Number(v);
-  });
-  if (!(mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && y >= 1900 && y <= 2200)) return null;
-  const iso = `${y}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
-  const check = new Date(`${iso}T00:00:00Z`);
-  return check.getUTCDate() === d ? iso : null;
+  }
+  if (!(mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo) && y >= 1900 && y <= 2200)) return null;
+  return `${y}-${mo < 10 ? '0' : ''}${mo}-${d < 10 ? '0' : ''}${d}`;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 /** Formats tried, in order, when a file does not say; the first that reads every sample wins. */
@@ -154,5 +158,7 @@ export function detectDecimal(samples: string[]): '.' | ',' {
 
 /** The description as it is compared: lower case, digits of card numbers and extra spaces gone. */
 export function normalizeDescription(text: string): string {
+  // Plain ASCII (most statements) needs no Unicode decomposition, and letters and digits are [a-z0-9].
+  if (/^[\x00-\x7f]*$/.test(text)) return text.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim().slice(0, 200);
   return text.toLowerCase().normalize('NFKD').replace(/[^\p{L}\p{N}]+/gu, ' ').trim().slice(0, 200);
 }
