@@ -11,6 +11,7 @@ import { bootstrap } from './scripts/bootstrap.ts';
 import { systemClock } from './services/core/clock.ts';
 import { DEMO_EMAIL, DEMO_PASSWORD, seedDemo } from './services/demo.ts';
 import { indexKnowledge } from './services/knowledge.ts';
+import { embedderFor } from './services/embeddings.ts';
 import type { AppDeps } from './routes/support/deps.ts';
 import { configureViews } from './routes/support/views.ts';
 import { sessionMiddleware } from './routes/support/session.ts';
@@ -123,8 +124,9 @@ async function main(): Promise<void> {
     if (seeded) logger.info({ rows: seeded.rows, ms: Date.now() - started }, 'demo data seeded');
   }
   // The agent's knowledge base: only documents whose content changed are chunked again.
-  const knowledge = await indexKnowledge(db, systemClock);
-  if (knowledge.indexed.length) logger.info({ indexed: knowledge.indexed }, 'knowledge base indexed');
+  const knowledge = await indexKnowledge(db, systemClock, undefined, embedderFor(config));
+  if (knowledge.indexed.length || knowledge.embedded) logger.info({ indexed: knowledge.indexed, embedded: knowledge.embedded }, 'knowledge base indexed');
+  if (knowledge.embedding_error) logger.warn({ reason: knowledge.embedding_error }, 'knowledge base not embedded: search stays full-text until the next index-knowledge run');
   const app = createApp({ db, config, clock: systemClock, logger });
   const server: Server = app.listen(config.port, config.host, () => {
     logger.info({ url: config.appUrl, database: isEmbedded(db) ? 'embedded PGlite' : 'PostgreSQL', ms: Date.now() - started }, 'Bursar is listening');

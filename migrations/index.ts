@@ -14,6 +14,8 @@ import * as m202 from './20261125_202_import_heartbeat.ts';
 import * as m203 from './20261125_203_receipts.ts';
 import * as m204 from './20261125_204_expense_text_search.ts';
 import * as m501 from './20261125_501_agent.ts';
+import * as m502 from './20261125_502_forecast_snapshots.ts';
+import * as m503 from './20261125_503_knowledge_embeddings.ts';
 
 /**
  * Migrations are listed here rather than discovered on disk, so both backends and
@@ -36,6 +38,8 @@ const migrations: Record<string, Migration> = {
   '20261125_203_receipts': m203,
   '20261125_501_agent': m501,
   '20261125_204_expense_text_search': m204,
+  '20261125_502_forecast_snapshots': m502,
+  '20261125_503_knowledge_embeddings': m503,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -17,6 +17,7 @@ import { categoryRoutes } from './business/categories.ts';
 import { ruleRoutes } from './business/rules.ts';
 import { rateRoutes } from './business/rates.ts';
 import { chatRoutes } from './business/chat.ts';
+import { suggestedChangeRoutes } from './business/suggested-changes.ts';
 
 /**
  * Every page of one business, mounted at /b/:businessId behind the membership
@@ -42,6 +43,7 @@ export function businessRoutes(deps: AppDeps): Router {
   router.use(ruleRoutes(deps));
   router.use(rateRoutes(deps));
   router.use(chatRoutes(deps));
+  router.use(suggestedChangeRoutes(deps));
   return router;
 }
 

@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { mcpServerFor } from '../services/agent/mcp.ts';
+import { embedderFor } from '../services/embeddings.ts';
 import { Unauthorized } from '../services/core/errors.ts';
 import type { AppDeps } from './support/deps.ts';
 import { authenticateBearer } from './support/auth.ts';
@@ -27,7 +28,7 @@ export function mcpRoutes(deps: AppDeps): Router {
 
   router.post('/mcp', async (req, res) => {
     const user = authenticateMcp(req, res);
-    const server = mcpServerFor(db, clock, user, config.version);
+    const server = mcpServerFor(db, clock, user, config.version, embedderFor(config));
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     res.on('close', () => {
       void transport.close();

@@ -134,7 +134,7 @@ export async function seedDemo(db: Db, clock: Clock, opts: { days?: number } = {
   });
   // A metric snapshot per month of the demo's history, so the metrics page has a history at once.
   for (const id of seeded.businessIds) {
-    await metrics.backfillMonthly(db, id, isoDate(clock.now()));
+    await metrics.backfillMonthly(db, id, isoDate(clock.now()), clock.now());
     await readiness.backfill(db, clock, id);
   }
   return seeded;

@@ -353,6 +353,31 @@ export async function update(db: Db, business: Business, actor: Actor, id: strin
   });
 }
 
+/**
+ * Files the given expenses of the business under one category, each change audited.
+ * Throws Validation (writing nothing) when the category is not the business's or an id
+ * is not one of its expenses. Returns how many rows changed (those already there are left).
+ */
+export async function recategorise(db: Db, business: Business, actor: Actor, ids: string[], categoryId: string): Promise<number> {
+  return db.transaction(async (trx) => {
+    const category = await trx('categories').where({ id: categoryId, business_id: business.id }).first('id');
+    if (!category) throw new Validation({ category_id: ['Pick a category from the list.'] });
+    const unique = [...new Set(ids)];
+    const rows = await trx('transactions').where({ business_id: business.id, kind: 'expense' }).whereIn('id', unique).forUpdate().select('*');
+    if (rows.length !== unique.length) throw new Validation({ transaction_ids: ['Some of these expenses are not in this business.'] });
+    const changing = rows.filter((r: { category_id: string | null }) => r.category_id !== categoryId);
+    if (!changing.length) return 0;
+    const after = await trx('transactions')
+      .where({ business_id: business.id })
+      .whereIn('id', changing.map((r: { id: string }) => r.id))
+      .update({ category_id: categoryId, updated_at: actor.now })
+      .returning('*');
+    const before = new Map(changing.map((r: { id: string }) => [r.id, r]));
+    for (const row of after) await audit.append(trx, { businessId: business.id, transactionId: row.id, action: 'update', actorId: actor.userId, at: actor.now, before: before.get(row.id), after: row });
+    return after.length;
+  });
+}
+
 /** Deletes an expense for real (reports' triggers see a plain DELETE); the audit keeps it for a restore. */
 export async function remove(db: Db, businessId: string, actor: Actor, id: string): Promise<Expense> {
   return db.transaction(async (trx) => {

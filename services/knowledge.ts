@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Db } from './core/db.ts';
 import type { Clock } from './core/clock.ts';
+import type { Embedder } from './embeddings.ts';
 
 /** The markdown documents Bursar ships; each starts with `doc_id` and `title` front matter. */
 export const KNOWLEDGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'knowledge');
@@ -89,9 +90,74 @@ export async function indexDocuments(db: Db, clock: Clock, docs: KnowledgeDoc[])
   });
 }
 
-/** Reads knowledge/*.md and indexes what changed: start-up and the index-knowledge job. */
-export async function indexKnowledge(db: Db, clock: Clock, dir = KNOWLEDGE_DIR) {
-  return indexDocuments(db, clock, await readDocuments(dir));
+export type IndexResult = { indexed: string[]; unchanged: number; removed: number; embedded?: number; embedding_error?: string };
+
+/**
+ * Reads knowledge/*.md and indexes what changed: start-up and the index-knowledge job.
+ * With an embedder (and pgvector), the chunks without a current embedding are embedded
+ * too; an endpoint that fails leaves search full-text only and is reported in
+ * `embedding_error` for the caller to log, never thrown.
+ */
+export async function indexKnowledge(db: Db, clock: Clock, dir = KNOWLEDGE_DIR, embedder: Embedder | null = null): Promise<IndexResult> {
+  const result: IndexResult = await indexDocuments(db, clock, await readDocuments(dir));
+  if (!embedder) return result;
+  try {
+    result.embedded = await embedChunks(db, clock, embedder);
+  } catch (err) {
+    result.embedded = 0;
+    result.embedding_error = (err as Error).message;
+  }
+  return result;
+}
+
+// ---- embeddings (pgvector) ----------------------------------------------------------
+
+/**
+ * True when knowledge_embeddings exists (pgvector was enabled), creating it first when
+ * the extension has become available since the migration ran. Same steps as migration 503.
+ */
+export async function ensureVectorStore(db: Db): Promise<boolean> {
+  if (await hasVectorStore(db)) return true;
+  const available = await db.raw(`select 1 from pg_available_extensions where name = 'vector'`);
+  if (!available.rows.length) return false;
+  await db.raw('create extension if not exists vector');
+  await db.raw(`create table if not exists knowledge_embeddings (
+    chunk_id bigint primary key references knowledge_chunks (id) on delete cascade,
+    model text not null,
+    content_hash text not null,
+    embedding vector not null,
+    embedded_at timestamptz not null
+  )`);
+  return true;
+}
+
+export async function hasVectorStore(db: Db): Promise<boolean> {
+  const { rows } = await db.raw(`select to_regclass('knowledge_embeddings') is not null as ok`);
+  return rows[0].ok === true;
+}
+
+const embeddingText = (c: { heading: string; content: string }) => (c.heading ? `${c.heading}\n${c.content}` : c.content);
+const textHash = (text: string) => createHash('sha256').update(text).digest('hex');
+/** pgvector's text form of a vector. */
+const vectorLiteral = (v: number[]) => `[${v.join(',')}]`;
+
+/**
+ * Embeds the chunks that have no embedding from this model of their current text (new
+ * or re-chunked documents, or a new model); the rest are left alone, so re-indexing
+ * costs no request. Returns how many were embedded; 0 without pgvector.
+ */
+export async function embedChunks(db: Db, clock: Clock, embedder: Embedder): Promise<number> {
+  if (!(await ensureVectorStore(db))) return 0;
+  const chunks: { id: string; heading: string; content: string; model: string | null; content_hash: string | null }[] = await db('knowledge_chunks as c')
+    .leftJoin('knowledge_embeddings as e', 'e.chunk_id', 'c.id')
+    .orderBy('c.id')
+    .select('c.id', 'c.heading', 'c.content', 'e.model', 'e.content_hash');
+  const stale = chunks.map((c) => ({ ...c, text: embeddingText(c) })).filter((c) => c.model !== embedder.model || c.content_hash !== textHash(c.text));
+  if (!stale.length) return 0;
+  const vectors = await embedder.embed(stale.map((c) => c.text));
+  const rows = stale.map((c, i) => ({ chunk_id: c.id, model: embedder.model, content_hash: textHash(c.text), embedding: db.raw('?::vector', [vectorLiteral(vectors[i])]), embedded_at: clock.now() }));
+  await db('knowledge_embeddings').insert(rows).onConflict('chunk_id').merge();
+  return rows.length;
 }
 
 export type KnowledgeHit = { doc_id: string; title: string; heading: string; excerpt: string; rank: number };
@@ -101,30 +167,87 @@ function searchTerms(query: string): string[] {
   return [...new Set(query.toLowerCase().match(/[\p{L}\p{N}]{3,}/gu) ?? [])].slice(0, 20);
 }
 
+type ChunkRow = { id: string; doc_id: string; title: string; heading: string; content: string };
+
+/** How many candidates each ranking offers the merge, and the constant of reciprocal rank fusion (Cormack et al., 2009). */
+const CANDIDATES = 20;
+const RRF_K = 60;
 /**
- * Full-text search over the chunks, best first (ts_rank_cd, headings weighted above
- * text). Terms are OR-ed: a question in plain words rarely has every word in one
- * chunk, and the ranking already prefers chunks that match more of them.
+ * Vector candidates farther than this cosine distance are left out: without it every
+ * chunk is a candidate, and a question the guides do not cover would still get one.
+ * 0.75 (similarity 0.25) sits below what OpenAI-style models give related texts.
  */
-export async function search(db: Db, query: string, limit = 3): Promise<KnowledgeHit[]> {
-  const terms = searchTerms(query);
-  if (!terms.length) return [];
+const MAX_DISTANCE = 0.75;
+
+async function textRanking(db: Db, terms: string[]): Promise<(ChunkRow & { rank: number })[]> {
   const rows = await db.raw(
-    `select c.doc_id, d.title, c.heading, c.content, ts_rank_cd(c.search, q, 32) as rank
+    `select c.id, c.doc_id, d.title, c.heading, c.content, ts_rank_cd(c.search, q, 32) as rank
        from knowledge_chunks c join knowledge_documents d on d.doc_id = c.doc_id,
             websearch_to_tsquery('english', ?) q
       where c.search @@ q
       order by rank desc, c.doc_id, c.position
       limit ?`,
-    [terms.join(' or '), limit],
+    [terms.join(' or '), CANDIDATES],
   );
-  return rows.rows.map((r: { doc_id: string; title: string; heading: string; content: string; rank: number }) => ({
-    doc_id: r.doc_id,
-    title: r.title,
-    heading: r.heading,
-    excerpt: excerpt(r.content, terms),
-    rank: Number(r.rank),
-  }));
+  return rows.rows;
+}
+
+async function vectorRanking(db: Db, embedder: Embedder, query: string): Promise<(ChunkRow & { distance: number })[]> {
+  if (!(await hasVectorStore(db))) return [];
+  const [v] = await embedder.embed([query]);
+  const rows = await db.raw(
+    `select * from (
+       select c.id, c.doc_id, d.title, c.heading, c.content, e.embedding <=> ?::vector as distance
+         from knowledge_embeddings e join knowledge_chunks c on c.id = e.chunk_id join knowledge_documents d on d.doc_id = c.doc_id
+        where e.model = ?
+        order by distance, c.doc_id, c.position
+        limit ?) ranked
+      where distance <= ?`,
+    [vectorLiteral(v), embedder.model, CANDIDATES, MAX_DISTANCE],
+  );
+  return rows.rows;
+}
+
+export type SearchOptions = {
+  /** With an embedder, chunks near the question in meaning are found too, merged with the text ranking. */
+  embedder?: Embedder | null;
+  /** Called when the embeddings endpoint fails; the search then answers from the text ranking alone. */
+  onVectorError?: (err: Error) => void;
+};
+
+/**
+ * Full-text search over the chunks (ts_rank_cd, headings weighted above text), and with
+ * an embedder and pgvector, cosine distance to the question's embedding; the two
+ * rankings are merged by reciprocal rank fusion (each chunk scores the sum of
+ * 1/(60 + its rank) in each ranking). Text terms are OR-ed: a question in plain words
+ * rarely has every word in one chunk, and the ranking already prefers chunks that
+ * match more of them.
+ */
+export async function search(db: Db, query: string, limit = 3, opts: SearchOptions = {}): Promise<KnowledgeHit[]> {
+  const terms = searchTerms(query);
+  let vector: (ChunkRow & { distance: number })[] = [];
+  if (opts.embedder && query.trim()) {
+    try {
+      vector = await vectorRanking(db, opts.embedder, query);
+    } catch (err) {
+      if (!opts.onVectorError) throw err;
+      opts.onVectorError(err as Error);
+    }
+  }
+  const text = terms.length ? await textRanking(db, terms) : [];
+  const merged = new Map<string, { row: ChunkRow; score: number }>();
+  const add = (rows: ChunkRow[]) =>
+    rows.forEach((row, i) => {
+      const entry = merged.get(row.id) ?? { row, score: 0 };
+      entry.score += 1 / (RRF_K + i + 1);
+      merged.set(row.id, entry);
+    });
+  add(text);
+  add(vector);
+  return [...merged.values()]
+    .sort((a, b) => b.score - a.score)
+    .slice(0, limit)
+    .map(({ row, score }) => ({ doc_id: row.doc_id, title: row.title, heading: row.heading, excerpt: excerpt(row.content, terms), rank: Math.round(score * 1e6) / 1e6 }));
 }
 
 /** About 60 words around the first matching term, so a tool result stays small. */

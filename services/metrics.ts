@@ -123,22 +123,25 @@ export async function computeMetrics(db: Db, businessId: string, asOf: string): 
   return metricsFrom({ asOf, days: days as DayRow[], cash, firstDay: span.first, productRevenue: [...perProduct.values()] });
 }
 
-/** Computes and stores the metrics of a day (replacing that day's snapshot); returns them, or null without data. */
-export async function snapshotMetrics(db: Db, businessId: string, asOf: string): Promise<Metrics | null> {
+/**
+ * Computes and stores the metrics of a day (replacing that day's snapshot); returns them, or null without data.
+ * `computedAt` is the caller's clock, so freshness (`fresh`) is judged by the same clock that stamped it.
+ */
+export async function snapshotMetrics(db: Db, businessId: string, asOf: string, computedAt?: Date): Promise<Metrics | null> {
   const metrics = await computeMetrics(db, businessId, asOf);
   if (!metrics) return null;
   await db('metric_snapshots')
-    .insert({ business_id: businessId, as_of: asOf, metrics: JSON.stringify(metrics), computed_at: db.fn.now() })
+    .insert({ business_id: businessId, as_of: asOf, metrics: JSON.stringify(metrics), computed_at: computedAt ?? db.fn.now() })
     .onConflict(['business_id', 'as_of'])
     .merge(['metrics', 'computed_at']);
   return metrics;
 }
 
 /** Snapshots every business with ledger rows, as of a day; what the hourly job does. */
-export async function snapshotAll(db: Db, asOf: string): Promise<{ businesses: number }> {
+export async function snapshotAll(db: Db, asOf: string, computedAt?: Date): Promise<{ businesses: number }> {
   const ids: string[] = await db('businesses').pluck('id');
   let n = 0;
-  for (const id of ids) if (await snapshotMetrics(db, id, asOf)) n++;
+  for (const id of ids) if (await snapshotMetrics(db, id, asOf, computedAt)) n++;
   return { businesses: n };
 }
 
@@ -147,7 +150,7 @@ export async function snapshotAll(db: Db, asOf: string): Promise<{ businesses: n
  * the metrics page has a history from the start; used after the demo seed. Reads the
  * aggregates once and computes every snapshot in memory with the same formulas.
  */
-export async function backfillMonthly(db: Db, businessId: string, today: string): Promise<number> {
+export async function backfillMonthly(db: Db, businessId: string, today: string, computedAt?: Date): Promise<number> {
   const span = await aggregates.span(db, businessId);
   if (!span) return 0;
   const dates: string[] = [];
@@ -177,7 +180,7 @@ export async function backfillMonthly(db: Db, businessId: string, today: string)
       if (p.day >= from90 && p.day <= asOf) perProduct.set(p.product_id, (perProduct.get(p.product_id) ?? 0) + Number(p.amount));
     }
     const metrics = metricsFrom({ asOf, days: days as DayRow[], cash, firstDay: span.first, productRevenue: [...perProduct.values()] });
-    rows.push({ business_id: businessId, as_of: asOf, metrics: JSON.stringify(metrics), computed_at: db.fn.now() });
+    rows.push({ business_id: businessId, as_of: asOf, metrics: JSON.stringify(metrics), computed_at: computedAt ?? db.fn.now() });
   }
   await db('metric_snapshots').insert(rows).onConflict(['business_id', 'as_of']).merge(['metrics', 'computed_at']);
   return rows.length;
@@ -218,4 +221,20 @@ export async function current(db: Db, businessId: string, today: string): Promis
   if (found) return found;
   const m = await snapshotMetrics(db, businessId, today);
   return m ? { as_of: today, metrics: m } : null;
+}
+
+/** How old today's snapshot may be before a reader computes it again: the compute-metrics job runs hourly. */
+export const FRESH_FOR_MS = 60 * 60 * 1000;
+
+/**
+ * Today's snapshot (`today` and `now` from the caller's clock) when it was computed
+ * within FRESH_FOR_MS, as the metrics page shows it; otherwise computes today's,
+ * stores it (so the page shows the same figures from then on) and returns it.
+ * Null when the business has no ledger rows.
+ */
+export async function fresh(db: Db, businessId: string, today: string, now: Date): Promise<Snapshot & { computed_at: Date } | null> {
+  const row = await db('metric_snapshots').where({ business_id: businessId, as_of: today }).first('as_of', 'metrics', 'computed_at');
+  if (row && now.getTime() - new Date(row.computed_at).getTime() <= FRESH_FOR_MS) return row;
+  const m = await snapshotMetrics(db, businessId, today, now);
+  return m ? { as_of: today, metrics: m, computed_at: now } : null;
 }

@@ -74,7 +74,7 @@ export async function refresh(
   opts: { withRecommendations?: boolean; snapshotIsFresh?: boolean } = {},
 ): Promise<Readiness | null> {
   const stored = opts.snapshotIsFresh ? (await db('metric_snapshots').where({ business_id: businessId, as_of: asOf }).first('metrics'))?.metrics : null;
-  const snapshot: Metrics | null = stored ?? (await metrics.snapshotMetrics(db, businessId, asOf));
+  const snapshot: Metrics | null = stored ?? (await metrics.snapshotMetrics(db, businessId, asOf, clock.now()));
   if (!snapshot) return null;
   const business = await db('businesses').where({ id: businessId }).first('currency');
   const signals = await ledgerSignals(db, businessId, asOf);

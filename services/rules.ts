@@ -129,7 +129,22 @@ function scopeQuery(db: Db, businessId: string, scope: Scope): Knex.QueryBuilder
  * Returns how many ledger rows changed.
  */
 export async function applyToLedger(db: Db, businessId: string, actor: { userId: string | null; now: Date }, scope: Scope): Promise<number> {
-  const all = await list(db, businessId);
+  return applyRules(db, businessId, actor, scope, await list(db, businessId));
+}
+
+/**
+ * Adds a rule and applies that rule alone to the business's expenses, in one
+ * transaction: the rows changed are the ones `preview` showed for it. Returns the
+ * rule and how many rows changed; throws Validation as `create` does, writing nothing.
+ */
+export async function createAndApply(db: Db, businessId: string, actor: { userId: string | null; now: Date }, input: z.output<typeof ruleInput>): Promise<{ rule: Rule; changed: number }> {
+  return db.transaction(async (trx) => {
+    const rule = await create(trx, businessId, input);
+    return { rule, changed: await applyRules(trx, businessId, actor, {}, [rule]) };
+  });
+}
+
+async function applyRules(db: Db, businessId: string, actor: { userId: string | null; now: Date }, scope: Scope, all: Rule[]): Promise<number> {
   if (!all.length) return 0;
   return db.transaction(async (trx) => {
     const scope_ = scopeQuery(trx, businessId, scope).clearSelect().clearOrder().select('t.id', 't.description', 't.counterparty', 't.amount_base', trx.raw('lower(t.description) as ld'), trx.raw("lower(coalesce(t.counterparty, '')) as lc"));

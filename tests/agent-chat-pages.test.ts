@@ -93,7 +93,7 @@ describe('chat pages with the offline analyst', () => {
     const res = await owner.agent.post(`/b/${businessId}/chat/messages`).type('form').send({ _csrf: owner.csrf, message: 'How much did we pay Figma this month?' });
     const page = await owner.agent.get(res.headers.location.replace(/#.*$/, ''));
     assert.match(page.text, new RegExp(`<a class="button small" href="/b/${businessId}/expenses\\?q=Figma&amp;from=2026-11-01&amp;to=2026-11-25">Categorise 1 uncategorised expense</a>`));
-    assert.match(page.text, /Bursar only suggests; you make the change\./);
+    assert.match(page.text, /Bursar only suggests: each change shows what it would touch and waits for you to confirm\./);
     assert.deepEqual(await ctx.db('transactions').where({ business_id: businessId }).orderBy('id'), before);
   });
 

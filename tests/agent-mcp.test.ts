@@ -50,7 +50,7 @@ describe('the MCP endpoint', () => {
     const client = await connect({ authorization: `Bearer ${token}` });
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name).sort();
-    assert.deepEqual(names, ['business_context', 'campaign_performance', 'cash_forecast', 'expense_search', 'knowledge_search', 'list_businesses', 'metric_summary', 'profit_and_loss', 'readiness_breakdown', 'sku_performance', 'top_recommendations']);
+    assert.deepEqual(names, ['business_context', 'campaign_performance', 'cash_forecast', 'categorisation_suggestions', 'expense_search', 'knowledge_search', 'list_businesses', 'metric_summary', 'profit_and_loss', 'readiness_breakdown', 'sku_performance', 'top_recommendations']);
     const search = tools.find((t) => t.name === 'expense_search')!;
     assert.ok((search.inputSchema.required as string[]).includes('business_id'));
 

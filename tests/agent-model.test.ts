@@ -45,6 +45,22 @@ describe('the agent with an OpenAI-compatible model', () => {
     await drop();
   });
 
+  test('the model’s call to categorisation_suggestions becomes confirm suggestions built from the tool result, not from its text', async () => {
+    await insertLedgerRows(db, businessId, [{ kind: 'expense', amount: -4500, amount_base: -4500, occurred_on: '2026-11-01', description: 'SLACK T0123', counterparty: 'Slack' }]);
+    const slackRow = await db('transactions').where({ business_id: businessId, counterparty: 'Slack' }).whereNull('category_id').first('id');
+    const software = (await db('categories').where({ business_id: businessId, name: 'Software' }).first('id')).id;
+    fake.script([{ toolCalls: [{ name: 'categorisation_suggestions', arguments: '{}' }] }, { text: 'One Slack charge has no category; the button below files it under Software once you confirm.' }]);
+    const { reply } = await turn('Anything uncategorised?');
+    const stored = await generate(deps(), businessId, reply.id);
+    assert.equal(stored.status, 'complete');
+    assert.deepEqual(stored.suggestions, [
+      { kind: 'rule', label: "Create rule: vendor contains 'Slack' → Software", field: 'counterparty', pattern: 'Slack', category_id: software, category: 'Software' },
+      { kind: 'recategorise', label: 'Move 1 uncategorised Slack expense to Software', transaction_ids: [slackRow.id], category_id: software, category: 'Software' },
+    ]);
+    assert.equal((await db('transactions').where({ id: slackRow.id }).first('category_id')).category_id, null, 'the agent changed nothing');
+    await db('transactions').where({ id: slackRow.id }).delete();
+  });
+
   test('a question leads to tool calls, their results reach the model, and the streamed, cited answer is stored', async () => {
     const answer = 'You spent $124.00 on software in Q3 2026 ([Matching expenses](/b/x/expenses)). Keep a cash buffer. [Source: cash-flow-basics]';
     fake.script([

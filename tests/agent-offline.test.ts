@@ -9,12 +9,16 @@ import * as recommendations from '../services/recommendations.ts';
 import { recommend } from '../services/recommendation-rules.ts';
 import { indexKnowledge } from '../services/knowledge.ts';
 import { answerOffline, planFor } from '../services/agent/offline.ts';
+import { runTool, toolContext } from '../services/agent/tools.ts';
+import * as metrics from '../services/metrics.ts';
+import * as forecasting from '../services/forecast/forecast.ts';
 import { periodIn } from '../services/agent/periods.ts';
 import type { Db } from '../services/core/db.ts';
-import { createTestDb } from './helpers.ts';
+import { createTestDb, insertBusiness, insertLedgerRows, insertUser } from './helpers.ts';
 import { calm } from './fixtures.ts';
 
 const TODAY = '2026-11-25';
+const CTX = toolContext(fixedClock(`${TODAY}T12:00:00Z`));
 const usd = (minor: number) => formatMoney(minor, 'USD');
 
 describe('periods named in questions', () => {
@@ -66,8 +70,9 @@ describe('the offline analyst on the demo business', () => {
     ["What's my runway?", 'runway', ['metric_summary'], async () => [usd(await sum((q) => q.whereNot('kind', 'payout').where('occurred_on', '<=', TODAY)))]],
     ['How much cash do we have in the bank?', 'runway', ['metric_summary'], async () => [usd(await sum((q) => q.whereNot('kind', 'payout')))]],
     ['Are we burning money?', 'runway', ['metric_summary'], async () => {
+      // Burn as the metrics page states it: the 90 days' operating outflow per average month.
       const n = await net('2026-08-28', TODAY);
-      return [n < 0 ? usd(Math.round(-n / 3)) : usd(n)];
+      return [n < 0 ? usd(Math.round((-n / 90) * (365.25 / 12))) : usd(n)];
     }],
     ["What's hurting my score?", 'score_weak', ['readiness_breakdown'], async () => ['**' + (await readiness.latest(db, store))!.score + '/100**', 'Chargeback ratio', '0.95%']],
     ['Explain the readiness score', 'score_explained', ['readiness_breakdown', 'knowledge_search'], async () => [`${(await readiness.latest(db, store))!.score}/100`, '[Source: readiness-score-explained]']],
@@ -107,7 +112,7 @@ describe('the offline analyst on the demo business', () => {
 
   for (const [question, intent, tools, expected] of table) {
     test(`"${question}" → ${tools.join(' + ')}`, async () => {
-      const reply = await answerOffline(db, store, question, { today: TODAY });
+      const reply = await answerOffline(db, store, question, CTX);
       assert.equal(reply.intent, intent);
       assert.deepEqual(reply.toolCalls.map((c) => c.name), tools);
       for (const figure of await expected()) assert.ok(reply.text.includes(figure), `answer to "${question}" should contain ${figure}:\n${reply.text}`);
@@ -118,9 +123,9 @@ describe('the offline analyst on the demo business', () => {
   }
 
   test('the answer links figures to the page they came from', async () => {
-    const reply = await answerOffline(db, store, 'How much did we spend on software last quarter?', { today: TODAY });
+    const reply = await answerOffline(db, store, 'How much did we spend on software last quarter?', CTX);
     assert.ok(reply.links.some((l) => l.href === `/b/${store}/expenses?category=Software&from=2026-07-01&to=2026-09-30`));
-    const pnl = await answerOffline(db, store, 'How did we do last month?', { today: TODAY });
+    const pnl = await answerOffline(db, store, 'How did we do last month?', CTX);
     assert.ok(pnl.links.some((l) => l.href === `/b/${store}/pnl?from=2026-10-01&to=2026-10-31`));
   });
 
@@ -135,7 +140,7 @@ describe('the offline analyst on the demo business', () => {
       .select('p.sku', db.raw('sum(t.amount_base)::bigint as revenue'))
       .orderBy('revenue', 'desc')
       .limit(1);
-    const products = await answerOffline(db, store, 'What are my top products?', { today: TODAY });
+    const products = await answerOffline(db, store, 'What are my top products?', CTX);
     assert.equal(products.intent, 'products');
     assert.deepEqual(products.toolCalls.map((c) => c.name), ['sku_performance']);
     assert.ok(products.text.includes(`**${topSku.sku}**`), products.text);
@@ -148,21 +153,77 @@ describe('the offline analyst on the demo business', () => {
       .select('c.name', db.raw('sum(s.revenue)::float / nullif(sum(s.spend), 0) as roas'))
       .orderBy('roas', 'asc')
       .limit(1);
-    const campaigns = await answerOffline(db, store, 'Which is my worst campaign?', { today: TODAY });
+    const campaigns = await answerOffline(db, store, 'Which is my worst campaign?', CTX);
     assert.equal(campaigns.intent, 'campaigns');
     assert.ok(campaigns.text.includes(`**${worst.name}**`), campaigns.text);
     assert.ok(campaigns.text.includes(`**${Math.round(worst.roas * 100) / 100}**`), campaigns.text);
 
-    const forecast = await answerOffline(db, store, 'Forecast our cash', { today: TODAY });
+    const forecast = await answerOffline(db, store, 'Forecast our cash', CTX);
     assert.equal(forecast.intent, 'forecast');
     assert.deepEqual(forecast.toolCalls.map((c) => c.name), ['cash_forecast']);
     assert.match(forecast.text, /below zero within that time is \*\*\d/);
     assert.ok(forecast.links.some((l) => l.href === `/b/${store}/forecast?horizon=180`));
+    const page = (await forecasting.forecast(db, store, TODAY, { horizonDays: 180 }))!;
+    assert.ok(forecast.text.includes(formatMoney(page.p50[179], 'USD')), 'the stored forecast says what the forecast page computes');
+
   });
 
   test('a question the rules do not know falls back to the guides, and the plan is the same every time', () => {
     const vocab = { categories: ['Software'], vendors: [] };
     assert.deepEqual(planFor('zzz qqq', TODAY, vocab), planFor('zzz qqq', TODAY, vocab));
     assert.equal(planFor('zzz qqq', TODAY, vocab).intent, 'knowledge');
+  });
+});
+
+describe('metric_summary and the metrics page', () => {
+  let db: Db;
+  let drop: () => Promise<void>;
+  let businessId: string;
+  const clock = fixedClock(`${TODAY}T12:00:00Z`);
+
+  before(async () => {
+    ({ db, drop } = await createTestDb());
+    const owner = await insertUser(db);
+    businessId = (await insertBusiness(db, owner.id)).id;
+    await insertLedgerRows(db, businessId, [
+      { kind: 'sale', amount: 500_00, amount_base: 500_00, occurred_on: '2026-11-01' },
+      { kind: 'refund', amount: -20_00, amount_base: -20_00, occurred_on: '2026-11-02' },
+      { kind: 'expense', amount: -900_00, amount_base: -900_00, occurred_on: '2026-11-03' },
+    ]);
+  });
+  after(() => drop());
+
+  test('the tool states the figures of the snapshot the metrics page shows', async () => {
+    const { data } = await runTool(db, businessId, 'metric_summary', {}, toolContext(clock));
+    const page = (await metrics.page(db, businessId)).latest!;
+    assert.equal(page.as_of, TODAY, 'the tool stored today’s snapshot, so the page shows it');
+    const m = page.metrics;
+    const d = data as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    assert.equal(d.cash.minor, m.cash);
+    assert.equal(d.monthly_burn.minor, m.burn);
+    assert.equal(d.runway_months, Math.round(m.runway_months! * 10) / 10);
+    assert.equal(d.refund_rate_90d.value, Math.round(m.refund_rate! * 10_000) / 10_000);
+    assert.equal(d.last_30_days.revenue.minor, m.revenue_total);
+    assert.equal(d.last_30_days.net.minor, m.net_profit);
+  });
+
+  test('a snapshot from the last hour is read as stored; an older one is computed again', async () => {
+    await metrics.snapshotMetrics(db, businessId, TODAY, clock.now());
+    await insertLedgerRows(db, businessId, [{ kind: 'sale', amount: 100_00, amount_base: 100_00, occurred_on: TODAY }]);
+    const stored = (await metrics.latest(db, businessId))!.metrics.cash;
+    clock.advance(59 * 60_000);
+    const within = await runTool(db, businessId, 'metric_summary', {}, toolContext(clock));
+    assert.equal((within.data.cash as { minor: number }).minor, stored, 'within the hour: the stored snapshot, as the page shows it');
+    clock.advance(2 * 60_000);
+    const after = await runTool(db, businessId, 'metric_summary', {}, toolContext(clock));
+    assert.equal((after.data.cash as { minor: number }).minor, stored + 100_00);
+    assert.equal((await metrics.latest(db, businessId))!.metrics.cash, stored + 100_00, 'and stored, so the page shows the new figures too');
+  });
+
+  test('a business without ledger rows gets a plain answer, not an error', async () => {
+    const owner = await insertUser(db);
+    const empty = (await insertBusiness(db, owner.id)).id;
+    const reply = await answerOffline(db, empty, "What's my runway?", toolContext(clock));
+    assert.match(reply.text, /no ledger rows yet/);
   });
 });

@@ -48,7 +48,7 @@ export function chatRoutes(deps: AppDeps): Router {
     const pending = await conversations.assistantMessage(db, businessId, userId, String(req.params.messageId));
     openEventStream(res);
     const stored = await chat.generate(deps, businessId, pending.id, (text) => sendEvent(res, 'token', escapeHtml(text)));
-    sendEvent(res, 'done', await renderToString(req, message, { m: stored, business: res.locals.business, csrfToken: csrfToken(req) }));
+    sendEvent(res, 'done', await renderToString(req, message, { m: stored, business: res.locals.business, role: res.locals.role, csrfToken: csrfToken(req) }));
     res.end();
   });
 

@@ -1,11 +1,12 @@
 import type { Db } from '../core/db.ts';
 import type { Clock } from '../core/clock.ts';
-import { isoDate } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import type { Logger } from '../core/logger.ts';
 import * as conversations from './conversations.ts';
 import type { Message } from './conversations.ts';
 import { answerOffline } from './offline.ts';
+import { toolContext } from './tools.ts';
+import { embedderFor } from '../embeddings.ts';
 import { answerWithModel, ModelFailure } from './model.ts';
 import type { AgentReply } from './reply.ts';
 
@@ -28,7 +29,7 @@ export async function generate(deps: AgentDeps, businessId: string, messageId: s
   if (!claimed) return db('messages').where({ id: messageId, business_id: businessId }).first();
   const history = await conversations.historyFor(db, businessId, claimed);
   const question = [...history].reverse().find((m) => m.role === 'user')?.content ?? '';
-  const ctx = { today: isoDate(clock.now()) };
+  const ctx = toolContext(clock, embedderFor(config));
   try {
     let reply: AgentReply;
     if (config.ai) {

@@ -2,9 +2,9 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Db } from '../core/db.ts';
 import type { Clock } from '../core/clock.ts';
-import { isoDate } from '../core/clock.ts';
 import * as businesses from '../businesses.ts';
-import { TOOLS, runTool, ToolInputError } from './tools.ts';
+import { TOOLS, runTool, ToolInputError, toolContext } from './tools.ts';
+import type { Embedder } from '../embeddings.ts';
 
 const businessId = z.string().describe('The business to ask about (an id from list_businesses)');
 
@@ -16,7 +16,7 @@ const text = (value: unknown, isError = false) => ({ content: [{ type: 'text' as
  * (the same answer as for one that does not exist). One server per request: the
  * endpoint is stateless.
  */
-export function mcpServerFor(db: Db, clock: Clock, user: { id: string }, version: string): McpServer {
+export function mcpServerFor(db: Db, clock: Clock, user: { id: string }, version: string, embedder: Embedder | null = null): McpServer {
   const server = new McpServer({ name: 'bursar', version });
 
   server.registerTool(
@@ -31,7 +31,7 @@ export function mcpServerFor(db: Db, clock: Clock, user: { id: string }, version
       const member = await businesses.membership(db, String(business_id), user.id);
       if (!member) return text('Forbidden: you are not a member of that business, or it does not exist.', true);
       try {
-        return text(await runTool(db, member.business.id, tool.name, rest, { today: isoDate(clock.now()) }));
+        return text(await runTool(db, member.business.id, tool.name, rest, toolContext(clock, embedder)));
       } catch (err) {
         if (err instanceof ToolInputError) return text(err.message, true);
         throw err;

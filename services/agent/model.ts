@@ -26,7 +26,7 @@ export function systemPrompt(business: { name: string; currency: string }, today
     "Answer only from this business's own figures, which you get by calling the tools; never invent or estimate a figure a tool did not return. If the tools cannot answer, say so.",
     'When you use a figure, link the page it came from with the markdown link the tool returned, e.g. [P&L 2026-10-01 to 2026-10-31](/b/…/pnl?from=2026-10-01&to=2026-10-31).',
     'When you use the knowledge base (knowledge_search), cite it as [Source: doc_id] right after the sentence.',
-    'You only read. If a change would help (a categorisation rule, recategorising an expense), suggest it and say where in Bursar the user can make it; never claim to have made it.',
+    'You only read. For uncategorised expenses, call categorisation_suggestions: its proposals appear under your answer as buttons the user confirms after a preview. Mention them, never claim to have made a change.',
     'Be brief: a few sentences or a short list.',
   ].join('\n');
 }

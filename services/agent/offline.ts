@@ -17,6 +17,7 @@ export type Intent =
   | 'score_weak'
   | 'score'
   | 'recommendations'
+  | 'categorise'
   | 'products'
   | 'campaigns'
   | 'forecast'
@@ -84,6 +85,9 @@ export function planFor(question: string, today: string, vocab: Vocabulary): Pla
   if (is(/\brecommend\w*|\bwhat should (i|we) (do|fix|focus)|\bnext steps?\b|\bto-?do\b|\bprioriti\w*|\baction items?\b/)) {
     return plan('recommendations', [{ tool: 'top_recommendations', args: { limit: 5 } }]);
   }
+  if (is(/\buncategori[sz]\w*|\bcategori[sz](e|es|ing|ation)\b|\bno category\b|\bwithout (a )?category\b/)) {
+    return plan('categorise', [{ tool: 'categorisation_suggestions', args: { limit: 3 } }]);
+  }
   const range = period ? { from: period.from, to: period.to } : {};
   if (is(/\bforecast\w*|\bpredict\w*|\bprojection\w*|\bnext (few )?(months?|quarter|year)\b.*\bcash\b|\brun(ning)? out of (cash|money) (by|before|in)\b/)) {
     return plan('forecast', [{ tool: 'cash_forecast', args: { horizon_days: 180 } }]);
@@ -148,7 +152,12 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
   const scoreLine = (r: D) => `Your funding-readiness score is **${r.score}/100** (${String(r.tier).replace('_', ' ')}) as of ${r.as_of}.`;
   const notComputed = 'The readiness score has not been computed yet: it appears once Bursar has computed metrics from your ledger.';
 
-  switch (plan.intent) {
+  const summary = results.find((r) => r.tool === 'metric_summary')?.result.data;
+  const noFigures = summary !== undefined && summary.available === false;
+  switch (noFigures ? 'no_figures' : plan.intent) {
+    case 'no_figures':
+      lines.push('There are no ledger rows yet, so there are no figures to report. Import a bank or card CSV, or connect Stripe, and ask again.');
+      break;
     case 'score':
     case 'score_weak':
     case 'score_explained': {
@@ -177,6 +186,19 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
         lines.push(`You have **${r.open}** open recommendation${r.open === 1 ? '' : 's'}. The most urgent:`);
         recs.forEach((x, i) => lines.push(`${i + 1}. **${x.title}** (${x.priority}): ${x.action}`));
       }
+      break;
+    }
+    case 'categorise': {
+      const d = data('categorisation_suggestions');
+      if (!d.uncategorised.count) {
+        lines.push('Every expense has a category: there is nothing to sort out.');
+        break;
+      }
+      lines.push(`You have **${formatCount(d.uncategorised.count)}** uncategorised expense${d.uncategorised.count === 1 ? '' : 's'}, ${money(d.uncategorised.spent)} in all. The vendors with the most:`);
+      for (const v of d.vendors as D[]) {
+        lines.push(`- **${v.vendor}**: ${v.uncategorised} expense${v.uncategorised === 1 ? '' : 's'}, ${v.spent.text}. ${v.proposal ? `${v.proposal.evidence}, so they probably belong there too.` : 'No other expense from this vendor has a category yet, so I have no proposal.'}`);
+      }
+      if (suggestions.some((s) => s.kind === 'rule')) lines.push('I can only suggest: each button below shows which rows the change would touch and asks you to confirm before anything is changed.');
       break;
     }
     case 'products': {
@@ -239,7 +261,7 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
       const m = data('metric_summary');
       lines.push(`Cash on hand is ${money(m.cash)} as of ${m.as_of}.`);
       if (m.runway_months === null) lines.push(`Over the last 90 days you were cash-flow positive (net ${money(m.last_90_days.net)}), so there is no burn and your runway is not limited by losses.`);
-      else lines.push(`You burn about ${money(m.monthly_burn)} a month (the average net loss of the last 90 days), which gives a runway of about **${m.runway_months} months**.`);
+      else lines.push(`You burn about ${money(m.monthly_burn)} a month (the operating outflow of the last 90 days per month), which gives a runway of about **${m.runway_months} months**.`);
       lines.push('[Source: cash-flow-basics]');
       break;
     }

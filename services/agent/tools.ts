@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Db } from '../core/db.ts';
-import { addDays } from '../core/clock.ts';
+import { addDays, isoDate, type Clock } from '../core/clock.ts';
 import { formatMoney } from '../core/money.ts';
 import * as readiness from '../readiness.ts';
 import * as recommendations from '../recommendations.ts';
@@ -9,6 +9,10 @@ import * as ledger from '../ledger.ts';
 import * as profitability from '../profitability.ts';
 import * as forecasting from '../forecast/forecast.ts';
 import { NotFound } from '../core/errors.ts';
+import type { Embedder } from '../embeddings.ts';
+import * as metrics from '../metrics.ts';
+import * as aggregates from '../aggregates.ts';
+import { profitFigures, type KindSums, type ProfitFigures } from '../figures.ts';
 
 /**
  * The agent's tools: read-only service calls scoped to one business, shared by the
@@ -23,8 +27,17 @@ export type Link = { label: string; href: string };
 /** Money in minor units with the text a person reads, so neither side has to format. */
 export type Amount = { minor: number; text: string };
 export type ToolResult = { data: Record<string, unknown>; links: Link[]; citations?: string[] };
-/** What a tool may know beyond the business: "today" comes from the app's clock, never the system's. */
-export type ToolContext = { today: string };
+/**
+ * What a tool may know beyond the business: "today" comes from the app's clock, never
+ * the system's; the embedder (when an embeddings endpoint is configured) lets
+ * knowledge_search find guides by meaning.
+ */
+export type ToolContext = { today: string; now: Date; embedder?: Embedder | null };
+
+export function toolContext(clock: Clock, embedder: Embedder | null = null): ToolContext {
+  const now = clock.now();
+  return { today: isoDate(now), now, embedder };
+}
 
 export type Tool<S extends z.ZodObject = z.ZodObject> = {
   name: string;
@@ -74,9 +87,10 @@ export const businessContext = defineTool({
   description: "The business's name, currency, industry and founding date, and how much ledger history Bursar holds (first and last date, number of rows).",
   parameters: z.object({}),
   async run(db, businessId) {
+    // From the stored daily totals (a row count per day and kind), so the cost does not grow with the ledger.
     const [b, range] = await Promise.all([
       businessRow(db, businessId),
-      db('transactions').where({ business_id: businessId }).first(db.raw('min(occurred_on) as first'), db.raw('max(occurred_on) as last'), db.raw('count(*)::bigint as rows')),
+      db('daily_totals').where({ business_id: businessId }).where('entries', '<>', 0).first(db.raw('min(day) as first'), db.raw('max(day) as last'), db.raw('coalesce(sum(entries), 0)::bigint as rows')),
     ]);
     return {
       data: { name: b.name, legal_entity: b.legal_entity, industry: b.industry, currency: b.currency, founded_on: b.founded_on, ledger: { first_date: range.first, last_date: range.last, rows: range.rows } },
@@ -114,56 +128,57 @@ export const topRecommendations = defineTool({
 });
 
 /**
- * Two small reads of the business's ledger: totals by kind for the last 90 days
- * (with the last 30 inside them and the sale and chargeback counts), over the
- * date index; and cash, every row but payouts, as the overview counts it.
+ * The figures of the metrics page, from today's metric snapshot (the one the page
+ * shows; computed and stored first when there is none from the last hour), plus the
+ * amounts behind its ratios from the stored daily totals of the last 90 days. Neither
+ * read grows with the ledger.
  */
 export const metricSummary = defineTool({
   name: 'metric_summary',
   description: 'Key figures: revenue, costs and net for the last 30 and 90 days, gross margin, refund rate, chargeback ratio, cash on hand, monthly burn and runway in months.',
   parameters: z.object({}),
-  async run(db, businessId, _args, { today }) {
+  async run(db, businessId, _args, { today, now }) {
     const d30 = addDays(today, -29);
     const d90 = addDays(today, -89);
-    const [b, { rows }, cashRow] = await Promise.all([
-      businessRow(db, businessId),
-      db.raw(
-        `select kind,
-                coalesce(sum(amount_base) filter (where occurred_on >= ?), 0)::bigint as d30,
-                coalesce(sum(amount_base), 0)::bigint as d90,
-                count(*)::bigint as n90
-           from transactions
-          where business_id = ? and occurred_on between ? and ?
-          group by kind`,
-        [d30, businessId, d90, today],
-      ),
-      db('transactions').where('business_id', businessId).where('occurred_on', '<=', today).whereNotIn('kind', ledger.CASH_NEUTRAL_KINDS).first(db.raw('coalesce(sum(amount_base), 0)::bigint as total')),
-    ]);
-    const by = (col: 'd30' | 'd90' | 'n90') => Object.fromEntries(rows.map((r: Record<string, unknown>) => [r.kind, Number(r[col])])) as Totals;
-    const p30 = pnlLines(by('d30'));
-    const p90 = pnlLines(by('d90'));
-    const n90 = by('n90');
-    const cash = Number(cashRow.total);
-    const monthlyBurn = p90.net < 0 ? Math.round(-p90.net / 3) : 0;
+    const [b, snapshot, days] = await Promise.all([businessRow(db, businessId), metrics.fresh(db, businessId, today, now), aggregates.dailyByKind(db, businessId, d90, today)]);
+    const links = [{ label: 'Metrics', href: `/b/${businessId}/metrics` }, { label: 'Overview', href: `/b/${businessId}` }, pnlLink(businessId, d30, today), pnlLink(businessId, d90, today)];
+    if (!snapshot) return { data: { available: false, reason: 'no ledger rows yet' }, links };
+    const m = snapshot.metrics;
+    const sums = (from: string) => {
+      const out: KindSums = {};
+      const counts: Partial<Record<string, number>> = {};
+      for (const r of days) {
+        if (r.day < from) continue;
+        out[r.kind] = (out[r.kind] ?? 0) + Number(r.amount);
+        counts[r.kind] = (counts[r.kind] ?? 0) + Number(r.entries);
+      }
+      return { sums: out, figures: profitFigures(out), counts };
+    };
+    const w30 = sums(d30);
+    const w90 = sums(d90);
     const c = b.currency;
+    const window = (from: string, f: ProfitFigures) => ({ from, to: today, revenue: amount(f.netRevenue, c), costs: amount(f.expenses, c), net: amount(f.netProfit, c) });
     return {
       data: {
+        available: true,
         currency: c,
-        as_of: today,
-        last_30_days: { from: d30, to: today, revenue: amount(p30.revenue, c), costs: amount(p30.costs, c), net: amount(p30.net, c) },
-        last_90_days: { from: d90, to: today, revenue: amount(p90.revenue, c), costs: amount(p90.costs, c), net: amount(p90.net, c) },
-        gross_margin_90d: ratio(p90.revenue > 0 ? p90.grossProfit / p90.revenue : null),
-        refund_rate_90d: ratio(p90.sales > 0 ? p90.refunds / p90.sales : null),
-        refunds_90d: amount(p90.refunds, c),
-        gross_profit_90d: amount(p90.grossProfit, c),
-        chargeback_ratio_90d: ratio((n90.sale ?? 0) > 0 ? (n90.chargeback ?? 0) / n90.sale! : null, 2),
-        chargebacks_90d: { count: n90.chargeback ?? 0, amount: amount(p90.chargebacks, c) },
-        cash: amount(cash, c),
-        monthly_burn: amount(monthlyBurn, c),
-        runway_months: monthlyBurn > 0 ? Math.round((cash / monthlyBurn) * 10) / 10 : null,
-        runway_note: monthlyBurn > 0 ? 'cash ÷ average monthly net loss of the last 90 days' : 'cash-flow positive over the last 90 days: no burn, so runway is not limited by losses',
+        as_of: snapshot.as_of,
+        computed_at: new Date(snapshot.computed_at).toISOString(),
+        last_30_days: window(d30, w30.figures),
+        last_90_days: window(d90, w90.figures),
+        revenue_growth_mom: ratio(m.revenue_growth_mom),
+        gross_margin_90d: ratio(m.gross_margin),
+        refund_rate_90d: ratio(m.refund_rate),
+        refunds_90d: amount(-(w90.sums.refund ?? 0), c),
+        gross_profit_90d: amount(w90.figures.grossProfit, c),
+        chargeback_ratio_90d: ratio(m.chargeback_ratio, 2),
+        chargebacks_90d: { count: w90.counts.chargeback ?? 0, amount: amount(-(w90.sums.chargeback ?? 0), c) },
+        cash: amount(m.cash, c),
+        monthly_burn: amount(m.burn, c),
+        runway_months: m.runway_months === null ? null : Math.round(m.runway_months * 10) / 10,
+        runway_note: m.burn > 0 ? 'cash ÷ monthly operating cash outflow averaged over the last 90 days' : 'cash-flow positive over the last 90 days: no burn, so runway is not limited by losses',
       },
-      links: [{ label: 'Overview', href: `/b/${businessId}` }, pnlLink(businessId, d30, today), pnlLink(businessId, d90, today)],
+      links,
     };
   },
 });
@@ -272,9 +287,61 @@ export const knowledgeSearch = defineTool({
   name: 'knowledge_search',
   description: "Searches Bursar's knowledge base (funding readiness, the score explained, chargebacks, revenue stability, payout timing, cash-flow basics, unit economics). Cite results as [Source: doc_id].",
   parameters: z.object({ query: z.string().trim().min(1).max(300).describe('What to look up'), limit: z.number().int().min(1).max(5).default(3) }),
-  async run(db, _businessId, { query, limit }) {
-    const hits = await knowledge.search(db, query, limit);
-    return { data: { results: hits.map(({ doc_id, title, heading, excerpt }) => ({ doc_id, title, heading, excerpt })) }, links: [], citations: [...new Set(hits.map((h) => h.doc_id))] };
+  async run(db, _businessId, { query, limit }, { embedder }) {
+    // An embeddings endpoint that fails costs the search its meaning-based half, not the answer.
+    let vectorError: string | undefined;
+    const hits = await knowledge.search(db, query, limit, { embedder, onVectorError: (err) => (vectorError = err.message) });
+    return {
+      data: { results: hits.map(({ doc_id, title, heading, excerpt }) => ({ doc_id, title, heading, excerpt })), ...(vectorError ? { semantic_search_unavailable: vectorError } : {}) },
+      links: [],
+      citations: [...new Set(hits.map((h) => h.doc_id))],
+    };
+  },
+});
+
+/** Uncategorised expenses grouped by vendor, and for each vendor the category its other expenses are filed under. */
+export const categorisationSuggestions = defineTool({
+  name: 'categorisation_suggestions',
+  description:
+    'Uncategorised expenses by vendor, and where the same vendor is already filed under one category, a proposed categorisation rule (vendor contains X → category) and the expenses it would move. Proposals only: the user confirms each change in Bursar.',
+  parameters: z.object({ limit: z.number().int().min(1).max(10).default(3).describe('How many vendors, 1-10') }),
+  async run(db, businessId, { limit }) {
+    const uncategorised = db('transactions').where({ business_id: businessId, kind: 'expense' }).whereNull('category_id');
+    const [b, totals, vendors] = await Promise.all([
+      businessRow(db, businessId),
+      uncategorised.clone().first(db.raw('count(*)::bigint as n'), db.raw('coalesce(-sum(amount_base), 0)::bigint as spent')),
+      uncategorised
+        .clone()
+        .whereNotNull('counterparty')
+        .groupBy('counterparty')
+        .orderByRaw('count(*) desc, counterparty')
+        .limit(limit)
+        .select('counterparty', db.raw('count(*)::bigint as n'), db.raw('-sum(amount_base)::bigint as spent'), db.raw('(array_agg(id order by occurred_on desc, id desc))[1:50] as ids')),
+    ]);
+    const names = vendors.map((v: { counterparty: string }) => v.counterparty);
+    // The category each vendor's categorised expenses use most; proposed only when it holds most of them.
+    const usage: { counterparty: string; category_id: string; category: string; n: number; total: number }[] = names.length
+      ? await db('transactions as t')
+          .join('categories as c', 'c.id', 't.category_id')
+          .where({ 't.business_id': businessId, 't.kind': 'expense' })
+          .whereIn('t.counterparty', names)
+          .groupBy('t.counterparty', 'c.id', 'c.name')
+          .select('t.counterparty', 'c.id as category_id', 'c.name as category', db.raw('count(*)::bigint as n'), db.raw('sum(count(*)) over (partition by t.counterparty)::bigint as total'))
+          .orderByRaw('count(*) desc, c.name')
+      : [];
+    const c = b.currency;
+    return {
+      data: {
+        currency: c,
+        uncategorised: { count: totals.n, spent: amount(totals.spent, c) },
+        vendors: vendors.map((v: { counterparty: string; n: number; spent: number; ids: string[] }) => {
+          const top = usage.find((u) => u.counterparty === v.counterparty);
+          const proposal = top && top.n * 2 > top.total ? { field: 'counterparty', match: 'contains', pattern: v.counterparty, category_id: top.category_id, category: top.category, evidence: `${top.n} of ${top.total} categorised expenses from ${v.counterparty} are filed under ${top.category}` } : null;
+          return { vendor: v.counterparty, uncategorised: v.n, spent: amount(v.spent, c), expense_ids: v.ids, proposal };
+        }),
+      },
+      links: [{ label: 'Uncategorised expenses', href: `/b/${businessId}/expenses?category=none` }, { label: 'Rules', href: `/b/${businessId}/rules` }],
+    };
   },
 });
 
@@ -329,12 +396,13 @@ export const campaignPerformance = defineTool({
   },
 });
 
+/** The forecast page's computation (10,000 paths, same seed), stored per day and horizon and at most an hour old. */
 export const cashForecast = defineTool({
   name: 'cash_forecast',
   description: 'Monte Carlo cash forecast from today over a horizon: cash at the end (P10/P50/P90), the probability that cash goes below zero, runway percentiles, and the recurring bills it found.',
-  parameters: z.object({ horizon_days: z.number().int().min(30).max(730).default(180) }),
-  async run(db, businessId, { horizon_days }, { today }) {
-    const [b, f] = await Promise.all([businessRow(db, businessId), forecasting.forecast(db, businessId, today, { horizonDays: horizon_days })]);
+  parameters: z.object({ horizon_days: z.number().int().min(30).max(730).default(forecasting.STORED_HORIZON_DAYS) }),
+  async run(db, businessId, { horizon_days }, { today, now }) {
+    const [b, f] = await Promise.all([businessRow(db, businessId), forecasting.fresh(db, businessId, today, now, horizon_days)]);
     const c = b.currency;
     const link = { label: 'Forecast', href: `/b/${businessId}/forecast?horizon=${horizon_days}` };
     if (!f) return { data: { available: false, reason: 'not enough ledger history to forecast' }, links: [link] };
@@ -367,6 +435,7 @@ export const TOOLS: Tool[] = [
   skuPerformance,
   campaignPerformance,
   cashForecast,
+  categorisationSuggestions,
 ] as unknown as Tool[];
 
 export function findTool(name: string): Tool | undefined {

@@ -50,6 +50,7 @@ const schema = z.object({
   S3_REGION: z.string().min(1).default('us-east-1'),
   S3_ACCESS_KEY_ID: z.string().min(1).optional(),
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  OPENAI_EMBEDDINGS_MODEL: z.string().trim().optional(),
 });
 
 /** An S3-compatible bucket, addressed path-style (`ENDPOINT/BUCKET/key`), which every such service accepts. */
@@ -60,6 +61,9 @@ export type ReceiptsConfig = { storage: 'disk' | 's3'; dir: string; maxBytes: nu
 
 /** The OpenAI-compatible endpoint the agent uses; null runs the offline analyst. */
 export type AiConfig = { apiKey: string; baseUrl: string | null; model: string; timeoutMs: number };
+
+/** The embeddings endpoint (same key and base URL) for the knowledge base; null keeps search full-text only. */
+export type EmbeddingsConfig = { apiKey: string; baseUrl: string | null; model: string; timeoutMs: number };
 
 export type Config = {
   env: 'development' | 'test' | 'production';
@@ -87,6 +91,7 @@ export type Config = {
   google: { clientId: string | null; clientSecret: string | null; authUrl: string; tokenUrl: string; userinfoUrl: string };
   ai: AiConfig | null;
   receipts: ReceiptsConfig;
+  embeddings: EmbeddingsConfig | null;
 };
 
 export class ConfigError extends Error {}
@@ -160,6 +165,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
           ? { endpoint: e.S3_ENDPOINT, bucket: e.S3_BUCKET, region: e.S3_REGION, accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY }
           : null,
     },
+    embeddings:
+      e.OPENAI_API_KEY && e.OPENAI_EMBEDDINGS_MODEL ? { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL || null, model: e.OPENAI_EMBEDDINGS_MODEL, timeoutMs: Math.min(e.OPENAI_TIMEOUT_MS, 15_000) } : null,
   };
 }
 

@@ -3,6 +3,7 @@ import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import { PGlite, types } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { vector } from '@electric-sql/pglite-pgvector';
 import ClientPgLite from 'knex-pglite';
 import type { Config } from './config.ts';
 import { migrationSource } from '../../migrations/index.ts';
@@ -18,6 +19,10 @@ const pgliteParsers = {
   [types.DATE]: (v: string) => v,
 };
 
+// Extensions offered to PGlite, each loaded only once a migration runs `create extension`:
+// pg_trgm for the expense text filter, pgvector for the knowledge base's embeddings.
+const extensions = { pg_trgm, vector };
+
 /** A PostgreSQL pool when DATABASE_URL is set, else embedded PGlite persisted in PGLITE_DIR. */
 export function createDb(config: Config): Db {
   if (config.databaseUrl) {
@@ -28,12 +33,12 @@ export function createDb(config: Config): Db {
     });
   }
   mkdirSync(config.pgliteDir, { recursive: true });
-  return pgliteDb(new PGlite(config.pgliteDir, { parsers: pgliteParsers, extensions: { pg_trgm } }));
+  return pgliteDb(new PGlite(config.pgliteDir, { parsers: pgliteParsers, extensions }));
 }
 
 /** An in-memory PGlite database, for tests and benchmarks. */
 export function createMemoryDb(): Db {
-  return pgliteDb(new PGlite({ parsers: pgliteParsers, extensions: { pg_trgm } }));
+  return pgliteDb(new PGlite({ parsers: pgliteParsers, extensions }));
 }
 
 function pgliteDb(pglite: PGlite): Db {

@@ -141,6 +141,48 @@ export async function backtest(db: Db, businessId: string, today: string, days =
   };
 }
 
+/** A forecast as stored in forecast_snapshots: everything but the fitted model. */
+export type StoredForecast = Omit<Forecast, 'model'>;
+
+/** The horizon the agent answers with unless asked for another: the hourly job keeps it stored. */
+export const STORED_HORIZON_DAYS = 180;
+
+/** How old a stored forecast may be before a reader computes it again: the job refreshes hourly. */
+export const FRESH_FOR_MS = 60 * 60 * 1000;
+
+/**
+ * Computes the forecast from `asOf` over a horizon (default paths and seed, as the
+ * forecast page) and stores it, stamped with the caller's clock. Null without enough history.
+ */
+export async function snapshotForecast(db: Db, businessId: string, asOf: string, horizonDays: number, computedAt: Date): Promise<StoredForecast | null> {
+  const f = await forecast(db, businessId, asOf, { horizonDays });
+  if (!f) return null;
+  const { model: _model, ...stored } = f;
+  await db('forecast_snapshots')
+    .insert({ business_id: businessId, as_of: asOf, horizon_days: horizonDays, forecast: JSON.stringify(stored), computed_at: computedAt })
+    .onConflict(['business_id', 'as_of', 'horizon_days'])
+    .merge(['forecast', 'computed_at']);
+  return stored;
+}
+
+/**
+ * Today's forecast over a horizon: the stored one when computed within FRESH_FOR_MS
+ * by the caller's clock (`now`), else computed and stored. Null without enough history.
+ */
+export async function fresh(db: Db, businessId: string, today: string, now: Date, horizonDays: number): Promise<StoredForecast | null> {
+  const row = await db('forecast_snapshots').where({ business_id: businessId, as_of: today, horizon_days: horizonDays }).first('forecast', 'computed_at');
+  if (row && now.getTime() - new Date(row.computed_at).getTime() <= FRESH_FOR_MS) return row.forecast;
+  return snapshotForecast(db, businessId, today, horizonDays, now);
+}
+
+/** Stores today's forecast over STORED_HORIZON_DAYS for every business with enough history; what the hourly job does. */
+export async function snapshotAll(db: Db, asOf: string, computedAt: Date): Promise<{ forecasts: number }> {
+  const ids: string[] = await db('businesses').pluck('id');
+  let n = 0;
+  for (const id of ids) if (await snapshotForecast(db, id, asOf, STORED_HORIZON_DAYS, computedAt)) n++;
+  return { forecasts: n };
+}
+
 /** What the forecast page shows: the forecast from today and a 90-day backtest, both with chart columns. */
 export async function page(db: Db, businessId: string, today: string, horizonDays: number) {
   const [ahead, past] = await Promise.all([forecast(db, businessId, today, { horizonDays }), backtest(db, businessId, today, 90)]);

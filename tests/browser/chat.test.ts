@@ -68,6 +68,44 @@ describe('the chat drawer with the offline analyst', () => {
   });
 });
 
+describe('a suggested change in the chat', () => {
+  let session: Awaited<ReturnType<typeof startBrowserSession>>;
+  before(async () => {
+    session = await startBrowserSession();
+  });
+  after(() => session.close());
+
+  test('the offline analyst’s rule suggestion is a button that previews the rows, and confirming creates the rule', async () => {
+    const store = (await session.db('businesses').where({ name: 'Northwind Goods' }).first('id')).id;
+    // A card statement imported without categories: two Klaviyo charges the demo's own history files under Software.
+    await session.db('transactions').insert(
+      ['2026-11-20', '2026-11-21'].map((day, i) => ({ business_id: store, kind: 'expense', amount: -4_500, currency: 'USD', amount_base: -4_500, occurred_on: day, description: 'KLAVIYO INC CARD 4411', counterparty: 'Klaviyo', source: 'card-import', external_id: `card-${i}`, created_at: new Date(), updated_at: new Date() })),
+    );
+    const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const problems = watchProblems(page);
+    await signInToStore(page, session.baseUrl);
+    await page.click('[data-chat-drawer] summary');
+    const answer = await ask(page, 'Which expenses are uncategorised?', 1);
+    assert.match(answer, /\*?2\*? uncategorised expenses|2 uncategorised expenses/);
+    const button = page.locator('[data-chat-drawer] form.suggestion button', { hasText: "Create rule: vendor contains 'Klaviyo' → Software" });
+    await button.waitFor();
+    await page.locator('[data-chat-drawer] .msg-suggestions').scrollIntoViewIfNeeded();
+    await page.screenshot({ caret: 'initial', path: `${SCREENSHOTS}/chat-suggestion-buttons.png` });
+
+    await button.click();
+    await page.waitForURL(/\/suggested-changes$/);
+    assert.match(await page.locator('.page-head h1').innerText(), /Create a rule: vendor contains 'Klaviyo' → Software/);
+    assert.equal(await page.locator('#rule-preview tbody tr').count(), 2, 'the preview lists the two rows it would change');
+    assert.equal(await session.db('categorization_rules').where({ business_id: store }).count({ n: '*' }).first().then((r) => Number(r!.n)), 0, 'nothing written before confirming');
+    await page.screenshot({ caret: 'initial', path: `${SCREENSHOTS}/chat-suggestion-confirm.png`, fullPage: true });
+
+    await page.click('button:has-text("Confirm: create the rule")');
+    await page.waitForURL(/\/rules$/);
+    assert.match(await page.locator('body').innerText(), /Rule created; 2 expenses recategorised\./);
+    assert.deepEqual(problems, [], 'no script errors or CSP violations');
+  });
+});
+
 describe('the chat drawer with a model', () => {
   let session: Awaited<ReturnType<typeof startBrowserSession>>;
   let fake: FakeOpenAi;
