@@ -142,6 +142,14 @@ describe('CSV import', () => {
     assert.equal(again.body.imported, 1, 'a third coffee that day is new; the first two are the same as before');
   });
 
+  test('a bank id repeated within one file lands once and counts as a duplicate', async () => {
+    const res = await post('Date,Description,Amount,Transaction ID\n2026-07-01,Hosting,-20.00,TX9001\n2026-07-01,Hosting,-20.00,TX9001\n2026-07-02,Domain,-12.00,TX9002\n', 'repeat-ids.csv');
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    assert.equal(res.body.imported, 2);
+    assert.equal(res.body.skipped_duplicates, 1);
+    assert.equal(await ctx.db('transactions').where({ business_id: businessId, external_id: 'id:TX9001' }).count({ n: '*' }).first().then((r) => Number(r!.n)), 1);
+  });
+
   test('malformed files get a clear message naming the line, and the ledger is unchanged', async () => {
     const before = await ledgerCount();
     const big = ['Date,Description,Amount'];

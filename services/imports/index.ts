@@ -248,7 +248,10 @@ async function land(db: Db, business: Business, actor: Actor, batch: Batch, rows
   const lastDay = rows.reduce((m, r) => (r.occurred_on > m ? r.occurred_on : m), '0000-00-00');
   const converters = new Map<string, (amount: number, day: string) => number | null>();
   for (const currency of new Set(rows.map((r) => r.currency))) converters.set(currency, await converterFor(db, currency, business.currency, lastDay));
-  const staged = rows.map((r) => {
+  // A bank id the file repeats is one transaction: only its first row is staged.
+  const seen = new Set<string>();
+  const unique = rows.filter((r) => !seen.has(r.fingerprint) && seen.add(r.fingerprint));
+  const staged = unique.map((r) => {
     const base = converters.get(r.currency)!(r.amount, r.occurred_on);
     if (base === null) throw new UnreadableFile(`Line ${r.line.toLocaleString('en-US')}: there is no ${r.currency}→${business.currency} exchange rate on or before ${r.occurred_on}. Add one, then import again. Nothing was imported.`, r.line);
     return {
@@ -279,25 +282,29 @@ async function land(db: Db, business: Business, actor: Actor, batch: Batch, rows
         );
       }
       await rules.applyToStaging(trx, business.id, 'import_rows');
+      // One import at a time per business, so the rows already in the ledger are known and
+      // a plain INSERT of the others is safe: ON CONFLICT's per-row speculative insertion made
+      // the insert a third slower than a COPY of the same rows.
+      await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`import:${business.id}`]);
       const result = await trx.raw(
         `with ins as (
            insert into transactions (business_id, kind, amount, currency, amount_base, occurred_on, description, counterparty,
              category_id, source, external_id, created_by, import_batch_id, created_at, updated_at)
            select ?, case when amount < 0 then 'expense' else 'other_income' end, amount, currency, amount_base, occurred_on,
              description, counterparty, category_id, ?, external_id, ?, ?, ?, ?
-           from import_rows
-           on conflict (business_id, source, external_id) do nothing
+           from import_rows r
+           where not exists (select 1 from transactions t where t.business_id = ? and t.source = ? and t.external_id = r.external_id)
            returning amount_base
          )
          select count(*)::int as imported, coalesce(sum(amount_base), 0)::bigint as total from ins`,
-        [business.id, SOURCE, actor.userId, batch.id, actor.now, actor.now],
+        [business.id, SOURCE, actor.userId, batch.id, actor.now, actor.now, business.id, SOURCE],
       );
       const { imported, total } = result.rows[0];
       const possible = await flagPossibleDuplicates(trx, business.id, batch.id, actor.now);
       const summary: Summary = {
         batch_id: batch.id,
         imported,
-        skipped_duplicates: staged.length - imported,
+        skipped_duplicates: rows.length - imported,
         possible_duplicates: possible,
         failed,
         total: { amount: Number(total), currency: business.currency },
