@@ -10,15 +10,16 @@ import type { Knex } from 'knex';
  */
 export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
-const DELTA_SOURCES: Record<string, string> = {
+export const DELTA_SOURCES: Record<string, string> = {
   INSERT: `select *, 1 as sign from new_rows`,
   DELETE: `select *, -1 as sign from old_rows`,
   UPDATE: `select *, 1 as sign from new_rows union all select *, -1 as sign from old_rows`,
 };
 
 // Rows of a business deleted in the same statement (the cascade from businesses) are
-// skipped: the aggregate rows go with the business.
-function triggerBody(op: string): string {
+// skipped: the aggregate rows go with the business. `more` is SQL a later migration adds
+// to the same function (it may use DELTA(op) as its source).
+export function triggerBody(op: string, more = ''): string {
   return `
 begin
   insert into daily_totals as d (business_id, day, kind, category_id, amount, quantity, entries)
@@ -38,6 +39,7 @@ begin
   group by 1, 2, 3, 4
   on conflict (business_id, day, product_id, kind) do update
     set amount = p.amount + excluded.amount, quantity = p.quantity + excluded.quantity, entries = p.entries + excluded.entries;
+${more}
   return null;
 end`;
 }

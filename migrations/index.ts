@@ -13,6 +13,7 @@ import * as m201 from './20261125_201_ledger_audit_imports.ts';
 import * as m202 from './20261125_202_import_heartbeat.ts';
 import * as m203 from './20261125_203_receipts.ts';
 import * as m204 from './20261125_204_expense_text_search.ts';
+import * as m205 from './20261125_205_kind_totals.ts';
 import * as m501 from './20261125_501_agent.ts';
 import * as m502 from './20261125_502_forecast_snapshots.ts';
 import * as m503 from './20261125_503_knowledge_embeddings.ts';
@@ -40,6 +41,7 @@ const migrations: Record<string, Migration> = {
   '20261125_204_expense_text_search': m204,
   '20261125_502_forecast_snapshots': m502,
   '20261125_503_knowledge_embeddings': m503,
+  '20261125_205_kind_totals': m205,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

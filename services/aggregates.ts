@@ -15,6 +15,8 @@ export async function rebuild(db: Db, businessId?: string): Promise<{ dailyRows:
     const params = businessId ? [businessId] : [];
     await trx.raw(`delete from daily_totals ${scope}`, params);
     await trx.raw(`delete from product_daily_totals ${scope}`, params);
+    await trx.raw(`delete from kind_totals ${scope}`, params);
+    await trx.raw(`insert into kind_totals (business_id, kind, amount, entries) select business_id, kind, sum(amount_base), count(*) from transactions ${scope} group by 1, 2`, params);
     const daily = await trx.raw(
       `insert into daily_totals (business_id, day, kind, category_id, amount, quantity, entries)
        select business_id, occurred_on, kind, coalesce(category_id, '${NIL_UUID}'::uuid),
@@ -55,14 +57,22 @@ export async function dailyByKind(db: Db, businessId: string, from: string, to: 
     .select('day', 'kind', db.raw('sum(amount)::bigint as amount'), db.raw('sum(entries)::bigint as entries'));
 }
 
-/** Sum of amount_base of all kinds but those excluded, from the first day through `to`. */
+/**
+ * Sum of amount_base of all kinds but those excluded, from the first day through `to`:
+ * the all-time totals less the days after `to`, so its cost is that of the days after
+ * `to` (usually a few weeks) rather than of the business's whole history.
+ */
 export async function sumThrough(db: Db, businessId: string, to: string, excludeKinds: readonly string[]): Promise<number> {
-  const row = await db('daily_totals')
-    .where('business_id', businessId)
-    .where('day', '<=', to)
-    .whereNotIn('kind', excludeKinds as string[])
-    .first(db.raw('coalesce(sum(amount), 0)::bigint as total'));
-  return row.total;
+  const row = await db
+    .select(
+      db.raw(
+        `(select coalesce(sum(amount), 0) from kind_totals where business_id = ? and kind <> all(?::text[]))
+         - (select coalesce(sum(amount), 0) from daily_totals where business_id = ? and day > ? and kind <> all(?::text[])) as total`,
+        [businessId, [...excludeKinds], businessId, to, [...excludeKinds]],
+      ),
+    )
+    .first();
+  return Number(row.total);
 }
 
 /** The first and last day the business has any ledger row, or null when it has none. */
@@ -87,7 +97,7 @@ export async function productTotals(db: Db, businessId: string, from: string, to
 }
 
 /** Rows of both aggregate tables for a business, non-zero only, in a stable order: for comparing with a rebuild. */
-export async function snapshot(db: Db, businessId: string): Promise<{ daily: unknown[]; product: unknown[] }> {
+export async function snapshot(db: Db, businessId: string): Promise<{ daily: unknown[]; product: unknown[]; kinds: unknown[] }> {
   const daily = await db('daily_totals')
     .where('business_id', businessId)
     .where((q) => q.where('entries', '<>', 0).orWhere('amount', '<>', 0).orWhere('quantity', '<>', 0))
@@ -98,5 +108,6 @@ export async function snapshot(db: Db, businessId: string): Promise<{ daily: unk
     .where((q) => q.where('entries', '<>', 0).orWhere('amount', '<>', 0).orWhere('quantity', '<>', 0))
     .orderBy(['day', 'product_id', 'kind'])
     .select('day', 'product_id', 'kind', 'amount', 'quantity', 'entries');
-  return { daily, product };
+  const kinds = await db('kind_totals').where('business_id', businessId).where((q) => q.where('entries', '<>', 0).orWhere('amount', '<>', 0)).orderBy('kind').select('kind', 'amount', 'entries');
+  return { daily, product, kinds };
 }
