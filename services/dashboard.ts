@@ -49,16 +49,17 @@ function sumsOf(rows: { day: string; kind: string; amount: number }[], from: str
  * `{ empty: true }` so the page can say what to do instead of showing zeros.
  */
 export async function stats(db: Db, businessId: string, range: Range): Promise<Dashboard> {
-  const span = await aggregates.span(db, businessId);
-  if (!span) return { empty: true, range };
   const prev = previousRange(range);
-  const [rows, cashBeforePrev, topSku, campaigns, score] = await Promise.all([
+  // All at once: a business without rows is rare, and waiting for that answer first cost a round trip on every page.
+  const [span, rows, cashBeforePrev, topSku, campaigns, score] = await Promise.all([
+    aggregates.span(db, businessId),
     aggregates.dailyByKind(db, businessId, prev.from, range.to),
     aggregates.sumThrough(db, businessId, addDays(prev.from, -1), NOT_CASH_KINDS),
     bestSku(db, businessId, prev, range),
     campaignTotals(db, businessId, prev, range),
     readiness.latest(db, businessId),
   ]);
+  if (!span) return { empty: true, range };
   const cur = profitFigures(sumsOf(rows, range.from, range.to));
   const old = profitFigures(sumsOf(rows, prev.from, prev.to));
   // Cash at the end of each day, from the balance before the previous range onwards.

@@ -5,6 +5,7 @@
 export type Money = { amount: number; currency: string };
 
 const formatters = new Map<string, Intl.NumberFormat>();
+const currencyFormats = new Map<string, Intl.NumberFormat>();
 
 /**
  * One Intl.NumberFormat per locale and options, built once: building one costs tens of
@@ -41,7 +42,14 @@ export function isCurrency(code: string): boolean {
 
 /** Formats minor units for display, e.g. formatMoney(123456, 'USD') === '$1,234.56'. */
 export function formatMoney(amount: number, currency: string, locale = 'en-US'): string {
-  return numberFormat(locale, { style: 'currency', currency }).format(amount / 10 ** minorDigits(currency));
+  // The hottest formatter gets a key without JSON: a report page formats hundreds of amounts.
+  const key = `${locale}:${currency}`;
+  let f = currencyFormats.get(key);
+  if (!f) {
+    f = numberFormat(locale, { style: 'currency', currency });
+    currencyFormats.set(key, f);
+  }
+  return f.format(amount / 10 ** minorDigits(currency));
 }
 
 /** A compact form for cards and charts: $1.2M, $34.5K. */
