@@ -1,5 +1,14 @@
 import type { Knex } from 'knex';
 
+/** The embeddings table; also created later by the knowledge indexer if pgvector arrives after this migration. */
+export const CREATE_EMBEDDINGS_TABLE = `create table if not exists knowledge_embeddings (
+    chunk_id bigint primary key references knowledge_chunks (id) on delete cascade,
+    model text not null,
+    content_hash text not null,
+    embedding vector not null,
+    embedded_at timestamptz not null
+  )`;
+
 /**
  * Embeddings of the knowledge chunks, for search by meaning beside full-text search,
  * when the pgvector extension can be had: PGlite ships it; a PostgreSQL server has it
@@ -18,13 +27,7 @@ export async function up(db: Knex): Promise<void> {
     process.emitWarning(`pgvector is installed but could not be enabled (${(err as Error).message}); the knowledge base stays full-text only.`);
     return;
   }
-  await db.raw(`create table if not exists knowledge_embeddings (
-    chunk_id bigint primary key references knowledge_chunks (id) on delete cascade,
-    model text not null,
-    content_hash text not null,
-    embedding vector not null,
-    embedded_at timestamptz not null
-  )`);
+  await db.raw(CREATE_EMBEDDINGS_TABLE);
 }
 
 export async function down(db: Knex): Promise<void> {

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Db } from './core/db.ts';
 import type { Clock } from './core/clock.ts';
 import type { Embedder } from './embeddings.ts';
+import { CREATE_EMBEDDINGS_TABLE } from '../migrations/20261125_503_knowledge_embeddings.ts';
 
 /** The markdown documents Bursar ships; each starts with `doc_id` and `title` front matter. */
 export const KNOWLEDGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'knowledge');
@@ -121,13 +122,7 @@ export async function ensureVectorStore(db: Db): Promise<boolean> {
   const available = await db.raw(`select 1 from pg_available_extensions where name = 'vector'`);
   if (!available.rows.length) return false;
   await db.raw('create extension if not exists vector');
-  await db.raw(`create table if not exists knowledge_embeddings (
-    chunk_id bigint primary key references knowledge_chunks (id) on delete cascade,
-    model text not null,
-    content_hash text not null,
-    embedding vector not null,
-    embedded_at timestamptz not null
-  )`);
+  await db.raw(CREATE_EMBEDDINGS_TABLE);
   return true;
 }
 
