@@ -14,6 +14,7 @@ import * as m202 from './20261125_202_import_heartbeat.ts';
 import * as m203 from './20261125_203_receipts.ts';
 import * as m204 from './20261125_204_expense_text_search.ts';
 import * as m205 from './20261125_205_kind_totals.ts';
+import * as m206 from './20261125_206_expense_texts.ts';
 import * as m501 from './20261125_501_agent.ts';
 import * as m502 from './20261125_502_forecast_snapshots.ts';
 import * as m503 from './20261125_503_knowledge_embeddings.ts';
@@ -42,6 +43,7 @@ const migrations: Record<string, Migration> = {
   '20261125_502_forecast_snapshots': m502,
   '20261125_503_knowledge_embeddings': m503,
   '20261125_205_kind_totals': m205,
+  '20261125_206_expense_texts': m206,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -151,14 +151,36 @@ export function toFilter(query: FilterQuery, baseCurrency: string): Filter {
   return out;
 }
 
-function applyFilter(q: Knex.QueryBuilder, businessId: string, f: Omit<Filter, 'sort' | 'cursor' | 'limit'>): Knex.QueryBuilder {
+/** The texts a filter's words are found in: every distinct description and counterparty of the business's expenses that contains them. */
+type Texts = { description: string[]; counterparty: string[] };
+
+/** More distinct texts than this and the words are common: scanning rows in date order finds a page sooner. */
+const MAX_TEXTS = 500;
+
+const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/**
+ * The distinct expense texts that contain the filter's words (expense_texts), or null
+ * when there are too many for a lookup by value to pay. Same matches as ILIKE on the rows.
+ */
+async function matchingTexts(db: Db, businessId: string, q: string): Promise<Texts | null> {
+  const rows: { field: keyof Texts; text: string }[] = await db('expense_texts').where('business_id', businessId).whereILike('text', likePattern(q)).limit(MAX_TEXTS + 1).select('field', 'text');
+  if (rows.length > MAX_TEXTS) return null;
+  const texts: Texts = { description: [], counterparty: [] };
+  for (const r of rows) texts[r.field].push(r.text);
+  return texts;
+}
+
+function applyFilter(q: Knex.QueryBuilder, businessId: string, f: Omit<Filter, 'sort' | 'cursor' | 'limit'>, texts: Texts | null = null): Knex.QueryBuilder {
   q.where('t.business_id', businessId).where('t.kind', 'expense');
   if (f.from) q.where('t.occurred_on', '>=', f.from);
   if (f.to) q.where('t.occurred_on', '<=', f.to);
   if (f.category === 'none') q.whereNull('t.category_id');
   else if (f.category) q.where('t.category_id', f.category);
-  if (f.q) {
-    const like = `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  if (f.q && texts) {
+    q.where((w) => w.whereIn('t.description', texts.description).orWhereIn('t.counterparty', texts.counterparty));
+  } else if (f.q) {
+    const like = likePattern(f.q);
     q.where((w) => w.whereILike('t.description', like).orWhereILike('t.counterparty', like));
   }
   if (f.min !== undefined) q.where('t.amount_base', '<=', -f.min);
@@ -227,7 +249,8 @@ function toExpense({ amount, amount_base, ...r }: Row): Expense {
  */
 export async function list(db: Db, businessId: string, f: Filter): Promise<{ expenses: Expense[]; nextCursor: string | null }> {
   const sort = SORTS[f.sort];
-  const q = applyFilter(withReceipt(db('transactions as t').leftJoin('categories as c', 'c.id', 't.category_id')), businessId, f);
+  const texts = f.q ? await matchingTexts(db, businessId, f.q) : null;
+  const q = applyFilter(withReceipt(db('transactions as t').leftJoin('categories as c', 'c.id', 't.category_id')), businessId, f, texts);
   if (f.cursor) {
     const [value, id] = decodeCursor(f.cursor);
     q.whereRaw(`(${sort.column}, t.id) ${sort.dir === 'desc' ? '<' : '>'} (?, ?)`, [value, id]);
@@ -258,7 +281,8 @@ export function scopedQuery(db: Db, businessId: string, f: Omit<Filter, 'sort' |
  */
 export async function totals(db: Db, businessId: string, f: Omit<Filter, 'sort' | 'cursor' | 'limit'>): Promise<{ count: number; spent_base: number }> {
   const byDay = f.q === undefined && f.min === undefined && f.max === undefined;
-  const q = byDay ? dailyTotalsScope(db, businessId, f) : applyFilter(db('transactions as t'), businessId, f);
+  const texts = f.q ? await matchingTexts(db, businessId, f.q) : null;
+  const q = byDay ? dailyTotalsScope(db, businessId, f) : applyFilter(db('transactions as t'), businessId, f, texts);
   const row: { count: number; spent_base: number } = await q.first(
     db.raw(byDay ? 'coalesce(sum(t.entries), 0)::bigint as count' : 'count(*)::bigint as count'),
     db.raw(`coalesce(-sum(t.${byDay ? 'amount' : 'amount_base'}), 0)::bigint as spent_base`),
