@@ -1,10 +1,12 @@
 import type { Job } from '../services/jobs.ts';
 import * as sessions from '../services/sessions.ts';
 import * as rateLimits from '../services/rate-limits.ts';
+import * as signIn from '../services/sign-in.ts';
 
 /**
  * Hourly: expired sessions are dead weight in the table every request reads from;
- * rate-limit counters whose window has ended are too (sign-ins upsert into it).
+ * rate-limit counters whose window has ended are too (sign-ins upsert into it), and so
+ * are magic-link and reset tokens past their expiry.
  */
 const job: Job = {
   name: 'purge-sessions',
@@ -12,6 +14,7 @@ const job: Job = {
   run: async ({ db, clock }) => ({
     deleted: await sessions.purgeExpired(db, clock.now()),
     rateLimits: await rateLimits.purgeExpired(db, clock.now()),
+    emailTokens: await signIn.purgeExpiredTokens(db, clock.now()),
   }),
 };
 export default job;

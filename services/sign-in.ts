@@ -137,3 +137,8 @@ export async function resetPassword(db: Db, now: Date, token: string, password: 
     return user;
   });
 }
+
+/** Deletes sign-in and reset tokens past their expiry (used or not, none can sign anyone in); returns how many. */
+export async function purgeExpiredTokens(db: Db, now: Date): Promise<number> {
+  return db('email_tokens').where('expires_at', '<', now).del();
+}

@@ -52,4 +52,16 @@ describe('job runner', () => {
     await runJob(purgeSessions, ctx);
     assert.deepEqual(await ctx.db('sessions').pluck('sid'), ['live']);
   });
+
+  test('purging also removes sign-in and reset tokens past their expiry, used or not', async () => {
+    const [user] = await ctx.db('users').insert({ email: 'tokens@example.com', name: 'T', password_hash: 'x' }).returning('id');
+    const token = (hash: string, expires: string, used: string | null) => ({ user_id: user.id, purpose: 'magic_link', token_hash: hash, expires_at: expires, used_at: used });
+    await ctx.db('email_tokens').insert([
+      token('expired-unused', '2026-11-25T02:00:00Z', null),
+      token('expired-used', '2026-11-25T02:00:00Z', '2026-11-25T01:55:00Z'),
+      token('live', '2026-11-25T03:10:00Z', null),
+    ]);
+    await runJob(purgeSessions, ctx);
+    assert.deepEqual(await ctx.db('email_tokens').where('user_id', user.id).pluck('token_hash'), ['live']);
+  });
 });
