@@ -58,30 +58,36 @@ export async function dailyByKind(db: Db, businessId: string, from: string, to: 
 }
 
 /**
- * Sum of amount_base of all kinds but those excluded, from the first day through `to`:
- * the all-time totals less the days after `to`, so its cost is that of the days after
- * `to` (usually a few weeks) rather than of the business's whole history.
+ * Where a business's ledger stands, in one round trip: its first and last day with rows
+ * (null when it has none), and the sum of amount_base of all kinds but those excluded
+ * from the first day through `through`. That sum is the all-time totals less the days
+ * after `through`, so it costs the days after `through` (usually a few weeks), not the
+ * business's whole history.
  */
-export async function sumThrough(db: Db, businessId: string, to: string, excludeKinds: readonly string[]): Promise<number> {
+export async function position(db: Db, businessId: string, through: string, excludeKinds: readonly string[]): Promise<{ span: { first: string; last: string } | null; sumThrough: number }> {
+  const exclude = [...excludeKinds];
   const row = await db
     .select(
       db.raw(
-        `(select coalesce(sum(amount), 0) from kind_totals where business_id = ? and kind <> all(?::text[]))
-         - (select coalesce(sum(amount), 0) from daily_totals where business_id = ? and day > ? and kind <> all(?::text[])) as total`,
-        [businessId, [...excludeKinds], businessId, to, [...excludeKinds]],
+        `(select min(day) from daily_totals where business_id = ? and entries <> 0) as first,
+         (select max(day) from daily_totals where business_id = ? and entries <> 0) as last,
+         (select coalesce(sum(amount), 0) from kind_totals where business_id = ? and kind <> all(?::text[]))
+           - (select coalesce(sum(amount), 0) from daily_totals where business_id = ? and day > ? and kind <> all(?::text[])) as total`,
+        [businessId, businessId, businessId, exclude, businessId, through, exclude],
       ),
     )
     .first();
-  return Number(row.total);
+  return { span: row.first ? { first: row.first, last: row.last } : null, sumThrough: Number(row.total) };
+}
+
+/** Sum of amount_base of all kinds but those excluded, from the first day through `to`. */
+export async function sumThrough(db: Db, businessId: string, to: string, excludeKinds: readonly string[]): Promise<number> {
+  return (await position(db, businessId, to, excludeKinds)).sumThrough;
 }
 
 /** The first and last day the business has any ledger row, or null when it has none. */
 export async function span(db: Db, businessId: string): Promise<{ first: string; last: string } | null> {
-  const row = await db('daily_totals')
-    .where('business_id', businessId)
-    .where('entries', '<>', 0)
-    .first(db.raw('min(day) as first'), db.raw('max(day) as last'));
-  return row?.first ? { first: row.first, last: row.last } : null;
+  return (await position(db, businessId, '9999-12-31', [])).span;
 }
 
 export type ProductTotals = { product_id: string; sku: string; name: string; kind: LedgerKind; amount: number; quantity: number };

@@ -51,10 +51,9 @@ function sumsOf(rows: { day: string; kind: string; amount: number }[], from: str
 export async function stats(db: Db, businessId: string, range: Range): Promise<Dashboard> {
   const prev = previousRange(range);
   // All at once: a business without rows is rare, and waiting for that answer first cost a round trip on every page.
-  const [span, rows, cashBeforePrev, topSku, campaigns, score] = await Promise.all([
-    aggregates.span(db, businessId),
+  const [{ span, sumThrough: cashBeforePrev }, rows, topSku, campaigns, score] = await Promise.all([
+    aggregates.position(db, businessId, addDays(prev.from, -1), NOT_CASH_KINDS),
     aggregates.dailyByKind(db, businessId, prev.from, range.to),
-    aggregates.sumThrough(db, businessId, addDays(prev.from, -1), NOT_CASH_KINDS),
     bestSku(db, businessId, prev, range),
     campaignTotals(db, businessId, prev, range),
     readiness.latest(db, businessId),
