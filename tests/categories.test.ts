@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addMember, createTestApp, insertBusiness, insertLedgerRows, insertUser, signIn, signedInOwner, type TestContext } from './helpers.ts';
+import { createTestApp, insertBusiness, insertLedgerRows, signIn, signedInOwner, type TestContext, signedInMember } from './helpers.ts';
 
 describe('categories', () => {
   let ctx: TestContext;
@@ -44,9 +44,7 @@ describe('categories', () => {
   });
 
   test('a viewer cannot add, edit or merge categories', async () => {
-    const viewerUser = await insertUser(ctx.db);
-    await addMember(ctx.db, businessId, viewerUser.id, 'viewer');
-    const viewer = await signIn(ctx.app, viewerUser.email, viewerUser.password);
+    const viewer = await signedInMember(ctx, businessId, 'viewer');
     const { Rent, Travel } = await ids();
     assert.equal((await viewer.agent.post(`/b/${businessId}/categories`).type('form').send({ _csrf: viewer.csrf, name: 'X' })).status, 403);
     assert.equal((await viewer.agent.post(`/b/${businessId}/categories/${Rent}`).type('form').send({ _csrf: viewer.csrf, name: 'X' })).status, 403);

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addMember, createTestApp, insertBusiness, insertUser, signIn, type TestContext } from './helpers.ts';
+import { createTestApp, insertBusiness, insertUser, signIn, type TestContext, signedInMember } from './helpers.ts';
 
 describe('expenses JSON API', () => {
   let ctx: TestContext;
@@ -14,9 +14,7 @@ describe('expenses JSON API', () => {
     const user = await insertUser(ctx.db);
     businessId = (await insertBusiness(ctx.db, user.id)).id;
     owner = await signIn(ctx.app, user.email, user.password);
-    const viewerUser = await insertUser(ctx.db);
-    await addMember(ctx.db, businessId, viewerUser.id, 'viewer');
-    viewer = await signIn(ctx.app, viewerUser.email, viewerUser.password);
+    viewer = await signedInMember(ctx, businessId, 'viewer');
     const strangerUser = await insertUser(ctx.db);
     await insertBusiness(ctx.db, strangerUser.id, { name: 'Stranger' });
     stranger = await signIn(ctx.app, strangerUser.email, strangerUser.password);

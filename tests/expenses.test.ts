@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { addMember, createTestApp, insertBusiness, insertLedgerRows, insertUser, signIn, TODAY, type TestContext } from './helpers.ts';
+import { createTestApp, insertBusiness, insertLedgerRows, insertUser, signIn, TODAY, type TestContext, signedInMember } from './helpers.ts';
 
 describe('expenses', () => {
   let ctx: TestContext;
@@ -16,9 +16,7 @@ describe('expenses', () => {
     const ownerUser = await insertUser(ctx.db, { name: 'Olive Owner' });
     businessId = (await insertBusiness(ctx.db, ownerUser.id)).id;
     owner = await signIn(ctx.app, ownerUser.email, ownerUser.password);
-    const viewerUser = await insertUser(ctx.db);
-    await addMember(ctx.db, businessId, viewerUser.id, 'viewer');
-    viewer = await signIn(ctx.app, viewerUser.email, viewerUser.password);
+    viewer = await signedInMember(ctx, businessId, 'viewer');
     const otherUser = await insertUser(ctx.db);
     otherBusinessId = (await insertBusiness(ctx.db, otherUser.id, { name: 'Other Books' })).id;
     softwareId = (await ctx.db('categories').where({ business_id: businessId, name: 'Software' }).first('id')).id;

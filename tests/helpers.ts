@@ -141,3 +141,10 @@ export async function signedInOwner(ctx: TestContext, business: Partial<business
   const businessId = (await insertBusiness(ctx.db, user.id, business)).id;
   return { user, businessId, owner: await signIn(ctx.app, user.email, user.password) };
 }
+
+/** Another user, added to the business with `role` and signed in. */
+export async function signedInMember(ctx: TestContext, businessId: string, role: Role) {
+  const user = await insertUser(ctx.db);
+  await addMember(ctx.db, businessId, user.id, role);
+  return signIn(ctx.app, user.email, user.password);
+}

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as imports from '../services/imports/index.ts';
-import { addMember, createTestApp, insertBusiness, insertUser, signIn, signedInOwner, type TestContext } from './helpers.ts';
+import { createTestApp, insertBusiness, signIn, signedInOwner, type TestContext, signedInMember } from './helpers.ts';
 
 describe('import pages', () => {
   let ctx: TestContext;
@@ -57,9 +57,7 @@ describe('import pages', () => {
   });
 
   test('a viewer cannot upload or run an import', async () => {
-    const viewerUser = await insertUser(ctx.db);
-    await addMember(ctx.db, businessId, viewerUser.id, 'viewer');
-    const viewer = await signIn(ctx.app, viewerUser.email, viewerUser.password);
+    const viewer = await signedInMember(ctx, businessId, 'viewer');
     assert.equal((await upload(viewer)).status, 403);
     const up = await upload();
     const run = await viewer.agent.post(`${up.headers.location}/run`).type('form').send({ _csrf: viewer.csrf });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { addMember, createTestApp, insertBusiness, insertUser, signIn, type TestContext } from './helpers.ts';
+import { createTestApp, insertBusiness, insertUser, signIn, type TestContext, signedInMember } from './helpers.ts';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'statements');
 
@@ -70,9 +70,7 @@ describe('CSV import', () => {
     const user = await insertUser(ctx.db);
     businessId = (await insertBusiness(ctx.db, user.id)).id;
     owner = await signIn(ctx.app, user.email, user.password);
-    const viewerUser = await insertUser(ctx.db);
-    await addMember(ctx.db, businessId, viewerUser.id, 'viewer');
-    viewer = await signIn(ctx.app, viewerUser.email, viewerUser.password);
+    viewer = await signedInMember(ctx, businessId, 'viewer');
     await ctx.db('exchange_rates').insert({ base: 'EUR', quote: 'USD', day: '2026-10-31', rate: '1.2' });
   });
   after(() => ctx.close());

@@ -12,7 +12,7 @@ import { NotFound } from '../services/core/errors.ts';
 import { sniff } from '../services/receipts/sniff.ts';
 import { s3Store } from '../services/receipts/s3.ts';
 import { EMPTY_SHA256, signRequest } from '../services/receipts/sigv4.ts';
-import { addMember, captureLogger, createTestApp, insertBusiness, insertLedgerRows, insertUser, signIn, signedInOwner, type TestContext } from './helpers.ts';
+import { captureLogger, createTestApp, insertBusiness, insertLedgerRows, insertUser, signIn, signedInOwner, type TestContext, signedInMember } from './helpers.ts';
 import { FAKE_S3, startFakeS3 } from './fakes/s3.ts';
 
 const MAX_BYTES = 64 * 1024;
@@ -54,9 +54,7 @@ describe('receipts', () => {
     ctx = await createTestApp({ config: { receipts: { storage: 'disk', dir, maxBytes: MAX_BYTES, s3: null } } });
     ({ businessId, owner } = await signedInOwner(ctx, { name: 'Paper Trail Ltd' }));
     expenseId = await insertExpense(ctx.db, businessId, 'Printer ink');
-    const viewerUser = await insertUser(ctx.db);
-    await addMember(ctx.db, businessId, viewerUser.id, 'viewer');
-    viewer = await signIn(ctx.app, viewerUser.email, viewerUser.password);
+    viewer = await signedInMember(ctx, businessId, 'viewer');
     const strangerUser = await insertUser(ctx.db);
     await insertBusiness(ctx.db, strangerUser.id, { name: 'Stranger Co' });
     stranger = await signIn(ctx.app, strangerUser.email, strangerUser.password);

@@ -5,7 +5,7 @@ import { businessRoutes, listRoutes } from '../routes/index.ts';
 import { testConfig } from '../services/core/config.ts';
 import { createLogger } from '../services/core/logger.ts';
 import { systemClock } from '../services/core/clock.ts';
-import { addMember, createTestApp, insertBusiness, insertUser, signIn, type TestContext } from './helpers.ts';
+import { createTestApp, insertBusiness, insertUser, signIn, type TestContext, signedInMember } from './helpers.ts';
 
 /** Every /b/:businessId route, with any further parameters filled with fresh uuids. */
 function everyBusinessRoute(ctx: TestContext) {
@@ -75,9 +75,7 @@ describe('tenant isolation', () => {
   });
 
   test('a viewer can read the settings but cannot change them', async () => {
-    const viewerUser = await insertUser(ctx.db);
-    await addMember(ctx.db, businessId, viewerUser.id, 'viewer');
-    const viewer = await signIn(ctx.app, viewerUser.email, viewerUser.password);
+    const viewer = await signedInMember(ctx, businessId, 'viewer');
     const page = await viewer.agent.get(`/b/${businessId}/settings`);
     assert.equal(page.status, 200);
     const res = await viewer.agent
