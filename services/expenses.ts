@@ -248,8 +248,11 @@ function toExpense({ amount, amount_base, ...r }: Row): Expense {
  * database returns only the page. `nextCursor` is null on the last page.
  */
 export async function list(db: Db, businessId: string, f: Filter): Promise<{ expenses: Expense[]; nextCursor: string | null }> {
+  return listPage(db, businessId, f, f.q ? await matchingTexts(db, businessId, f.q) : null);
+}
+
+async function listPage(db: Db, businessId: string, f: Filter, texts: Texts | null): Promise<{ expenses: Expense[]; nextCursor: string | null }> {
   const sort = SORTS[f.sort];
-  const texts = f.q ? await matchingTexts(db, businessId, f.q) : null;
   const q = applyFilter(withReceipt(db('transactions as t').leftJoin('categories as c', 'c.id', 't.category_id')), businessId, f, texts);
   if (f.cursor) {
     const [value, id] = decodeCursor(f.cursor);
@@ -304,9 +307,11 @@ function dailyTotalsScope(db: Db, businessId: string, f: Pick<Filter, 'from' | '
  * no row limit, and never more than one page in memory.
  */
 export async function* each(db: Db, businessId: string, f: Filter, chunk = 2000): AsyncGenerator<Expense> {
+  // The filter's words are looked up once for the whole export, not once per page.
+  const texts = f.q ? await matchingTexts(db, businessId, f.q) : null;
   let cursor: string | undefined;
   do {
-    const page = await list(db, businessId, { ...f, cursor, limit: chunk });
+    const page = await listPage(db, businessId, { ...f, cursor, limit: chunk }, texts);
     yield* page.expenses;
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
