@@ -14,6 +14,7 @@ import { indexKnowledge } from './services/knowledge.ts';
 import { embedderFor } from './services/embeddings.ts';
 import type { AppDeps } from './routes/support/deps.ts';
 import { configureViews } from './routes/support/views.ts';
+import { attachFragmentCache } from './routes/support/fragment-cache.ts';
 import { sessionMiddleware } from './routes/support/session.ts';
 import { verifyCsrf } from './routes/support/csrf.ts';
 import { loadUser, requireUser } from './routes/support/auth.ts';
@@ -47,8 +48,12 @@ export function createApp(deps: AppDeps): express.Express {
   const { config, logger } = deps;
   const app = express();
   app.disable('x-powered-by');
+  // Pages carry a per-session CSRF token and the API answers per caller, so a weak ETag
+  // over the body would rarely match; computing one hashed every response.
+  app.set('etag', false);
   app.set('trust proxy', config.isProduction ? 1 : false);
   configureViews(app, ROOT, !config.isProduction);
+  attachFragmentCache(app);
   // The sign-in form offers Google only when it is configured.
   app.locals.googleSignIn = Boolean(config.google.clientId && config.google.clientSecret);
 
@@ -99,6 +104,10 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(loadUser(deps));
   app.use(verifyCsrf);
 
+  // The business pages and the API first: they are most of the traffic, and their paths
+  // are their own, so they need not be matched against every account route first.
+  app.use('/b/:businessId', requireUser, loadMembership(), businessRoutes(deps));
+  app.use('/api/v1', apiRoutes(deps));
   app.use(accountRoutes(deps));
   app.use(signInLinkRoutes(deps));
   app.use(accountSettingsRoutes(deps));
@@ -106,8 +115,6 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(googleRoutes(deps));
   app.use(businessListRoutes(deps));
   app.use(operationsRoutes(deps));
-  app.use('/b/:businessId', requireUser, loadMembership(), businessRoutes(deps));
-  app.use('/api/v1', apiRoutes(deps));
   if (!config.isProduction) app.use(devRoutes(deps));
   app.use(mcpRoutes(deps));
 

@@ -15,6 +15,7 @@ import * as m203 from './20261125_203_receipts.ts';
 import * as m204 from './20261125_204_expense_text_search.ts';
 import * as m205 from './20261125_205_kind_totals.ts';
 import * as m206 from './20261125_206_expense_texts.ts';
+import * as m303 from './20261129_303_data_versions.ts';
 import * as m501 from './20261125_501_agent.ts';
 import * as m502 from './20261125_502_forecast_snapshots.ts';
 import * as m503 from './20261125_503_knowledge_embeddings.ts';
@@ -44,6 +45,7 @@ const migrations: Record<string, Migration> = {
   '20261125_503_knowledge_embeddings': m503,
   '20261125_205_kind_totals': m205,
   '20261125_206_expense_texts': m206,
+  '20261129_303_data_versions': m303,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -13,6 +13,13 @@ export async function rebuild(db: Db, businessId?: string): Promise<{ dailyRows:
   return db.transaction(async (trx) => {
     const scope = businessId ? 'where business_id = ?' : '';
     const params = businessId ? [businessId] : [];
+    // A repair changes what reports show, so cached reports must go. First, as in the
+    // ledger's triggers, so a concurrent writer and the rebuild lock in the same order.
+    await trx.raw(
+      `insert into data_versions as v (business_id, version) select id, 1 from businesses ${businessId ? 'where id = ?' : ''} order by id
+       on conflict (business_id) do update set version = v.version + 1`,
+      params,
+    );
     await trx.raw(`delete from daily_totals ${scope}`, params);
     await trx.raw(`delete from product_daily_totals ${scope}`, params);
     await trx.raw(`delete from kind_totals ${scope}`, params);

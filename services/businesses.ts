@@ -97,12 +97,13 @@ export async function update(db: Db, businessId: string, input: BusinessInput): 
  * The business and the user's role in it, or null when the user is not a member
  * (or the business does not exist: callers must not tell the two apart).
  */
-export async function membership(db: Db, businessId: string, userId: string): Promise<{ business: Business; role: Role } | null> {
+export async function membership(db: Db, businessId: string, userId: string): Promise<{ business: Business & { data_version: number }; role: Role } | null> {
   if (!/^[0-9a-f-]{36}$/i.test(businessId)) return null;
   const row = await db('memberships as m')
     .join('businesses as b', 'b.id', 'm.business_id')
+    .leftJoin('data_versions as v', 'v.business_id', 'b.id')
     .where({ 'm.business_id': businessId, 'm.user_id': userId })
-    .first('b.*', 'm.role');
+    .first('b.*', 'm.role', db.raw('coalesce(v.version, 0) as data_version'));
   if (!row) return null;
   const { role, ...business } = row;
   return { business, role };

@@ -10,7 +10,7 @@ const ARGON2 = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, paralle
 
 export type User = { id: string; email: string; name: string; created_at: Date };
 /** The signed-in user with every business they belong to (whole rows, so a business page needs no second read). */
-export type UserWithBusinesses = User & { businesses: (Business & { role: Role })[] };
+export type UserWithBusinesses = User & { businesses: (Business & { role: Role; data_version: number })[] };
 
 export const signupInput = z.object({
   name: z.string().trim().min(1, 'Enter your name').max(120, 'Keep it under 120 characters'),
@@ -62,22 +62,22 @@ export async function authenticate(db: Db, email: string, password: string): Pro
   return user;
 }
 
+/**
+ * The columns of the signed-in user (`u`) with every business they belong to, its role and
+ * its data version (what cached reports are keyed by), in one row.
+ */
+export const USER_WITH_BUSINESSES = `u.id, u.email, u.name, u.created_at, coalesce((
+  select json_agg(json_build_object('id', b.id, 'name', b.name, 'legal_entity', b.legal_entity, 'industry', b.industry, 'currency', b.currency,
+                                    'revenue_estimate', b.revenue_estimate, 'founded_on', b.founded_on, 'is_demo', b.is_demo, 'role', m.role,
+                                    'data_version', coalesce(v.version, 0)) order by b.name, b.id)
+  from memberships m join businesses b on b.id = m.business_id left join data_versions v on v.business_id = b.id
+  where m.user_id = u.id), '[]') as businesses`;
+
 /** The signed-in user with the businesses they belong to (for the header switcher), or null. */
 export async function findWithBusinesses(db: Db, userId: string): Promise<UserWithBusinesses | null> {
   // One round trip on every signed-in request: the user and their memberships together.
-  const user = await db('users as u')
-    .where('u.id', userId)
-    .first(
-      'u.id',
-      'u.email',
-      'u.name',
-      'u.created_at',
-      db.raw(`coalesce((
-        select json_agg(json_build_object('id', b.id, 'name', b.name, 'legal_entity', b.legal_entity, 'industry', b.industry, 'currency', b.currency,
-                                          'revenue_estimate', b.revenue_estimate, 'founded_on', b.founded_on, 'is_demo', b.is_demo, 'role', m.role) order by b.name, b.id)
-        from memberships m join businesses b on b.id = m.business_id where m.user_id = u.id), '[]') as businesses`),
-    );
-  return user ?? null;
+  const { rows } = await db.raw(`select ${USER_WITH_BUSINESSES} from users u where u.id = ?`, [userId]);
+  return rows[0] ?? null;
 }
 
 export const profileInput = z.object({

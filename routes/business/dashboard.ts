@@ -3,7 +3,7 @@ import * as dashboard from '../../services/dashboard.ts';
 import { isoDate } from '../../services/core/clock.ts';
 import { PRESETS, PRESET_LABELS } from '../../services/periods.ts';
 import type { AppDeps } from '../support/deps.ts';
-import { render } from '../support/render.ts';
+import { renderCached } from '../support/render.ts';
 import { parseOrThrow } from '../support/validate.ts';
 import { rangeQuery, rangeOf } from '../support/range.ts';
 
@@ -14,8 +14,12 @@ export function dashboardRoutes({ db, clock }: AppDeps): Router {
   const router = Router({ mergeParams: true });
   router.get('/', async (req, res) => {
     const { preset, range } = rangeOf(parseOrThrow(query, req.query), isoDate(clock.now()));
-    const stats = await dashboard.stats(db, res.locals.business.id, range);
-    render(req, res, { page: 'pages/business/dashboard.njk', partial: 'partials/dashboard/cards.njk' }, { stats, preset, presets: PRESETS, presetLabels: PRESET_LABELS });
+    await renderCached(req, res, { page: 'pages/business/dashboard.njk', partial: 'partials/dashboard/cards.njk' }, `${preset}|${range.from}|${range.to}`, async () => ({
+      stats: await dashboard.stats(db, res.locals.business.id, range),
+      preset,
+      presets: PRESETS,
+      presetLabels: PRESET_LABELS,
+    }));
   });
   return router;
 }

@@ -5,7 +5,7 @@ import { isoDate } from '../../services/core/clock.ts';
 import { minorDigits } from '../../services/core/money.ts';
 import { PRESET_LABELS } from '../../services/periods.ts';
 import type { AppDeps } from '../support/deps.ts';
-import { render } from '../support/render.ts';
+import { render, renderCached } from '../support/render.ts';
 import { parseOrThrow } from '../support/validate.ts';
 import { rangeQuery, rangeOf } from '../support/range.ts';
 
@@ -39,8 +39,12 @@ export function pnlRoutes({ db, clock }: AppDeps): Router {
   });
   router.get('/pnl', async (req, res) => {
     const { preset, range } = rangeOf(parseOrThrow(query, req.query), isoDate(clock.now()));
-    const statement = await pnl.statement(db, res.locals.business.id, range);
-    render(req, res, { page: 'pages/business/pnl.njk', partial: 'partials/pnl/statement.njk' }, { statement, preset, presets: PNL_PRESETS, presetLabels: PRESET_LABELS });
+    await renderCached(req, res, { page: 'pages/business/pnl.njk', partial: 'partials/pnl/statement.njk' }, `${preset}|${range.from}|${range.to}`, async () => ({
+      statement: await pnl.statement(db, res.locals.business.id, range),
+      preset,
+      presets: PNL_PRESETS,
+      presetLabels: PRESET_LABELS,
+    }));
   });
   return router;
 }

@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import { csrfToken } from './csrf.ts';
 import { takeFlash } from './session.ts';
 import { renderTemplate } from './views.ts';
+import { fragmentCache, fragmentKey, type VersionedBusiness } from './fragment-cache.ts';
 
 /** An htmx request that wants a fragment; boosted navigations and history restores want the page. */
 export function wantsFragment(req: Request): boolean {
@@ -26,6 +27,37 @@ export function render(req: Request, res: Response, view: View, data: Record<str
   if (!fragment) Object.assign(context, { flash: req.session ? takeFlash(req) : [] });
   const html = renderTemplate(req.app, res.locals, fragment ? view.partial! : view.page, context);
   res.status(view.status ?? 200).type('html').send(html);
+}
+
+/**
+ * `render` for a report whose fragment depends only on the business's figures and the
+ * route's `key` (its period), never on who asks: the fragment is rendered once per data
+ * version and reused until the business's figures change. It sees `business` and what
+ * `load` returns, nothing of the user, the session or the role. The page shows it as
+ * `fragment`, so its markup still exists once.
+ */
+export async function renderCached(
+  req: Request,
+  res: Response,
+  view: Required<Pick<View, 'page' | 'partial'>>,
+  key: string,
+  load: () => Promise<Record<string, unknown>>,
+): Promise<void> {
+  const business = res.locals.business;
+  const fragment = await fragmentCache(req.app).getOrCreate(fragmentKey(business, view.partial, key), async () =>
+    renderTemplate(req.app, { business }, view.partial, await load()),
+  );
+  if (wantsFragment(req)) {
+    res.vary('HX-Request').type('html').send(fragment);
+    return;
+  }
+  render(req, res, { page: view.page }, { fragment });
+}
+
+/** A JSON API body kept the same way: built once per data version of the business and `key`. */
+export async function sendCachedJson(req: Request, res: Response, business: VersionedBusiness, key: string, load: () => Promise<unknown>): Promise<void> {
+  const body = await fragmentCache(req.app).getOrCreate(fragmentKey(business, 'json', key), async () => JSON.stringify(await load()));
+  res.type('json').send(body);
 }
 
 /**

@@ -1,9 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
-import * as businesses from '../../services/businesses.ts';
 import type { Role } from '../../services/businesses.ts';
 import type { UserWithBusinesses } from '../../services/users.ts';
 import { BadRequest, Forbidden } from '../../services/core/errors.ts';
-import type { AppDeps } from './deps.ts';
 
 /**
  * Loads the user's membership of /b/:businessId and gives `business` and `role`
@@ -54,11 +52,7 @@ export const requireManager = requireRole('owner', 'admin');
  * body; when omitted, the caller's only business; several and none named → 400;
  * not a member (or no such business) → 403. Returns the membership, like the page middleware.
  */
-export async function resolveBusiness(
-  { db }: Pick<AppDeps, 'db'>,
-  req: Request,
-  res: Response,
-): Promise<{ business: businesses.Business; role: Role }> {
+export function resolveBusiness(req: Request, res: Response): { business: Omit<UserWithBusinesses['businesses'][number], 'role'>; role: Role } {
   const given = (req.params as Record<string, string>).business_id ?? req.query.business_id ?? (req.body as Record<string, unknown> | undefined)?.business_id;
   let businessId: string;
   if (typeof given === 'string' && given !== '') {
@@ -69,9 +63,11 @@ export async function resolveBusiness(
     else if (mine.length === 0) throw new BadRequest('You have no business yet; create one first.');
     else throw new BadRequest('You belong to several businesses: say which with business_id.');
   }
-  const found = await businesses.membership(db, businessId, res.locals.user.id);
-  if (!found) throw new Forbidden();
-  res.locals.business = found.business;
-  res.locals.role = found.role;
-  return found;
+  // The caller's memberships came with the user (session or token), so this costs no query.
+  const membership = (res.locals.user as UserWithBusinesses).businesses.find((b) => b.id === businessId);
+  if (!membership) throw new Forbidden();
+  const { role, ...business } = membership;
+  res.locals.business = business;
+  res.locals.role = role;
+  return { business, role };
 }

@@ -10,7 +10,7 @@ export function agentApiRoutes(deps: AppDeps): Router {
   const router = Router();
 
   router.post('/agent/chat', async (req, res) => {
-    const { business } = await resolveBusiness(deps, req, res);
+    const { business } = resolveBusiness(req, res);
     const input = parseOrThrow(conversations.messageInput, req.body);
     const { conversation, reply } = await chat.ask(deps, business.id, res.locals.user.id, input);
     const ids = { conversation_id: conversation.id, message_id: reply.id };

@@ -5,6 +5,7 @@ import { rangeQuery, rangeOf } from '../../support/range.ts';
 import type { AppDeps } from '../../support/deps.ts';
 import { resolveBusiness } from '../../support/tenant.ts';
 import { parseOrThrow } from '../../support/validate.ts';
+import { sendCachedJson } from '../../support/render.ts';
 const statsQuery = rangeQuery('last_30_days');
 
 /** The dashboard's figures as JSON. Money is integer minor units of the business's base currency, named in `currency`. */
@@ -13,26 +14,25 @@ export function dashboardApiRoutes(deps: AppDeps): Router {
   const router = Router();
 
   router.get('/dashboard/stats', async (req, res) => {
-    const { business } = await resolveBusiness(deps, req, res);
+    const { business } = resolveBusiness(req, res);
     const { range } = rangeOf(parseOrThrow(statsQuery, req.query), isoDate(clock.now()));
-    const s = await dashboard.stats(db, business.id, range);
-    if (s.empty) {
-      res.json({ business_id: business.id, currency: business.currency, start_date: range.from, end_date: range.to, empty: true, readiness: null });
-      return;
-    }
-    const figures = Object.fromEntries(s.figures.map((f) => [f.key, { value: f.value, previous: f.previous, change_pct: f.unit === 'ratio' ? null : f.change }]));
-    res.json({
-      business_id: business.id,
-      currency: business.currency,
-      start_date: s.range.from,
-      end_date: s.range.to,
-      previous_start_date: s.previous.from,
-      previous_end_date: s.previous.to,
-      empty: false,
-      ...figures,
-      top_sku: s.topSku,
-      worst_campaign: s.worstCampaign,
-      readiness: s.readiness,
+    await sendCachedJson(req, res, business, `dashboard/stats|${range.from}|${range.to}`, async () => {
+      const s = await dashboard.stats(db, business.id, range);
+      if (s.empty) return { business_id: business.id, currency: business.currency, start_date: range.from, end_date: range.to, empty: true, readiness: null };
+      const figures = Object.fromEntries(s.figures.map((f) => [f.key, { value: f.value, previous: f.previous, change_pct: f.unit === 'ratio' ? null : f.change }]));
+      return {
+        business_id: business.id,
+        currency: business.currency,
+        start_date: s.range.from,
+        end_date: s.range.to,
+        previous_start_date: s.previous.from,
+        previous_end_date: s.previous.to,
+        empty: false,
+        ...figures,
+        top_sku: s.topSku,
+        worst_campaign: s.worstCampaign,
+        readiness: s.readiness,
+      };
     });
   });
 

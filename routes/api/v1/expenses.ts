@@ -39,7 +39,7 @@ export function expenseApiRoutes({ db, clock }: AppDeps): Router {
   const actor = (userId: string) => ({ userId, now: clock.now() });
 
   router.get('/expenses', async (req, res) => {
-    const { business } = await resolveBusiness({ db }, req, res);
+    const { business } = resolveBusiness(req, res);
     const q = parseOrThrow(listQuery, req.query);
     const query = parseOrThrow(expenses.filterQuery, { from: q.start_date, to: q.end_date, category: q.category, q: q.q, limit: q.limit, cursor: q.cursor, sort: q.sort });
     const page = await expenses.list(db, business.id, expenses.toFilter(query, business.currency));
@@ -47,28 +47,28 @@ export function expenseApiRoutes({ db, clock }: AppDeps): Router {
   });
 
   router.post('/expenses', async (req, res) => {
-    const { business, role } = await resolveBusiness({ db }, req, res);
+    const { business, role } = resolveBusiness(req, res);
     assertWriter(role);
     const input = await expenses.fromApi(db, business, parseOrThrow(expenses.expenseApiBody, req.body));
     res.status(201).json(toJson(await expenses.create(db, business, actor(res.locals.user.id), input)));
   });
 
   router.put('/expenses/:id', async (req, res) => {
-    const { business, role } = await resolveBusiness({ db }, req, res);
+    const { business, role } = resolveBusiness(req, res);
     assertWriter(role);
     const input = await expenses.fromApi(db, business, parseOrThrow(expenses.expenseApiBody, req.body));
     res.json(toJson(await expenses.update(db, business, actor(res.locals.user.id), req.params.id, input)));
   });
 
   router.delete('/expenses/:id', async (req, res) => {
-    const { business, role } = await resolveBusiness({ db }, req, res);
+    const { business, role } = resolveBusiness(req, res);
     assertWriter(role);
     await expenses.remove(db, business.id, actor(res.locals.user.id), req.params.id);
     res.status(204).end();
   });
 
   router.get('/categories', async (req, res) => {
-    const { business } = await resolveBusiness({ db }, req, res);
+    const { business } = resolveBusiness(req, res);
     const list = await categories.list(db, business.id);
     res.json({ categories: list.map(({ id, name, icon }) => ({ id, name, icon })) });
   });

@@ -21,7 +21,7 @@ export function forecastApiRoutes(deps: AppDeps): Router {
   const router = Router();
 
   router.post('/forecast', async (req, res) => {
-    const { business } = await resolveBusiness(deps, req, res);
+    const { business } = resolveBusiness(req, res);
     const q = parseOrThrow(forecastBody, req.body);
     const today = isoDate(clock.now());
     // A saved what-if scenario of this business (another's id is a 404) adds its cash on each day.

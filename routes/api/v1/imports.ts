@@ -41,7 +41,7 @@ export function importApiRoutes({ db, clock }: AppDeps): Router {
 
   router.post('/imports', upload, async (req, res) => {
     try {
-      const { business, role } = await resolveBusiness({ db }, req, res);
+      const { business, role } = resolveBusiness(req, res);
       assertWriter(role);
       const input = parseOrThrow(body, req.body);
       const file = requireFile(req.file);
@@ -54,7 +54,7 @@ export function importApiRoutes({ db, clock }: AppDeps): Router {
   });
 
   router.delete('/imports/:id', async (req, res) => {
-    const { business, role } = await resolveBusiness({ db }, req, res);
+    const { business, role } = resolveBusiness(req, res);
     assertWriter(role);
     await imports.undo(db, business.id, { userId: res.locals.user.id, now: clock.now() }, req.params.id);
     res.status(204).end();

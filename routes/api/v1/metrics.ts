@@ -14,14 +14,14 @@ export function metricsApiRoutes(deps: AppDeps): Router {
   const router = Router();
 
   router.get('/metrics/history', async (req, res) => {
-    const { business } = await resolveBusiness(deps, req, res);
+    const { business } = resolveBusiness(req, res);
     const q = parseOrThrow(historyQuery, req.query);
     const list = await metrics.history(db, business.id, q.start_date, q.end_date);
     res.json({ business_id: business.id, currency: business.currency, metrics: list.map((h) => ({ as_of: h.as_of, ...h.metrics })) });
   });
 
   router.get('/metrics', async (req, res) => {
-    const { business } = await resolveBusiness(deps, req, res);
+    const { business } = resolveBusiness(req, res);
     const snap = await metrics.current(db, business.id, isoDate(clock.now()));
     res.json({ business_id: business.id, currency: business.currency, as_of: snap?.as_of ?? null, ...(snap?.metrics ?? {}) });
   });

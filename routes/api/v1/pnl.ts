@@ -13,7 +13,7 @@ export function pnlApiRoutes(deps: AppDeps): Router {
   const router = Router();
 
   router.get('/pnl', async (req, res) => {
-    const { business } = await resolveBusiness(deps, req, res);
+    const { business } = resolveBusiness(req, res);
     const q = parseOrThrow(pnlQuery, req.query);
     const s = await pnl.statement(db, business.id, { from: q.start_date, to: q.end_date });
     res.json({

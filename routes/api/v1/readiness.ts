@@ -15,27 +15,27 @@ export function readinessApiRoutes(deps: AppDeps): Router {
   const router = Router();
 
   router.get('/readiness', async (req, res) => {
-    const { business } = await resolveBusiness(deps, req, res);
+    const { business } = resolveBusiness(req, res);
     const current = await readiness.latest(db, business.id);
     if (!current) throw new NotFound('The readiness score has not been computed yet.');
     res.json({ score: current.score, tier: current.tier, as_of: current.as_of, components: current.components });
   });
 
   router.get('/readiness/history', async (req, res) => {
-    const { business } = await resolveBusiness(deps, req, res);
+    const { business } = resolveBusiness(req, res);
     const { limit } = parseOrThrow(historyQuery, req.query);
     res.json({ scores: await readiness.history(db, business.id, limit) });
   });
 
   router.get('/recommendations', async (req, res) => {
-    const { business } = await resolveBusiness(deps, req, res);
+    const { business } = resolveBusiness(req, res);
     const filter = parseOrThrow(recommendations.listFilter, req.query);
     const items = await recommendations.list(db, business.id, filter);
     res.json({ recommendations: items.map(({ id, rule, priority, title, why, action, figures, status, created_at, updated_at }) => ({ id, rule, priority, title, why, action, figures, status, created_at, updated_at })) });
   });
 
   router.patch('/recommendations/:id', async (req, res) => {
-    const { business, role } = await resolveBusiness(deps, req, res);
+    const { business, role } = resolveBusiness(req, res);
     if (!canWrite(role)) throw new Forbidden('Your role in this business does not allow this.');
     const { status } = parseOrThrow(recommendations.statusInput, req.body);
     const item = await recommendations.setStatus(db, clock, business.id, req.params.id, status, res.locals.user.id);

@@ -34,7 +34,7 @@ export function receiptApiRoutes({ db, config, clock }: AppDeps): Router {
   const receive = receiveSingleFile(RECEIPT_UPLOAD_DIR, maxBytes, () => receipts.tooLarge(maxBytes));
 
   router.get('/expenses/:id/receipts', async (req: Request<Params>, res) => {
-    const { business } = await resolveBusiness({ db }, req, res);
+    const { business } = resolveBusiness(req, res);
     res.json({ receipts: (await receipts.list(db, business.id, req.params.id)).map(toJson) });
   });
 
@@ -42,7 +42,7 @@ export function receiptApiRoutes({ db, config, clock }: AppDeps): Router {
     // The multipart body carries business_id, so the file is read first; it is removed whatever happens.
     const file = await receive(req, res);
     try {
-      const { business, role } = await resolveBusiness({ db }, req, res);
+      const { business, role } = resolveBusiness(req, res);
       assertWriter(role);
       if (!file) throw new Validation({ file: ['Send the receipt as a multipart field named file.'] });
       const receipt = await receipts.attach(db, store, business.id, { userId: res.locals.user.id, now: clock.now() }, req.params.id, file, maxBytes);
@@ -53,13 +53,13 @@ export function receiptApiRoutes({ db, config, clock }: AppDeps): Router {
   });
 
   router.get('/expenses/:id/receipts/:receiptId', async (req: Request<Params>, res) => {
-    const { business } = await resolveBusiness({ db }, req, res);
+    const { business } = resolveBusiness(req, res);
     const { receipt, body } = await receipts.open(db, store, business.id, req.params.id, req.params.receiptId);
     await sendStoredFile(res, { body, contentType: receipt.content_type, size: receipt.byte_size, etag: receipt.sha256, name: receipt.original_name, disposition: 'attachment' });
   });
 
   router.delete('/expenses/:id/receipts/:receiptId', async (req: Request<Params>, res) => {
-    const { business, role } = await resolveBusiness({ db }, req, res);
+    const { business, role } = resolveBusiness(req, res);
     assertWriter(role);
     await receipts.remove(db, store, business.id, req.params.id, req.params.receiptId);
     res.status(204).end();

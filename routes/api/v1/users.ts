@@ -49,7 +49,7 @@ export function usersApiRoutes(deps: AppDeps): Router {
   });
 
   router.patch('/users/businesses/:business_id', async (req, res) => {
-    const { business, role } = await resolveBusiness(deps, req, res);
+    const { business, role } = resolveBusiness(req, res);
     if (!businesses.canManage(role)) throw new Forbidden('Only owners and admins change the business details.');
     const base = { ...business, revenue_estimate: business.revenue_estimate };
     const input = parseOrThrow(businesses.businessInput, businessBody(req.body ?? {}, base));
