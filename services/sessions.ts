@@ -1,5 +1,24 @@
 import type { Db } from './core/db.ts';
 import { hashToken } from './core/crypto.ts';
+import { USER_WITH_BUSINESSES, type UserWithBusinesses } from './users.ts';
+
+/**
+ * A live session's data and its signed-in user with their businesses (null when the
+ * session has no user, or the user is gone), in one round trip: every signed-in page
+ * needs both. Null when there is no such session or it has expired. A named (prepared)
+ * statement on PostgreSQL, so the server plans it once per connection, not per request.
+ */
+export async function readWithUser(db: Db, sid: string, now: Date): Promise<{ sess: Record<string, unknown>; user: UserWithBusinesses | null } | null> {
+  const { rows } = await db.raw(
+    `select s.sess, usr.* from sessions s
+     left join lateral (select ${USER_WITH_BUSINESSES} from users u where u.id = (s.sess->>'userId')::uuid) usr on true
+     where s.sid = ? and s.expired > ?`,
+    [sid, now],
+  ).options({ name: 'session-with-user' });
+  if (!rows.length) return null;
+  const { sess, ...user } = rows[0];
+  return { sess: sessData(sess), user: user.id ? user : null };
+}
 
 /** Deletes sessions whose expiry has passed; returns how many. */
 export async function purgeExpired(db: Db, now: Date): Promise<number> {

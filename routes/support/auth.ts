@@ -4,7 +4,7 @@ import * as apiAuth from '../../services/api-auth.ts';
 import * as apiTokens from '../../services/api-tokens.ts';
 import { Forbidden, Unauthorized } from '../../services/core/errors.ts';
 import type { AppDeps } from './deps.ts';
-import { endSession } from './session.ts';
+import { endSession, sessionUser } from './session.ts';
 import { wantsJson } from './render.ts';
 
 /** Puts the signed-in user (with their businesses, for the switcher) on res.locals.user. */
@@ -17,7 +17,9 @@ export function loadUser({ db, clock }: AppDeps) {
       await endSession(req);
       return next();
     }
-    const user = await users.findWithBusinesses(db, userId);
+    // Read with the session in the same query; a session read some other way reads it now.
+    const read = sessionUser(req);
+    const user = read !== undefined && read?.id === userId ? read : await users.findWithBusinesses(db, userId);
     if (user) res.locals.user = user;
     next();
   };

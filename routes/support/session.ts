@@ -1,6 +1,9 @@
 import type { Request } from 'express';
-import session from 'express-session';
+import session, { type SessionData } from 'express-session';
 import { ConnectSessionKnexStore } from 'connect-session-knex';
+import * as sessions from '../../services/sessions.ts';
+import type { UserWithBusinesses } from '../../services/users.ts';
+import type { Db } from '../../services/core/db.ts';
 import type { AppDeps } from './deps.ts';
 
 declare module 'express-session' {
@@ -24,13 +27,7 @@ export const BROWSER_SESSION_MS = 12 * 3600 * 1000;
 
 /** Sessions live in the database, so they survive restarts and are shared by every pm2 instance. */
 export function sessionMiddleware({ db, config, logger, clock }: AppDeps) {
-  const store = new ConnectSessionKnexStore({
-    knex: db,
-    tableName: 'sessions',
-    createTable: false,
-    // Expired rows are purged by a job; a timer per process would also keep tests alive.
-    cleanupInterval: 0,
-  });
+  const store = new SessionStore(db);
   throttleTouch(store, clock);
   // The store checks its table once at start; a missing table means migrations have not run.
   (store as unknown as { ready: Promise<void> }).ready.catch((err: Error) => logger.error({ err }, 'session store is not ready'));
@@ -43,6 +40,47 @@ export function sessionMiddleware({ db, config, logger, clock }: AppDeps) {
     proxy: config.isProduction,
     cookie: { httpOnly: true, sameSite: 'lax', secure: config.isProduction, path: '/' },
   });
+}
+
+/** Where the store leaves the user it read with the session, on the session data and then the request; symbols are never saved. */
+const USER = Symbol('the signed-in user, read with the session');
+type CarriesUser = { [USER]?: UserWithBusinesses | null };
+
+/**
+ * connect-session-knex, but reading the session together with its signed-in user and
+ * their businesses (one query where every signed-in request made two). loadUser takes
+ * the user from the request; the data saved back to the table is unchanged.
+ */
+class SessionStore extends ConnectSessionKnexStore {
+  constructor(private readonly db: Db) {
+    // Expired rows are purged by a job; a timer per process would also keep tests alive.
+    super({ knex: db, tableName: 'sessions', createTable: false, cleanupInterval: 0 });
+  }
+
+  override async get(sid: string, callback?: (err: unknown, session?: SessionData | null) => void): Promise<SessionData | null> {
+    let found: Awaited<ReturnType<typeof sessions.readWithUser>>;
+    try {
+      // The expiry was written by the library's set() and express-session's cookie, both on
+      // the real time, so it is read on the real time too (the purge job uses the clock).
+      found = await sessions.readWithUser(this.db, sid, new Date());
+    } catch (err) {
+      callback?.(err);
+      throw err;
+    }
+    const sess = found ? (Object.assign(found.sess, { [USER]: found.user }) as unknown as SessionData) : null;
+    callback?.(null, sess);
+    return sess;
+  }
+
+  override createSession(req: Request, sess: SessionData) {
+    (req as Request & CarriesUser)[USER] = (sess as SessionData & CarriesUser)[USER];
+    return super.createSession(req, sess);
+  }
+}
+
+/** The signed-in user read with this request's session: undefined when it was not read that way, null when it has none. */
+export function sessionUser(req: Request): UserWithBusinesses | null | undefined {
+  return (req as Request & CarriesUser)[USER];
 }
 
 const TOUCH_EVERY_MS = 3600 * 1000;
