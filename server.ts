@@ -1,12 +1,9 @@
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import express from 'express';
 import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
 import { isEmbedded } from './services/core/db.ts';
-import { serializeRequest, serializeResponse } from './services/core/logger.ts';
 import { bootstrap } from './scripts/bootstrap.ts';
 import { systemClock } from './services/core/clock.ts';
 import { DEMO_EMAIL, DEMO_PASSWORD, seedDemo } from './services/demo.ts';
@@ -15,6 +12,7 @@ import { embedderFor } from './services/embeddings.ts';
 import type { AppDeps } from './routes/support/deps.ts';
 import { configureViews } from './routes/support/views.ts';
 import { attachFragmentCache } from './routes/support/fragment-cache.ts';
+import { requestLog } from './routes/support/request-log.ts';
 import { sessionMiddleware } from './routes/support/session.ts';
 import { verifyCsrf } from './routes/support/csrf.ts';
 import { loadUser, requireUser } from './routes/support/auth.ts';
@@ -57,20 +55,7 @@ export function createApp(deps: AppDeps): express.Express {
   // The sign-in form offers Google only when it is configured.
   app.locals.googleSignIn = Boolean(config.google.clientId && config.google.clientSecret);
 
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req, res) => {
-        const incoming = req.headers['x-request-id'];
-        const id = typeof incoming === 'string' && /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      serializers: { req: serializeRequest, res: serializeResponse },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/vendor/') || (req.url ?? '').startsWith('/static/') },
-    }),
-  );
+  app.use(requestLog(logger));
   app.use(
     helmet({
       contentSecurityPolicy: {
