@@ -1,6 +1,6 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestApp, insertUser, insertBusiness, insertLedgerRows, signIn, signedInMember, type TestContext } from './helpers.ts';
+import { createTestApp, csrfFrom, insertUser, insertBusiness, insertLedgerRows, signIn, signedInMember, type TestContext } from './helpers.ts';
 import * as aggregates from '../services/aggregates.ts';
 import * as categories from '../services/categories.ts';
 import { FragmentCache } from '../routes/support/fragment-cache.ts';
@@ -134,6 +134,38 @@ describe('cached reports follow every change', () => {
       assert.equal(refused.status, 403);
       assert.doesNotMatch(refused.text, /Cache Co|\$500\.00/);
     }
+  });
+});
+
+describe('cached pages follow who is asking', () => {
+  test('each session gets a page with its own CSRF token, and a flash message is shown once', async () => {
+    const user = await insertUser(ctx.db);
+    await ctx.db('memberships').insert({ business_id: bizId, user_id: user.id, role: 'member' });
+    const first = await signIn(ctx.app, user.email, user.password);
+    const second = await signIn(ctx.app, user.email, user.password);
+    for (const s of [first, second, first, second]) {
+      const page = await s.agent.get(`/b/${bizId}${NOV}`);
+      assert.equal(csrfFrom(page.text), s.csrf, 'the page carries its own session\'s token');
+    }
+    assert.notEqual(first.csrf, second.csrf);
+
+    // A form that redirects with a flash message: the next page shows it, the one after does not.
+    const res = await first.agent.post('/account/profile').type('form').send({ _csrf: first.csrf, name: 'Renamed Person' });
+    assert.equal(res.status, 303);
+    const after = await first.agent.get(`/b/${bizId}${NOV}`);
+    assert.match(after.text, /Renamed Person/, 'the new name is in the header at once');
+    assert.match(after.text, /class="flash flash-success"[^>]*>Profile saved\./);
+    const again = await first.agent.get(`/b/${bizId}${NOV}`);
+    assert.match(again.text, /Renamed Person/);
+    assert.doesNotMatch(again.text, /class="flash flash-/, 'a flash message is shown once');
+  });
+
+  test('a renamed business shows in the header and switcher on the next request', async () => {
+    assert.match(await dashboard(), /Cache Co/);
+    await ctx.db('businesses').where({ id: bizId }).update({ name: 'Cache Company Ltd' });
+    const html = await dashboard();
+    assert.match(html, /<h1>Cache Company Ltd<\/h1>/);
+    assert.doesNotMatch(html, />Cache Co</);
   });
 });
 

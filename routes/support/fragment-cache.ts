@@ -3,9 +3,12 @@ import type { Application } from 'express';
 /** What a cached fragment may depend on of its business: the data version moves with every change a report shows. */
 export type VersionedBusiness = { id: string; data_version: number; currency: string };
 
+/** A rendered fragment or JSON body (text), or a whole page ready for the socket (bytes). */
+type Entry = string | Buffer;
+
 /**
- * Rendered report fragments (HTML, or a JSON body), kept in this process for as long as
- * their business's data version has not moved. The version is read with the signed-in
+ * Rendered report fragments (HTML, or a JSON body), and whole pages built around them,
+ * kept in this process for as long as their business's data version has not moved. The version is read with the signed-in
  * user on every request, so a ledger write, a renamed category or a new readiness score
  * is seen on the next request by every process: an entry for an old version is simply
  * never asked for again, and falls out as the least recently used.
@@ -13,21 +16,22 @@ export type VersionedBusiness = { id: string; data_version: number; currency: st
  * Concurrent requests for a key that is not there yet share one computation.
  */
 export class FragmentCache {
-  private readonly entries = new Map<string, string>();
-  private readonly pending = new Map<string, Promise<string>>();
-  private chars = 0;
+  private readonly entries = new Map<string, Entry>();
+  private readonly pending = new Map<string, Promise<Entry>>();
+  /** Characters of text plus bytes of pages. */
+  private size_ = 0;
 
-  constructor(private readonly maxChars: number) {}
+  constructor(private readonly maxSize: number) {}
 
-  async getOrCreate(key: string, create: () => Promise<string>): Promise<string> {
-    const hit = this.entries.get(key);
+  async getOrCreate<T extends Entry>(key: string, create: () => Promise<T>): Promise<T> {
+    const hit = this.entries.get(key) as T | undefined;
     if (hit !== undefined) {
       // Map order is insertion order: moving the entry to the end keeps the oldest first.
       this.entries.delete(key);
       this.entries.set(key, hit);
       return hit;
     }
-    const waiting = this.pending.get(key);
+    const waiting = this.pending.get(key) as Promise<T> | undefined;
     if (waiting) return waiting;
     const made = create().finally(() => this.pending.delete(key));
     this.pending.set(key, made);
@@ -40,16 +44,16 @@ export class FragmentCache {
     return this.entries.size;
   }
 
-  private store(key: string, value: string): void {
-    if (value.length > this.maxChars / 4) return;
+  private store(key: string, value: Entry): void {
+    if (value.length > this.maxSize / 4) return;
     const old = this.entries.get(key);
-    if (old !== undefined) this.chars -= old.length;
+    if (old !== undefined) this.size_ -= old.length;
     this.entries.set(key, value);
-    this.chars += value.length;
+    this.size_ += value.length;
     for (const [k, v] of this.entries) {
-      if (this.chars <= this.maxChars) break;
+      if (this.size_ <= this.maxSize) break;
       this.entries.delete(k);
-      this.chars -= v.length;
+      this.size_ -= v.length;
     }
   }
 }
@@ -61,9 +65,9 @@ export function fragmentKey(business: VersionedBusiness, ...parts: string[]): st
 
 const SETTING = 'fragment cache';
 
-/** 32 MB of characters at most; a dashboard's cards are about 20 kB. */
-export function attachFragmentCache(app: Application, maxChars = 32 * 1024 * 1024): FragmentCache {
-  const cache = new FragmentCache(maxChars);
+/** 32 M characters and bytes at most; a dashboard's cards are about 17 kB, its page 22 kB. */
+export function attachFragmentCache(app: Application, maxSize = 32 * 1024 * 1024): FragmentCache {
+  const cache = new FragmentCache(maxSize);
   app.set(SETTING, cache);
   return cache;
 }
