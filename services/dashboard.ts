@@ -163,9 +163,18 @@ function buildTrend(rows: { day: string; kind: string; amount: number }[], cashB
     }
     ends.set(k, d);
   }
+  // Each bucket's sums in one pass over the rows (a bucket per day of a quarter is ninety).
+  const bucketSums = new Map<string, Record<string, number>>();
+  for (const r of rows) {
+    if (r.day < range.from || r.day > range.to) continue;
+    const k = keyOf(r.day);
+    let sums = bucketSums.get(k);
+    if (!sums) bucketSums.set(k, (sums = {}));
+    sums[r.kind] = (sums[r.kind] ?? 0) + Number(r.amount);
+  }
   const series: Record<string, (number | null)[]> = { revenue: [], expenses: [], net_profit: [], gross_margin: [], cash: [], burn: [], runway_months: [] };
   for (const k of labels) {
-    const f = profitFigures(sumsOf(rows, starts.get(k)!, ends.get(k)!));
+    const f = profitFigures(bucketSums.get(k) ?? {});
     const cash = cashByDay.get(ends.get(k)!) ?? 0;
     const burn = monthlyBurn(f.operatingCashFlow, daysBetween(starts.get(k)!, ends.get(k)!) + 1);
     series.revenue.push(f.netRevenue);

@@ -123,6 +123,16 @@ describe('dashboard figures', () => {
     assert.equal(s.trend.series.revenue.reduce((t, v) => t! + v!, 0), 90_000);
   });
 
+  test('a period longer than a quarter trends by month, each month with its own figures', async () => {
+    const q = await dashboard.stats(ctx.db, bizId, { from: '2026-08-01', to: '2026-11-25' });
+    if (q.empty) return assert.fail('not empty');
+    assert.equal(q.trend.bucket, 'month');
+    assert.deepEqual(q.trend.labels, ['2026-08-01', '2026-09-01', '2026-10-01', '2026-11-01']);
+    // Net revenue: September's sale; October's sale; November's sales less refund and chargeback.
+    assert.deepEqual(q.trend.series.revenue, [0, 10_000, 40_000, 90_000]);
+    assert.deepEqual(q.trend.series.cash, [0, 1_010_000, 987_800, 982_800]);
+  });
+
   test('the dashboard page shows the figures in the base currency, each with a trend chart, and the same numbers in a table', async () => {
     const res = await session.agent.get(`/b/${bizId}?preset=custom&from=2026-11-01&to=2026-11-25`);
     assert.equal(res.status, 200);
