@@ -8,10 +8,11 @@ type Entry = string | Buffer;
 
 /**
  * Rendered report fragments (HTML, or a JSON body), and whole pages built around them,
- * kept in this process for as long as their business's data version has not moved. The version is read with the signed-in
- * user on every request, so a ledger write, a renamed category or a new readiness score
- * is seen on the next request by every process: an entry for an old version is simply
- * never asked for again, and falls out as the least recently used.
+ * kept in this process for as long as their business's data version has not moved. The
+ * version is read with the signed-in user on every request, so a ledger write, a renamed
+ * category or a new readiness score is seen on the next request by every process: an
+ * entry for an old version is simply never asked for again, and falls out as the least
+ * recently used.
  *
  * Concurrent requests for a key that is not there yet share one computation.
  */
@@ -19,7 +20,7 @@ export class FragmentCache {
   private readonly entries = new Map<string, Entry>();
   private readonly pending = new Map<string, Promise<Entry>>();
   /** Characters of text plus bytes of pages. */
-  private size_ = 0;
+  private used = 0;
 
   constructor(private readonly maxSize: number) {}
 
@@ -47,13 +48,13 @@ export class FragmentCache {
   private store(key: string, value: Entry): void {
     if (value.length > this.maxSize / 4) return;
     const old = this.entries.get(key);
-    if (old !== undefined) this.size_ -= old.length;
+    if (old !== undefined) this.used -= old.length;
     this.entries.set(key, value);
-    this.size_ += value.length;
+    this.used += value.length;
     for (const [k, v] of this.entries) {
-      if (this.size_ <= this.maxSize) break;
+      if (this.used <= this.maxSize) break;
       this.entries.delete(k);
-      this.size_ -= v.length;
+      this.used -= v.length;
     }
   }
 }
