@@ -19,6 +19,8 @@ test('money is shown in its own currency format', () => {
   assert.equal(formatMoney(123456, 'USD'), '$1,234.56');
   assert.equal(formatMoney(-5000, 'EUR'), '-€50.00');
   assert.equal(formatMoney(1500, 'JPY'), '¥1,500');
+  // A day without expenses sums to minus zero; a table must not show "-$0.00".
+  assert.equal(formatMoney(-0, 'USD'), '$0.00');
   assert.equal(toDecimal(123456, 'USD'), '1234.56');
   assert.equal(toDecimal(5, 'USD'), '0.05');
   assert.equal(toDecimal(-1500, 'JPY'), '-1500');

@@ -3,7 +3,6 @@ import type { NextFunction, Request, Response } from 'express';
 import { serializeRequest, serializeResponse, type Logger } from '../../services/core/logger.ts';
 
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
       /** The request id: a well-formed X-Request-Id from the proxy, else a new uuid. */

@@ -7,6 +7,16 @@ export type Money = { amount: number; currency: string };
 const formatters = new Map<string, Intl.NumberFormat>();
 const currencyFormats = new Map<string, Intl.NumberFormat>();
 
+// signDisplay 'negative' (ES2023 Intl; Node 20 has it) is not in the ES2022 library this
+// project compiles against.
+declare global {
+  namespace Intl {
+    interface NumberFormatOptionsSignDisplayRegistry {
+      negative: never;
+    }
+  }
+}
+
 /**
  * One Intl.NumberFormat per locale and options, built once: building one costs tens of
  * microseconds, and a page formats hundreds of numbers.
@@ -46,7 +56,8 @@ export function formatMoney(amount: number, currency: string, locale = 'en-US'):
   const key = `${locale}:${currency}`;
   let f = currencyFormats.get(key);
   if (!f) {
-    f = numberFormat(locale, { style: 'currency', currency });
+    // 'negative': no minus on an amount that is zero once rounded (a day without expenses sums to -0).
+    f = numberFormat(locale, { style: 'currency', currency, signDisplay: 'negative' });
     currencyFormats.set(key, f);
   }
   return f.format(amount / 10 ** minorDigits(currency));
@@ -54,7 +65,7 @@ export function formatMoney(amount: number, currency: string, locale = 'en-US'):
 
 /** A compact form for cards and charts: $1.2M, $34.5K. */
 export function formatMoneyCompact(amount: number, currency: string, locale = 'en-US'): string {
-  return numberFormat(locale, { style: 'currency', currency, notation: 'compact', maximumFractionDigits: 1 }).format(amount / 10 ** minorDigits(currency));
+  return numberFormat(locale, { style: 'currency', currency, notation: 'compact', maximumFractionDigits: 1, signDisplay: 'negative' }).format(amount / 10 ** minorDigits(currency));
 }
 
 /**
