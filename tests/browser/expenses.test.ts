@@ -57,7 +57,7 @@ test('a new user adds, edits, deletes and undoes an expense, then imports a stat
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bursar-browser-'));
   const file = path.join(dir, 'statement.csv');
   const lines = ['Account statement', 'Period: 2026', 'Date;Text;Amount'];
-  for (let i = 0; i < 30000; i++) lines.push(`${String((i % 28) + 1).padStart(2, '0')}.0${(i % 9) + 1}.2026;Browser import ${i};-${(i % 90) + 1},${String(i % 100).padStart(2, '0')}`);
+  for (let i = 0; i < 60000; i++) lines.push(`${String((i % 28) + 1).padStart(2, '0')}.0${(i % 9) + 1}.2026;Browser import ${i};-${(i % 90) + 1},${String(i % 100).padStart(2, '0')}`);
   writeFileSync(file, lines.join('\n'));
   await navTo(page, 'Imports');
   await page.setInputFiles('#file', file);
@@ -70,7 +70,7 @@ test('a new user adds, edits, deletes and undoes an expense, then imports a stat
   if (sawProgress) await page.screenshot({ caret: 'initial', path: `${SCREENSHOTS}/import-progress.png`, fullPage: false });
   await page.locator('.kpi-label:has-text("Skipped as duplicates")').waitFor({ timeout: 120_000 });
   await page.screenshot({ caret: 'initial', path: `${SCREENSHOTS}/import-summary.png`, fullPage: false });
-  assert.match(await page.locator('#import-status').innerText(), /30,000/);
+  assert.match(await page.locator('#import-status').innerText(), /60,000/);
   assert.ok(sawProgress, 'the progress bar was shown while the import ran');
   assert.deepEqual(problems, [], 'no script errors or CSP violations in the console');
 });
