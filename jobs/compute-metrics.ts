@@ -1,7 +1,7 @@
-import type { Job } from '../services/jobs.ts';
-import * as metrics from '../services/metrics.ts';
-import * as readiness from '../services/readiness.ts';
-import * as forecasting from '../services/forecast/forecast.ts';
+import type { Job } from '../services/jobs/runtime.ts';
+import * as metrics from '../services/reports/metrics.ts';
+import * as readiness from '../services/readiness/scores.ts';
+import * as forecasting from '../services/reports/forecast/forecast.ts';
 import { isoDate } from '../services/core/clock.ts';
 
 /**

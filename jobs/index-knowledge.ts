@@ -1,6 +1,6 @@
-import type { Job } from '../services/jobs.ts';
-import { indexKnowledge } from '../services/knowledge.ts';
-import { embedderFor } from '../services/embeddings.ts';
+import type { Job } from '../services/jobs/runtime.ts';
+import { indexKnowledge } from '../services/agent/knowledge.ts';
+import { embedderFor } from '../services/agent/embeddings.ts';
 
 /**
  * Nightly, and on demand after editing knowledge/*.md (`npm run job -- index-knowledge`).

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import cron from 'node-cron';
-import type { JobContext } from '../services/jobs.ts';
-import { runJob } from '../services/jobs.ts';
+import type { JobContext } from '../services/jobs/runtime.ts';
+import { runJob } from '../services/jobs/runtime.ts';
 import { JOBS } from './registry.ts';
 import { bootstrap } from '../scripts/bootstrap.ts';
 

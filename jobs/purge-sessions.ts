@@ -1,7 +1,7 @@
-import type { Job } from '../services/jobs.ts';
-import * as sessions from '../services/sessions.ts';
-import * as rateLimits from '../services/rate-limits.ts';
-import * as signIn from '../services/sign-in.ts';
+import type { Job } from '../services/jobs/runtime.ts';
+import * as sessions from '../services/access/sessions.ts';
+import * as rateLimits from '../services/access/rate-limits.ts';
+import * as signIn from '../services/access/sign-in.ts';
 
 /**
  * Hourly: expired sessions are dead weight in the table every request reads from;

@@ -1,5 +1,5 @@
-import type { Job } from '../services/jobs.ts';
-import * as aggregates from '../services/aggregates.ts';
+import type { Job } from '../services/jobs/runtime.ts';
+import * as aggregates from '../services/reports/aggregates.ts';
 
 /**
  * By hand (`npm run job -- rebuild-aggregates`) or nightly: triggers keep the report

@@ -1,5 +1,5 @@
-import type { Job } from '../services/jobs.ts';
-import * as imports from '../services/imports/index.ts';
+import type { Job } from '../services/jobs/runtime.ts';
+import * as imports from '../services/ledger/imports/index.ts';
 
 /**
  * Every two minutes: an import cut off by a crash or a deploy is offered to run again,

@@ -1,5 +1,5 @@
-import type { Job } from '../services/jobs.ts';
-import * as readiness from '../services/readiness.ts';
+import type { Job } from '../services/jobs/runtime.ts';
+import * as readiness from '../services/readiness/scores.ts';
 import { isoDate } from '../services/core/clock.ts';
 
 /** Daily, early morning: recommendations follow the day's figures; open ones close when their condition clears. */

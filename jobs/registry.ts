@@ -1,4 +1,4 @@
-import type { Job } from '../services/jobs.ts';
+import type { Job } from '../services/jobs/runtime.ts';
 import purgeSessions from './purge-sessions.ts';
 import rebuildAggregates from './rebuild-aggregates.ts';
 import computeMetrics from './compute-metrics.ts';

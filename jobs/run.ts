@@ -1,4 +1,4 @@
-import { runJob } from '../services/jobs.ts';
+import { runJob } from '../services/jobs/runtime.ts';
 import { JOBS } from './registry.ts';
 import { bootstrap } from '../scripts/bootstrap.ts';
 

@@ -1,5 +1,5 @@
-import type { Job } from '../services/jobs.ts';
-import * as rates from '../services/exchange-rates.ts';
+import type { Job } from '../services/jobs/runtime.ts';
+import * as rates from '../services/ledger/exchange-rates.ts';
 
 /**
  * Daily, after the reference rates are published (around 16:00 CET): foreign

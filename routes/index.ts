@@ -1,23 +1,23 @@
 import { Router } from 'express';
 import type { AppDeps } from './support/deps.ts';
-import { dashboardRoutes } from './business/dashboard.ts';
-import { pnlRoutes } from './business/pnl.ts';
-import { metricsRoutes } from './business/metrics.ts';
-import { forecastRoutes } from './business/forecast.ts';
-import { profitabilityRoutes } from './business/profitability.ts';
-import { scenarioRoutes } from './business/scenarios.ts';
-import { settingsRoutes } from './business/settings.ts';
-import { readinessRoutes } from './business/readiness.ts';
-import { memberRoutes } from './business/members.ts';
+import { dashboardRoutes } from './reports/dashboard.ts';
+import { pnlRoutes } from './reports/pnl.ts';
+import { metricsRoutes } from './reports/metrics.ts';
+import { forecastRoutes } from './reports/forecast.ts';
+import { profitabilityRoutes } from './reports/profitability.ts';
+import { scenarioRoutes } from './reports/scenarios.ts';
+import { settingsRoutes } from './access/settings.ts';
+import { readinessRoutes } from './readiness/readiness.ts';
+import { memberRoutes } from './access/members.ts';
 import { viewersReadOnly } from './support/tenant.ts';
-import { expenseRoutes } from './business/expenses.ts';
-import { receiptRoutes } from './business/receipts.ts';
-import { importRoutes } from './business/imports.ts';
-import { categoryRoutes } from './business/categories.ts';
-import { ruleRoutes } from './business/rules.ts';
-import { rateRoutes } from './business/rates.ts';
-import { chatRoutes } from './business/chat.ts';
-import { suggestedChangeRoutes } from './business/suggested-changes.ts';
+import { expenseRoutes } from './ledger/expenses.ts';
+import { receiptRoutes } from './ledger/receipts.ts';
+import { importRoutes } from './ledger/imports.ts';
+import { categoryRoutes } from './ledger/categories.ts';
+import { ruleRoutes } from './ledger/rules.ts';
+import { rateRoutes } from './ledger/rates.ts';
+import { chatRoutes } from './agent/chat.ts';
+import { suggestedChangeRoutes } from './agent/suggested-changes.ts';
 
 /**
  * Every page of one business, mounted at /b/:businessId behind the membership

@@ -31,7 +31,7 @@ export async function bootstrap(opts: { migrate?: boolean } = {}) {
     throw err;
   }
   const logger = createLogger(config.logLevel);
-  const db = createDb(config);
+  const db = await createDb(config);
   if (opts.migrate !== false) {
     const applied = await migrateLatest(db);
     if (applied.length) logger.info({ applied }, 'migrations applied');

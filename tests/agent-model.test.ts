@@ -4,7 +4,7 @@ import { createTestDb, insertBusiness, insertLedgerRows, insertUser, captureLogg
 import { startFakeOpenAi, type FakeOpenAi } from './fakes/openai.ts';
 import { testConfig, type AiConfig } from '../services/core/config.ts';
 import { fixedClock } from '../services/core/clock.ts';
-import { indexKnowledge } from '../services/knowledge.ts';
+import { indexKnowledge } from '../services/agent/knowledge.ts';
 import * as conversations from '../services/agent/conversations.ts';
 import { generate, type AgentDeps } from '../services/agent/chat.ts';
 import { MAX_ROUNDS } from '../services/agent/model.ts';

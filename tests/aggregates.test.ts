@@ -2,10 +2,10 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mulberry32 } from '../services/core/random.ts';
 import { createTestDb, insertUser, insertBusiness, TODAY } from './helpers.ts';
-import * as aggregates from '../services/aggregates.ts';
-import * as ledger from '../services/ledger.ts';
+import * as aggregates from '../services/reports/aggregates.ts';
+import * as ledger from '../services/ledger/transactions.ts';
 import { addDays } from '../services/core/clock.ts';
-import { LEDGER_KINDS } from '../services/ledger.ts';
+import { LEDGER_KINDS } from '../services/ledger/transactions.ts';
 
 const { db, drop } = await createTestDb();
 after(drop);

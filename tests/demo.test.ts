@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { seedDemo, DEMO_EMAIL } from '../services/demo.ts';
-import { authenticate } from '../services/users.ts';
+import { authenticate } from '../services/access/users.ts';
 import { fixedClock } from '../services/core/clock.ts';
 import { createTestDb } from './helpers.ts';
 import type { Db } from '../services/core/db.ts';

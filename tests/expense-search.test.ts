@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as expenses from '../services/expenses.ts';
+import * as expenses from '../services/ledger/expenses.ts';
 import { createTestDb, insertBusiness, insertLedgerRows, insertUser } from './helpers.ts';
 import type { Db } from '../services/core/db.ts';
 

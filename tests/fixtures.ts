@@ -1,4 +1,4 @@
-import type { Signals } from '../services/recommendation-rules.ts';
+import type { Signals } from '../services/readiness/recommendation-rules.ts';
 
 /** Readiness figures and signals of a healthy business that calls for no recommendation. */
 export const calm: Signals = {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { detectRecurring, recurringSchedule, fitFlows, dailyMeans, type LedgerEvent } from '../services/forecast/model.ts';
-import { simulate, mulberry32 } from '../services/forecast/simulate.ts';
+import { detectRecurring, recurringSchedule, fitFlows, dailyMeans, type LedgerEvent } from '../services/reports/forecast/model.ts';
+import { simulate, mulberry32 } from '../services/reports/forecast/simulate.ts';
 import { addDays } from '../services/core/clock.ts';
 
 const AS_OF = '2026-11-25';

@@ -108,7 +108,7 @@ describe('sign in with Google', () => {
 
 describe("reading Google's userinfo claims", () => {
   test('email_verified counts as true only when Google says so, as a boolean or the string "true"', async () => {
-    const { profileFromClaims } = await import('../services/google-accounts.ts');
+    const { profileFromClaims } = await import('../services/access/google-accounts.ts');
     assert.equal(profileFromClaims({ sub: '1', email: 'A@B.com', email_verified: 'true' }).emailVerified, true);
     assert.equal(profileFromClaims({ sub: '1', email: 'a@b.com', email_verified: 'false' }).emailVerified, false);
     assert.equal(profileFromClaims({ sub: '1', email: 'a@b.com' }).emailVerified, false);

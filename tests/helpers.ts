@@ -1,39 +1,107 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
-import knexFactory from 'knex';
+import { fileURLToPath } from 'node:url';
+import knexFactory, { type Knex } from 'knex';
 import request from 'supertest';
 import type { Express } from 'express';
 import { createApp } from '../server.ts';
 import { testConfig, type Config } from '../services/core/config.ts';
-import { createMemoryDb, migrateLatest, type Db } from '../services/core/db.ts';
+import { createMemoryDb, dumpMemoryDb, migrateLatest, type Db } from '../services/core/db.ts';
+
+// A template dumped by one PGlite version is not loaded by another.
+const pgliteVersion: string = JSON.parse(readFileSync(new URL('../node_modules/@electric-sql/pglite/package.json', import.meta.url), 'utf8')).version;
 import { createLogger, type Logger } from '../services/core/logger.ts';
 import { fixedClock } from '../services/core/clock.ts';
-import * as users from '../services/users.ts';
-import * as businesses from '../services/businesses.ts';
-import type { Role } from '../services/businesses.ts';
-import * as ledger from '../services/ledger.ts';
-import type { LedgerRow } from '../services/ledger.ts';
+import * as users from '../services/access/users.ts';
+import * as businesses from '../services/access/businesses.ts';
+import type { Role } from '../services/access/businesses.ts';
+import * as ledger from '../services/ledger/transactions.ts';
+import type { LedgerRow } from '../services/ledger/transactions.ts';
 
 export const TODAY = '2026-11-25';
 
+const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations/', import.meta.url));
+
+/** Names the schema the migrations make, so a template is rebuilt when any of them changes. */
+function schemaKey(): string {
+  const hash = createHash('sha256').update(pgliteVersion);
+  for (const file of readdirSync(MIGRATIONS_DIR).sort()) hash.update(file).update(readFileSync(path.join(MIGRATIONS_DIR, file)));
+  return hash.digest('hex').slice(0, 16);
+}
+
 /**
- * A fresh, migrated database for one test file: in-memory PGlite, or a new
- * database on the server named by TEST_DATABASE_URL (dropped by `drop`).
+ * A migrated PGlite data directory, made once per schema and kept in the temp folder
+ * for every test file (each runs in its own process) to load: opening a copy is
+ * several times cheaper than migrating anew. Written under a temporary name and
+ * renamed, so a file that reads it concurrently never sees half of it.
+ */
+async function pgliteTemplate(): Promise<Blob> {
+  const file = path.join(tmpdir(), `bursar-test-template-${schemaKey()}.tar`);
+  try {
+    return new Blob([readFileSync(file)]);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const db = await createMemoryDb();
+  await migrateLatest(db);
+  const blob = await dumpMemoryDb(db);
+  await db.destroy();
+  const partial = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(partial, Buffer.from(await blob.arrayBuffer()));
+  renameSync(partial, file);
+  return blob;
+}
+
+/**
+ * A migrated template database on the server, made once per schema (under an advisory
+ * lock, so concurrent test files wait for the first one instead of racing it); every
+ * test file's database is a copy of it (`create database ... template`).
+ */
+async function serverTemplate(admin: Knex): Promise<string> {
+  const name = `bursar_template_${schemaKey()}`;
+  await admin.transaction(async (trx) => {
+    await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [name]);
+    const { rows } = await trx.raw('select 1 from pg_database where datname = ?', [name]);
+    if (rows.length) return;
+    await trx.raw(`create database ${name}_building`).catch(async () => {
+      await trx.raw(`drop database ${name}_building with (force)`);
+      await trx.raw(`create database ${name}_building`);
+    });
+    const db = knexFactory({ client: 'pg', connection: databaseUrl(`${name}_building`), pool: { min: 0, max: 1 } });
+    try {
+      await migrateLatest(db);
+    } finally {
+      await db.destroy();
+    }
+    await trx.raw(`alter database ${name}_building rename to ${name}`);
+  });
+  return name;
+}
+
+function databaseUrl(name: string): string {
+  const url = new URL(process.env.TEST_DATABASE_URL!);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/**
+ * A fresh, migrated database for one test file: in-memory PGlite loaded from the
+ * migrated template, or on the server named by TEST_DATABASE_URL a new database
+ * copied from the template there (dropped by `drop`).
  */
 export async function createTestDb(): Promise<{ db: Db; drop(): Promise<void> }> {
   const serverUrl = process.env.TEST_DATABASE_URL;
   if (!serverUrl) {
-    const db = createMemoryDb();
-    await migrateLatest(db);
+    const db = await createMemoryDb(await pgliteTemplate());
     return { db, drop: () => db.destroy() };
   }
   const name = `bursar_test_${randomBytes(6).toString('hex')}`;
   const admin = knexFactory({ client: 'pg', connection: serverUrl, pool: { min: 0, max: 1 } });
-  await admin.raw(`create database ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const db = knexFactory({ client: 'pg', connection: url.toString(), pool: { min: 0, max: 5 } });
-  await migrateLatest(db);
+  await admin.raw(`create database ${name} template ${await serverTemplate(admin)}`);
+  const db = knexFactory({ client: 'pg', connection: databaseUrl(name), pool: { min: 0, max: 5 } });
   return {
     db,
     async drop() {

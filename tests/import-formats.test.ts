@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { normalizeDescription, parseAmount, parseDate } from '../services/imports/formats.ts';
+import { normalizeDescription, parseAmount, parseDate } from '../services/ledger/imports/formats.ts';
 
 test('dates that do not exist are refused, leap days included', () => {
   assert.equal(parseDate('2024-02-29', 'YYYY-MM-DD'), '2024-02-29');

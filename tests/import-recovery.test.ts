@@ -1,9 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runJob } from '../services/jobs.ts';
+import { runJob } from '../services/jobs/runtime.ts';
 import { createLogger } from '../services/core/logger.ts';
 import recoverImports from '../jobs/recover-imports.ts';
-import { ABANDONED_MESSAGE, INTERRUPTED_MESSAGE } from '../services/imports/index.ts';
+import { ABANDONED_MESSAGE, INTERRUPTED_MESSAGE } from '../services/ledger/imports/index.ts';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as imports from '../services/imports/index.ts';
+import * as imports from '../services/ledger/imports/index.ts';
 import { createTestApp, insertBusiness, signIn, signedInOwner, type TestContext, signedInMember } from './helpers.ts';
 
 describe('import pages', () => {

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runJob, type Job, type JobContext } from '../services/jobs.ts';
+import { runJob, type Job, type JobContext } from '../services/jobs/runtime.ts';
 import { fixedClock } from '../services/core/clock.ts';
 import { createLogger } from '../services/core/logger.ts';
 import { testConfig } from '../services/core/config.ts';

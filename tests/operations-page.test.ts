@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runJob } from '../services/jobs.ts';
+import { runJob } from '../services/jobs/runtime.ts';
 import { createLogger } from '../services/core/logger.ts';
 import { createTestApp, insertUser, signIn, type TestContext } from './helpers.ts';
 

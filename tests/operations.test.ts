@@ -26,7 +26,7 @@ describe('health, logs and failures', () => {
   });
 
   test('/health answers 503 when migrations are pending', async () => {
-    const db = createMemoryDb();
+    const db = await createMemoryDb();
     const app = createApp({ db, config: testConfig(), clock: systemClock, logger: createLogger('silent') });
     const res = await request(app).get('/health');
     assert.equal(res.status, 503);

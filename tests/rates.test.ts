@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as rates from '../services/exchange-rates.ts';
+import * as rates from '../services/ledger/exchange-rates.ts';
 import { addMember, createTestApp, insertBusiness, insertUser, signIn, signedInOwner, type TestContext } from './helpers.ts';
 
 describe('exchange rates', () => {
@@ -49,7 +49,7 @@ describe('exchange rates', () => {
 describe('rates sync job', () => {
   test('the job stores the day\'s rates from the configured endpoint, and skips without one', async () => {
     const { createServer } = await import('node:http');
-    const { runJob } = await import('../services/jobs.ts');
+    const { runJob } = await import('../services/jobs/runtime.ts');
     const { default: syncRates } = await import('../jobs/sync-rates.ts');
     const { createLogger } = await import('../services/core/logger.ts');
     const ctx = await createTestApp();

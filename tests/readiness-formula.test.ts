@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { scoreReadiness, tierFor, type ReadinessInputs } from '../services/readiness-formula.ts';
+import { scoreReadiness, tierFor, type ReadinessInputs } from '../services/readiness/formula.ts';
 
 const perfect: ReadinessInputs = {
   monthly_revenue: 150_000_00,

@@ -1,8 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as readiness from '../services/readiness.ts';
-import * as recommendations from '../services/recommendations.ts';
-import * as metrics from '../services/metrics.ts';
+import * as readiness from '../services/readiness/scores.ts';
+import * as recommendations from '../services/readiness/recommendations.ts';
+import * as metrics from '../services/reports/metrics.ts';
 import { seedDemo } from '../services/demo.ts';
 import { addDays } from '../services/core/clock.ts';
 import { createTestApp, insertBusiness, insertLedgerRows, insertUser, signIn, TODAY, type TestContext } from './helpers.ts';

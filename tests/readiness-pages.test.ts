@@ -1,8 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as readiness from '../services/readiness.ts';
-import * as recommendations from '../services/recommendations.ts';
-import { recommend } from '../services/recommendation-rules.ts';
+import * as readiness from '../services/readiness/scores.ts';
+import * as recommendations from '../services/readiness/recommendations.ts';
+import { recommend } from '../services/readiness/recommendation-rules.ts';
 import { addMember, createTestApp, insertBusiness, insertUser, signIn, type TestContext } from './helpers.ts';
 import { calm } from './fixtures.ts';
 

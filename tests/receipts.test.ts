@@ -9,9 +9,9 @@ import { text } from 'node:stream/consumers';
 import sharp from 'sharp';
 import { loadConfig, ConfigError } from '../services/core/config.ts';
 import { NotFound } from '../services/core/errors.ts';
-import { sniff } from '../services/receipts/sniff.ts';
-import { s3Store } from '../services/receipts/s3.ts';
-import { EMPTY_SHA256, signRequest } from '../services/receipts/sigv4.ts';
+import { sniff } from '../services/ledger/receipts/sniff.ts';
+import { s3Store } from '../services/ledger/receipts/s3.ts';
+import { EMPTY_SHA256, signRequest } from '../services/ledger/receipts/sigv4.ts';
 import { captureLogger, createTestApp, insertBusiness, insertLedgerRows, insertUser, signIn, signedInOwner, type TestContext, signedInMember } from './helpers.ts';
 import { FAKE_S3, startFakeS3 } from './fakes/s3.ts';
 

@@ -1,8 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { recommend, type Signals } from '../services/recommendation-rules.ts';
+import { recommend, type Signals } from '../services/readiness/recommendation-rules.ts';
 import { calm } from './fixtures.ts';
-import * as recommendations from '../services/recommendations.ts';
+import * as recommendations from '../services/readiness/recommendations.ts';
 import { createTestApp, insertBusiness, insertUser, type TestContext } from './helpers.ts';
 
 

@@ -1,8 +1,8 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestApp, csrfFrom, insertUser, insertBusiness, insertLedgerRows, signIn, signedInMember, type TestContext } from './helpers.ts';
-import * as aggregates from '../services/aggregates.ts';
-import * as categories from '../services/categories.ts';
+import * as aggregates from '../services/reports/aggregates.ts';
+import * as categories from '../services/ledger/categories.ts';
 import { FragmentCache } from '../routes/support/fragment-cache.ts';
 
 /**

@@ -1,10 +1,10 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestApp, insertUser, insertBusiness, insertLedgerRows, addMember, signIn, type TestContext } from './helpers.ts';
-import * as dashboard from '../services/dashboard.ts';
-import * as pnl from '../services/pnl.ts';
-import * as metrics from '../services/metrics.ts';
-import * as profitability from '../services/profitability.ts';
+import * as dashboard from '../services/reports/dashboard.ts';
+import * as pnl from '../services/reports/pnl.ts';
+import * as metrics from '../services/reports/metrics.ts';
+import * as profitability from '../services/reports/profitability.ts';
 import type { Db } from '../services/core/db.ts';
 
 /**

@@ -5,7 +5,7 @@ import { businessRoutes, listRoutes } from '../routes/index.ts';
 import { testConfig } from '../services/core/config.ts';
 import { createLogger } from '../services/core/logger.ts';
 import { systemClock } from '../services/core/clock.ts';
-import type { Role } from '../services/businesses.ts';
+import type { Role } from '../services/access/businesses.ts';
 import { addMember, createTestApp, insertBusiness, insertUser, signIn, type TestContext } from './helpers.ts';
 
 /**

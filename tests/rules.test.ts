@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as rules from '../services/rules.ts';
+import * as rules from '../services/ledger/rules.ts';
 import { createTestApp, insertBusiness, insertLedgerRows, insertUser, signIn, type TestContext } from './helpers.ts';
 
 describe('categorisation rules', () => {

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestApp, insertUser, insertBusiness, insertLedgerRows, addMember, signIn, TODAY, type TestContext } from './helpers.ts';
-import { scenarioFlow, projectPnl, type ScenarioInput } from '../services/forecast/scenario.ts';
+import { scenarioFlow, projectPnl, type ScenarioInput } from '../services/reports/forecast/scenario.ts';
 import { addDays } from '../services/core/clock.ts';
 
 const NONE: ScenarioInput = { revenue_growth: 0, ad_spend_change: 0, price_change: 0, hire_monthly_cost: 0, hire_from: null, loan_amount: 0, loan_on: null, loan_monthly_repayment: 0, loan_months: 0 };

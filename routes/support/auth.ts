@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
-import * as users from '../../services/users.ts';
-import * as apiAuth from '../../services/api-auth.ts';
-import * as apiTokens from '../../services/api-tokens.ts';
+import * as users from '../../services/access/users.ts';
+import * as apiAuth from '../../services/access/api-auth.ts';
+import * as apiTokens from '../../services/access/api-tokens.ts';
 import { Forbidden, Unauthorized } from '../../services/core/errors.ts';
 import type { AppDeps } from './deps.ts';
 import { endSession, sessionUser } from './session.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PRESETS, resolveRange, type Preset, type Range } from '../../services/periods.ts';
+import { PRESETS, resolveRange, type Preset, type Range } from '../../services/reports/periods.ts';
 
 const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Use a date like 2026-01-31.');
 

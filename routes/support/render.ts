@@ -3,7 +3,7 @@ import { csrfToken } from './csrf.ts';
 import { takeFlash } from './session.ts';
 import { renderTemplate } from './views.ts';
 import { fragmentCache, fragmentKey, type VersionedBusiness } from './fragment-cache.ts';
-import type { UserWithBusinesses } from '../../services/users.ts';
+import type { UserWithBusinesses } from '../../services/access/users.ts';
 
 /** An htmx request that wants a fragment; boosted navigations and history restores want the page. */
 export function wantsFragment(req: Request): boolean {

@@ -1,8 +1,8 @@
 import type { Request } from 'express';
 import session, { type SessionData } from 'express-session';
 import { ConnectSessionKnexStore } from 'connect-session-knex';
-import * as sessions from '../../services/sessions.ts';
-import type { UserWithBusinesses } from '../../services/users.ts';
+import * as sessions from '../../services/access/sessions.ts';
+import type { UserWithBusinesses } from '../../services/access/users.ts';
 import type { Db } from '../../services/core/db.ts';
 import type { AppDeps } from './deps.ts';
 

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { Role } from '../../services/businesses.ts';
-import type { UserWithBusinesses } from '../../services/users.ts';
+import type { Role } from '../../services/access/businesses.ts';
+import type { UserWithBusinesses } from '../../services/access/users.ts';
 import { BadRequest, Forbidden } from '../../services/core/errors.ts';
 
 /**

@@ -2,9 +2,9 @@ import path from 'node:path';
 import type { Application, Express } from 'express';
 import nunjucks from 'nunjucks';
 import { formatMoney, formatMoneyCompact, numberFormat } from '../../services/core/money.ts';
-import { ICONS } from '../../services/categories.ts';
+import { ICONS } from '../../services/ledger/categories.ts';
 import { answerHtml, escapeHtml } from '../../services/agent/markdown.ts';
-import { formatBytes } from '../../services/receipts/index.ts';
+import { formatBytes } from '../../services/ledger/receipts/index.ts';
 
 const KIND_LABELS: Record<string, string> = {
   sale: 'Sale',

@@ -9,12 +9,12 @@ import knexFactory from 'knex';
 import { createMemoryDb, migrateLatest, type Db } from '../../services/core/db.ts';
 import { addDays, fixedClock } from '../../services/core/clock.ts';
 import { seedDemo } from '../../services/demo.ts';
-import * as readiness from '../../services/readiness.ts';
-import * as recommendations from '../../services/recommendations.ts';
-import { recommend } from '../../services/recommendation-rules.ts';
-import { indexKnowledge } from '../../services/knowledge.ts';
-import * as metrics from '../../services/metrics.ts';
-import * as forecasting from '../../services/forecast/forecast.ts';
+import * as readiness from '../../services/readiness/scores.ts';
+import * as recommendations from '../../services/readiness/recommendations.ts';
+import { recommend } from '../../services/readiness/recommendation-rules.ts';
+import { indexKnowledge } from '../../services/agent/knowledge.ts';
+import * as metrics from '../../services/reports/metrics.ts';
+import * as forecasting from '../../services/reports/forecast/forecast.ts';
 import { answerOffline } from '../../services/agent/offline.ts';
 import { runTool, TOOLS, toolContext } from '../../services/agent/tools.ts';
 
@@ -24,7 +24,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 async function openDb(): Promise<{ db: Db; backend: string; drop(): Promise<void> }> {
   const url = process.env.BENCH_DATABASE_URL;
   if (!url) {
-    const db = createMemoryDb();
+    const db = await createMemoryDb();
     await migrateLatest(db);
     return { db, backend: 'pglite-memory', drop: () => db.destroy() };
   }

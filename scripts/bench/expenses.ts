@@ -19,7 +19,7 @@ const existing = await db('businesses').where({ name: 'Bench Co' }).first('id');
 const { businessId, email, password } = existing && process.env.REUSE ? await reuse(existing.id) : await benchBusiness(db, LEDGER_ROWS);
 
 async function reuse(id: string) {
-  const { createUser } = await import('../../services/users.ts');
+  const { createUser } = await import('../../services/access/users.ts');
   const email = `bench-reuse-${Date.now()}@example.com`;
   const user = await createUser(db, { email, name: 'Bench', password: 'benchmark password' });
   await db('memberships').insert({ business_id: id, user_id: user.id, role: 'owner' });

@@ -8,8 +8,8 @@
 import { writeFileSync, mkdtempSync, rmSync, chmodSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as imports from '../../services/imports/index.ts';
-import * as rules from '../../services/rules.ts';
+import * as imports from '../../services/ledger/imports/index.ts';
+import * as rules from '../../services/ledger/rules.ts';
 import { benchBusiness, benchDb } from './setup.ts';
 
 const LEDGER_ROWS = Number(process.env.LEDGER_ROWS ?? 1_000_000);

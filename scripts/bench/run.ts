@@ -12,11 +12,11 @@ import type { ChildProcess } from 'node:child_process';
 import knexFactory from 'knex';
 import { migrateLatest } from '../../services/core/db.ts';
 import { seedBench } from './seed.ts';
-import { simulate } from '../../services/forecast/simulate.ts';
-import * as forecast from '../../services/forecast/forecast.ts';
-import * as dashboard from '../../services/dashboard.ts';
-import * as pnl from '../../services/pnl.ts';
-import { resolveRange } from '../../services/periods.ts';
+import { simulate } from '../../services/reports/forecast/simulate.ts';
+import * as forecast from '../../services/reports/forecast/forecast.ts';
+import * as dashboard from '../../services/reports/dashboard.ts';
+import * as pnl from '../../services/reports/pnl.ts';
+import { resolveRange } from '../../services/reports/periods.ts';
 import { addDays } from '../../services/core/clock.ts';
 import { load, percentile, signIn, startApp, startBare, stopChildren } from './http.ts';
 

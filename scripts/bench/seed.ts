@@ -1,6 +1,6 @@
 import type { Db } from '../../services/core/db.ts';
-import * as users from '../../services/users.ts';
-import * as businesses from '../../services/businesses.ts';
+import * as users from '../../services/access/users.ts';
+import * as businesses from '../../services/access/businesses.ts';
 import { addDays } from '../../services/core/clock.ts';
 
 /**

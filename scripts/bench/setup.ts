@@ -1,8 +1,8 @@
 import knexFactory from 'knex';
 import type { Db } from '../../services/core/db.ts';
 import { migrateLatest } from '../../services/core/db.ts';
-import * as users from '../../services/users.ts';
-import * as businesses from '../../services/businesses.ts';
+import * as users from '../../services/access/users.ts';
+import * as businesses from '../../services/access/businesses.ts';
 
 /**
  * A benchmark database on real PostgreSQL (DATABASE_URL), migrated, with one user and

@@ -6,7 +6,7 @@ import * as conversations from './conversations.ts';
 import type { Message } from './conversations.ts';
 import { answerOffline } from './offline.ts';
 import { toolContext } from './tools.ts';
-import { embedderFor } from '../embeddings.ts';
+import { embedderFor } from './embeddings.ts';
 import { answerWithModel, ModelFailure } from './model.ts';
 import type { AgentReply } from './reply.ts';
 

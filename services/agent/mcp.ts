@@ -2,9 +2,9 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Db } from '../core/db.ts';
 import type { Clock } from '../core/clock.ts';
-import * as businesses from '../businesses.ts';
+import * as businesses from '../access/businesses.ts';
 import { TOOLS, runTool, ToolInputError, toolContext } from './tools.ts';
-import type { Embedder } from '../embeddings.ts';
+import type { Embedder } from './embeddings.ts';
 
 const businessId = z.string().describe('The business to ask about (an id from list_businesses)');
 

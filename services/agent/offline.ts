@@ -1,5 +1,5 @@
 import type { Db } from '../core/db.ts';
-import * as categories from '../categories.ts';
+import * as categories from '../ledger/categories.ts';
 import { runTool, type ToolContext, type ToolResult, type Amount } from './tools.ts';
 import { periodIn, type Period } from './periods.ts';
 import type { AgentReply, Suggestion, ToolCallRecord } from './reply.ts';

@@ -6,7 +6,7 @@ export type ToolCallRecord = { name: string; arguments: Record<string, unknown>;
 /**
  * A change the answer suggests. The agent never writes: a `link` opens the page where
  * the user makes the change; a `rule` or `recategorise` is a button that previews the
- * change and asks the user to confirm it (routes/business/suggested-changes.ts), where
+ * change and asks the user to confirm it (routes/agent/suggested-changes.ts), where
  * it is made by the rules and expenses services under the user's own role.
  */
 export type Suggestion =

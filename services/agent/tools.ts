@@ -2,17 +2,17 @@ import { z } from 'zod';
 import type { Db } from '../core/db.ts';
 import { addDays, isoDate, type Clock } from '../core/clock.ts';
 import { formatMoney } from '../core/money.ts';
-import * as readiness from '../readiness.ts';
-import * as recommendations from '../recommendations.ts';
-import * as knowledge from '../knowledge.ts';
-import * as ledger from '../ledger.ts';
-import * as profitability from '../profitability.ts';
-import * as forecasting from '../forecast/forecast.ts';
+import * as readiness from '../readiness/scores.ts';
+import * as recommendations from '../readiness/recommendations.ts';
+import * as knowledge from './knowledge.ts';
+import * as ledger from '../ledger/transactions.ts';
+import * as profitability from '../reports/profitability.ts';
+import * as forecasting from '../reports/forecast/forecast.ts';
 import { NotFound } from '../core/errors.ts';
-import type { Embedder } from '../embeddings.ts';
-import * as metrics from '../metrics.ts';
-import * as aggregates from '../aggregates.ts';
-import { profitFigures, type KindSums, type ProfitFigures } from '../figures.ts';
+import type { Embedder } from './embeddings.ts';
+import * as metrics from '../reports/metrics.ts';
+import * as aggregates from '../reports/aggregates.ts';
+import { profitFigures, type KindSums, type ProfitFigures } from '../reports/definitions.ts';
 
 /**
  * The agent's tools: read-only service calls scoped to one business, shared by the
@@ -347,9 +347,9 @@ export const categorisationSuggestions = defineTool({
 
 /**
  * Every tool the agent can call today. Waiting for the reports issue's services
- * (add them here when they land): forecast_summary (services/forecast.ts),
+ * (add them here when they land): forecast_summary (services/reports/forecast/),
  * sku_performance and campaign_performance (SKU and campaign reports), and a full
- * P&L by month (services/pnl.ts) in place of profit_and_loss's totals.
+ * P&L by month (services/reports/pnl.ts) in place of profit_and_loss's totals.
  */
 
 /** The default window of the report tools: the last 90 days up to today. */

@@ -1,4 +1,6 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import { PGlite, types } from '@electric-sql/pglite';
@@ -6,7 +8,6 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { vector } from '@electric-sql/pglite-pgvector';
 import ClientPgLite from 'knex-pglite';
 import type { Config } from './config.ts';
-import { migrationSource } from '../../migrations/index.ts';
 
 export type Db = Knex;
 
@@ -23,8 +24,12 @@ const pgliteParsers = {
 // pg_trgm for the expense text filter, pgvector for the knowledge base's embeddings.
 const extensions = { pg_trgm, vector };
 
-/** A PostgreSQL pool when DATABASE_URL is set, else embedded PGlite persisted in PGLITE_DIR. */
-export function createDb(config: Config): Db {
+/**
+ * A PostgreSQL pool when DATABASE_URL is set, else embedded PGlite persisted in PGLITE_DIR.
+ * PGlite is opened (initdb on a first start) before knex sees it, so a slow first
+ * start is never mistaken for a pool that cannot hand out its one connection.
+ */
+export async function createDb(config: Config): Promise<Db> {
   if (config.databaseUrl) {
     return knexFactory({
       client: 'pg',
@@ -33,12 +38,21 @@ export function createDb(config: Config): Db {
     });
   }
   mkdirSync(config.pgliteDir, { recursive: true });
-  return pgliteDb(new PGlite(config.pgliteDir, { parsers: pgliteParsers, extensions }));
+  return pgliteDb(await PGlite.create(config.pgliteDir, { parsers: pgliteParsers, extensions }));
 }
 
-/** An in-memory PGlite database, for tests and benchmarks. */
-export function createMemoryDb(): Db {
-  return pgliteDb(new PGlite({ parsers: pgliteParsers, extensions }));
+/**
+ * An in-memory PGlite database, for tests and benchmarks; `from` is a data directory
+ * dumped by `dumpMemoryDb` (a migrated template), else it starts empty.
+ */
+export async function createMemoryDb(from?: Blob): Promise<Db> {
+  return pgliteDb(await PGlite.create({ parsers: pgliteParsers, extensions, loadDataDir: from }));
+}
+
+/** The whole data directory of an embedded database, as `createMemoryDb` loads it. */
+export async function dumpMemoryDb(db: Db): Promise<Blob> {
+  const pglite = (db.client.config.connection as () => { pglite: PGlite })().pglite;
+  return pglite.dumpDataDir('none');
 }
 
 function pgliteDb(pglite: PGlite): Db {
@@ -48,6 +62,9 @@ function pgliteDb(pglite: PGlite): Db {
     client: ClientPgLite as unknown as typeof Knex.Client,
     dialect: 'postgres',
     connection: (() => ({ pglite })) as unknown as Knex.StaticConnectionConfig,
+    // One connection, shared by every query of the process: a query waits for the one
+    // before it however long that takes (a large import, a loaded machine), never fails for it.
+    acquireConnectionTimeout: 24 * 60 * 60 * 1000,
   });
 }
 
@@ -55,7 +72,57 @@ export function isEmbedded(db: Db): boolean {
   return (db.client as { pglite?: unknown }).pglite !== undefined || db.client.config.client !== 'pg';
 }
 
+const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
+
+/**
+ * Every file in migrations/, applied in the order of their names: a new migration is a
+ * new file whose name sorts last. Loaded by path, so no runtime module depends on a
+ * migration's code and a migration, once shipped, never changes.
+ */
+const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () =>
+    readdirSync(MIGRATIONS_DIR)
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+      .map((f) => f.slice(0, -3))
+      .sort(),
+  getMigrationName: (name) => name,
+  getMigration: (name) => import(pathToFileURL(path.join(MIGRATIONS_DIR, `${name}.ts`)).href),
+};
+
+/**
+ * Names the migrations had while they were listed by hand in an order of their own;
+ * renamed so their file names sort in the order they always ran. A database migrated
+ * before the rename has its records renamed, then nothing runs twice.
+ */
+const RENAMED_MIGRATIONS: [string, string][] = [
+  ['20261125_401_readiness', '20261125_003_readiness'],
+  ['20261125_301_report_aggregates', '20261125_004_report_aggregates'],
+  ['20261125_302_forecast_scenarios', '20261125_005_forecast_scenarios'],
+  ['20261125_101_outbox', '20261125_006_outbox'],
+  ['20261125_102_email_tokens_and_rate_limits', '20261125_007_email_tokens_and_rate_limits'],
+  ['20261125_103_invitations', '20261125_008_invitations'],
+  ['20261125_104_api_tokens', '20261125_009_api_tokens'],
+  ['20261125_105_google_accounts', '20261125_010_google_accounts'],
+  ['20261125_201_ledger_audit_imports', '20261125_011_ledger_audit_imports'],
+  ['20261125_202_import_heartbeat', '20261125_012_import_heartbeat'],
+  ['20261125_203_receipts', '20261125_013_receipts'],
+  ['20261125_501_agent', '20261125_014_agent'],
+  ['20261125_204_expense_text_search', '20261125_015_expense_text_search'],
+  ['20261125_502_forecast_snapshots', '20261125_016_forecast_snapshots'],
+  ['20261125_503_knowledge_embeddings', '20261125_017_knowledge_embeddings'],
+  ['20261125_205_kind_totals', '20261125_018_kind_totals'],
+  ['20261125_206_expense_texts', '20261125_019_expense_texts'],
+  ['20261129_303_data_versions', '20261129_020_data_versions'],
+];
+
+async function renameOldMigrationRecords(db: Db): Promise<void> {
+  if (!(await db.schema.hasTable('knex_migrations'))) return;
+  const values = RENAMED_MIGRATIONS.map(() => '(?, ?)').join(', ');
+  await db.raw(`update knex_migrations m set name = r.new from (values ${values}) r(old, new) where m.name = r.old`, RENAMED_MIGRATIONS.flat());
+}
+
 export async function migrateLatest(db: Db): Promise<string[]> {
+  await renameOldMigrationRecords(db);
   const [, applied] = await db.migrate.latest({ migrationSource });
   return applied as string[];
 }

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
-import { signRequest } from '../../services/receipts/sigv4.ts';
+import { signRequest } from '../../services/ledger/receipts/sigv4.ts';
 
 export const FAKE_S3 = { bucket: 'receipts-test', region: 'eu-central-1', accessKeyId: 'AKIDFAKES3TEST', secretAccessKey: 'fake-s3-secret-for-tests-only' };
 

@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import * as users from '../../../services/users.ts';
-import * as signIn from '../../../services/sign-in.ts';
-import * as apiAuth from '../../../services/api-auth.ts';
+import * as users from '../../../services/access/users.ts';
+import * as signIn from '../../../services/access/sign-in.ts';
+import * as apiAuth from '../../../services/access/api-auth.ts';
 import { Unauthorized } from '../../../services/core/errors.ts';
 import type { AppDeps } from '../../support/deps.ts';
 import { parseOrThrow } from '../../support/validate.ts';

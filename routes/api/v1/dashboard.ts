@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import * as dashboard from '../../../services/dashboard.ts';
+import * as dashboard from '../../../services/reports/dashboard.ts';
 import { isoDate } from '../../../services/core/clock.ts';
 import { rangeQuery, rangeOf } from '../../support/range.ts';
 import type { AppDeps } from '../../support/deps.ts';

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import * as expenses from '../../../services/expenses.ts';
-import * as categories from '../../../services/categories.ts';
+import * as expenses from '../../../services/ledger/expenses.ts';
+import * as categories from '../../../services/ledger/categories.ts';
 import type { AppDeps } from '../../support/deps.ts';
 import { resolveBusiness } from '../../support/tenant.ts';
 import { parseOrThrow } from '../../support/validate.ts';

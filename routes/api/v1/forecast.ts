@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import * as forecast from '../../../services/forecast/forecast.ts';
-import * as scenarios from '../../../services/scenarios.ts';
-import { scenarioFlow } from '../../../services/forecast/scenario.ts';
+import * as forecast from '../../../services/reports/forecast/forecast.ts';
+import * as scenarios from '../../../services/reports/scenarios.ts';
+import { scenarioFlow } from '../../../services/reports/forecast/scenario.ts';
 import { isoDate } from '../../../services/core/clock.ts';
 import type { AppDeps } from '../../support/deps.ts';
 import { resolveBusiness } from '../../support/tenant.ts';

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { Router } from 'express';
 import { z } from 'zod';
-import * as imports from '../../../services/imports/index.ts';
+import * as imports from '../../../services/ledger/imports/index.ts';
 import type { AppDeps } from '../../support/deps.ts';
 import { resolveBusiness } from '../../support/tenant.ts';
 import { parseOrThrow } from '../../support/validate.ts';

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import * as metrics from '../../../services/metrics.ts';
+import * as metrics from '../../../services/reports/metrics.ts';
 import { isoDate } from '../../../services/core/clock.ts';
 import type { AppDeps } from '../../support/deps.ts';
 import { resolveBusiness } from '../../support/tenant.ts';

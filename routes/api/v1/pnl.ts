@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import * as pnl from '../../../services/pnl.ts';
+import * as pnl from '../../../services/reports/pnl.ts';
 import type { AppDeps } from '../../support/deps.ts';
 import { resolveBusiness } from '../../support/tenant.ts';
 import { parseOrThrow } from '../../support/validate.ts';

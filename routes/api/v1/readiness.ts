@@ -1,12 +1,12 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import * as readiness from '../../../services/readiness.ts';
-import * as recommendations from '../../../services/recommendations.ts';
+import * as readiness from '../../../services/readiness/scores.ts';
+import * as recommendations from '../../../services/readiness/recommendations.ts';
 import type { AppDeps } from '../../support/deps.ts';
 import { resolveBusiness } from '../../support/tenant.ts';
 import { parseOrThrow } from '../../support/validate.ts';
 import { Forbidden, NotFound } from '../../../services/core/errors.ts';
-import { canWrite } from '../../../services/businesses.ts';
+import { canWrite } from '../../../services/access/businesses.ts';
 
 const historyQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(90) });
 

@@ -1,12 +1,12 @@
 import { rm } from 'node:fs/promises';
 import { Router, type Request } from 'express';
-import * as receipts from '../../../services/receipts/index.ts';
+import * as receipts from '../../../services/ledger/receipts/index.ts';
 import type { AppDeps } from '../../support/deps.ts';
 import { resolveBusiness } from '../../support/tenant.ts';
 import { receiveSingleFile } from '../../support/upload.ts';
 import { sendStoredFile } from '../../support/download.ts';
 import { Validation } from '../../../services/core/errors.ts';
-import { RECEIPT_UPLOAD_DIR } from '../../business/receipts.ts';
+import { RECEIPT_UPLOAD_DIR } from '../../ledger/receipts.ts';
 import { assertWriter } from './imports.ts';
 
 type Params = { id: string; receiptId: string };

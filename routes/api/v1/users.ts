@@ -1,6 +1,6 @@
 import { Router } from 'express';
-import * as users from '../../../services/users.ts';
-import * as businesses from '../../../services/businesses.ts';
+import * as users from '../../../services/access/users.ts';
+import * as businesses from '../../../services/access/businesses.ts';
 import { Forbidden } from '../../../services/core/errors.ts';
 import { toDecimal } from '../../../services/core/money.ts';
 import type { AppDeps } from '../../support/deps.ts';

@@ -1,0 +1,125 @@
+import { Router, type Request, type Response } from 'express';
+import * as expenses from '../../services/ledger/expenses.ts';
+import * as categories from '../../services/ledger/categories.ts';
+import { isoDate } from '../../services/core/clock.ts';
+import { toDecimal } from '../../services/core/money.ts';
+import { Validation } from '../../services/core/errors.ts';
+import type { AppDeps } from '../support/deps.ts';
+import { redirectAfterPost, render, wantsFragment } from '../support/render.ts';
+import { parseForm, parseOrThrow } from '../support/validate.ts';
+import { flash } from '../support/session.ts';
+import { requireWriter } from '../support/tenant.ts';
+import { writeExpensesCsv } from './expenses-export.ts';
+
+type Params = { businessId: string; expenseId: string };
+
+const base = (res: Response) => `/b/${res.locals.business.id}/expenses`;
+const actor = (res: Response, deps: AppDeps) => ({ userId: res.locals.user.id as string, now: deps.clock.now() });
+
+/** The expense form's values for an existing expense, as a person would type them. */
+function formValues(e: expenses.Expense) {
+  return { ...e, amount: toDecimal(e.spent, e.currency) };
+}
+
+/** Expenses: the filtered list, add inline, edit in place, delete with undo, history, export. */
+export function expenseRoutes(deps: AppDeps): Router {
+  const { db } = deps;
+  const router = Router({ mergeParams: true });
+
+  /** Everything the list page and its partials render from. */
+  async function listData(req: Request, res: Response) {
+    const query = parseOrThrow(expenses.filterQuery, req.query);
+    const filter = expenses.toFilter(query, res.locals.business.currency);
+    // Totals of a large filter cost more than its page, so the page asks for them separately.
+    const [page, cats] = await Promise.all([expenses.list(db, res.locals.business.id, filter), categories.list(db, res.locals.business.id)]);
+    return { ...page, totals: null, categories: cats, query, link: expenses.filterLink, undo: typeof req.query.undo === 'string' ? req.query.undo : null };
+  }
+  const newValues = () => ({ occurred_on: isoDate(deps.clock.now()) });
+
+  // ---- list and export (literal paths before /expenses/:expenseId) ----
+  router.get('/expenses', async (req, res) => {
+    render(req, res, { page: 'pages/expenses/index.njk', partial: 'partials/expenses/list.njk' }, { ...(await listData(req, res)), values: newValues(), errors: {} });
+  });
+
+  router.get('/expenses/totals', async (req, res) => {
+    const query = parseOrThrow(expenses.filterQuery, req.query);
+    const totals = await expenses.totals(db, res.locals.business.id, expenses.toFilter(query, res.locals.business.currency));
+    render(req, res, { page: 'pages/expenses/totals.njk', partial: 'partials/expenses/totals.njk' }, { totals, query, link: expenses.filterLink });
+  });
+
+  router.get('/expenses/export.csv', async (req, res) => {
+    const filter = expenses.toFilter(parseOrThrow(expenses.filterQuery, req.query), res.locals.business.currency);
+    await writeExpensesCsv(res, expenses.each(db, res.locals.business.id, filter), `expenses-${isoDate(deps.clock.now())}.csv`, res.locals.business.currency);
+  });
+
+  // ---- add ----
+  router.post('/expenses', requireWriter, async (req, res) => {
+    const input = parseForm(expenses.expenseForm(res.locals.business.currency), req.body);
+    const formView = { page: 'pages/expenses/index.njk', partial: 'partials/expenses/form.njk', status: 422 };
+    if (!input.ok) return render(req, res, formView, { ...(await listData(req, res)), values: req.body, errors: input.errors });
+    try {
+      await expenses.create(db, res.locals.business, actor(res, deps), input.data);
+    } catch (err) {
+      if (!(err instanceof Validation)) throw err;
+      return render(req, res, formView, { ...(await listData(req, res)), values: req.body, errors: err.details });
+    }
+    if (!wantsFragment(req)) return redirectAfterPost(req, res, base(res));
+    render(req, res, { page: 'pages/expenses/index.njk', partial: 'partials/expenses/created.njk' }, { ...(await listData(req, res)), values: { ...newValues(), currency: input.data.currency }, errors: {} });
+  });
+
+  // ---- one expense ----
+  router.get('/expenses/:expenseId/edit', requireWriter, async (req: Request<Params>, res) => {
+    const expense = await expenses.find(db, res.locals.business.id, req.params.expenseId);
+    const cats = await categories.list(db, res.locals.business.id);
+    render(req, res, { page: 'pages/expenses/edit.njk', partial: 'partials/expenses/row-form.njk' }, { expense, values: formValues(expense), errors: {}, categories: cats });
+  });
+
+  router.get('/expenses/:expenseId', async (req: Request<Params>, res) => {
+    const expense = await expenses.find(db, res.locals.business.id, req.params.expenseId);
+    render(req, res, { page: 'pages/expenses/edit.njk', partial: 'partials/expenses/row.njk' }, { expense, readonlyView: true });
+  });
+
+  router.post('/expenses/:expenseId', requireWriter, async (req: Request<Params>, res) => {
+    const current = await expenses.find(db, res.locals.business.id, req.params.expenseId);
+    const view = { page: 'pages/expenses/edit.njk', partial: 'partials/expenses/row-form.njk', status: 422 };
+    const input = parseForm(expenses.expenseForm(res.locals.business.currency), req.body);
+    const cats = () => categories.list(db, res.locals.business.id);
+    if (!input.ok) return render(req, res, view, { expense: current, values: req.body, errors: input.errors, categories: await cats() });
+    let expense: expenses.Expense;
+    try {
+      expense = await expenses.update(db, res.locals.business, actor(res, deps), current.id, input.data);
+    } catch (err) {
+      if (!(err instanceof Validation)) throw err;
+      return render(req, res, view, { expense: current, values: req.body, errors: err.details, categories: await cats() });
+    }
+    if (!wantsFragment(req)) return redirectAfterPost(req, res, base(res));
+    render(req, res, { page: 'pages/expenses/edit.njk', partial: 'partials/expenses/row.njk' }, { expense });
+  });
+
+  // Delete and restore are resources of their own, so plain HTML forms can post them.
+  router.post('/expenses/:expenseId/deletion', requireWriter, async (req: Request<Params>, res) => {
+    const expense = await expenses.remove(db, res.locals.business.id, actor(res, deps), req.params.expenseId);
+    if (!wantsFragment(req)) {
+      flash(req, 'info', `Deleted “${expense.description}”.`);
+      return redirectAfterPost(req, res, `${base(res)}?undo=${expense.id}`);
+    }
+    render(req, res, { page: 'pages/expenses/edit.njk', partial: 'partials/expenses/deleted-row.njk' }, { expense });
+  });
+
+  router.post('/expenses/:expenseId/restoration', requireWriter, async (req: Request<Params>, res) => {
+    const expense = await expenses.restore(db, res.locals.business.id, actor(res, deps), req.params.expenseId);
+    if (!wantsFragment(req)) {
+      flash(req, 'success', `Restored “${expense.description}”.`);
+      return redirectAfterPost(req, res, base(res));
+    }
+    render(req, res, { page: 'pages/expenses/edit.njk', partial: 'partials/expenses/row.njk' }, { expense });
+  });
+
+  router.get('/expenses/:expenseId/history', async (req: Request<Params>, res) => {
+    const entries = await expenses.history(db, res.locals.business.id, req.params.expenseId);
+    const expense = await expenses.get(db, res.locals.business.id, req.params.expenseId);
+    render(req, res, { page: 'pages/expenses/history.njk', partial: 'partials/expenses/history.njk' }, { entries, expense, expenseId: req.params.expenseId });
+  });
+
+  return router;
+}

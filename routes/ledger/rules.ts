@@ -1,0 +1,65 @@
+import { Router, type Request, type Response } from 'express';
+import * as rules from '../../services/ledger/rules.ts';
+import * as categories from '../../services/ledger/categories.ts';
+import * as expenses from '../../services/ledger/expenses.ts';
+import { Validation } from '../../services/core/errors.ts';
+import type { AppDeps } from '../support/deps.ts';
+import { redirectAfterPost, render } from '../support/render.ts';
+import { parseForm, parseOrThrow } from '../support/validate.ts';
+import { flash } from '../support/session.ts';
+import { requireWriter } from '../support/tenant.ts';
+
+const listView = { page: 'pages/rules/index.njk', partial: 'partials/rules/preview.njk' };
+
+/** Categorisation rules: list, add with a preview of the rows it would change, delete, apply to a filter. */
+export function ruleRoutes({ db, clock }: AppDeps): Router {
+  const router = Router({ mergeParams: true });
+  const home = (res: Response) => `/b/${res.locals.business.id}/rules`;
+
+  async function listData(req: Request, res: Response, values: Record<string, unknown> = {}, errors: Record<string, string[]> = {}) {
+    const id = res.locals.business.id;
+    const [list, cats] = await Promise.all([rules.list(db, id), categories.list(db, id)]);
+    return { rules: list, categories: cats, values, errors, preview: null as Awaited<ReturnType<typeof rules.preview>> | null };
+  }
+
+  router.get('/rules', async (req, res) => {
+    render(req, res, listView, await listData(req, res));
+  });
+
+  // The preview is a read: the same form, sent with GET, shows the rows the rule would change.
+  router.get('/rule-previews', async (req, res) => {
+    const input = parseForm(rules.ruleForm(res.locals.business.currency), req.query);
+    const data = await listData(req, res, req.query, input.ok ? {} : input.errors);
+    if (input.ok) data.preview = await rules.preview(db, res.locals.business.id, input.data, {});
+    render(req, res, { ...listView, status: input.ok ? 200 : 422 }, data);
+  });
+
+  router.post('/rules', requireWriter, async (req, res) => {
+    const input = parseForm(rules.ruleForm(res.locals.business.currency), req.body);
+    const fail = async (errors: Record<string, string[]>) => render(req, res, { page: listView.page, status: 422 }, await listData(req, res, req.body, errors));
+    if (!input.ok) return fail(input.errors);
+    try {
+      await rules.create(db, res.locals.business.id, input.data);
+    } catch (err) {
+      if (err instanceof Validation) return fail(err.details ?? {});
+      throw err;
+    }
+    redirectAfterPost(req, res, home(res));
+  });
+
+  router.post('/rules/:ruleId/deletion', requireWriter, async (req: Request<{ businessId: string; ruleId: string }>, res) => {
+    await rules.remove(db, res.locals.business.id, req.params.ruleId);
+    redirectAfterPost(req, res, home(res));
+  });
+
+  // Applying the rules to the rows of an expense filter is a resource too: one application.
+  router.post('/rule-applications', requireWriter, async (req, res) => {
+    const query = parseOrThrow(expenses.filterQuery, req.body);
+    const filter = expenses.toFilter(query, res.locals.business.currency);
+    const changed = await rules.applyToLedger(db, res.locals.business.id, { userId: res.locals.user.id, now: clock.now() }, { filter });
+    flash(req, 'success', `Rules applied: ${changed} row${changed === 1 ? '' : 's'} changed.`);
+    redirectAfterPost(req, res, `/b/${res.locals.business.id}/expenses${expenses.filterLink(query)}`);
+  });
+
+  return router;
+}

@@ -1,0 +1,25 @@
+import { Router } from 'express';
+import * as dashboard from '../../services/reports/dashboard.ts';
+import { isoDate } from '../../services/core/clock.ts';
+import { PRESETS, PRESET_LABELS } from '../../services/reports/periods.ts';
+import type { AppDeps } from '../support/deps.ts';
+import { renderCached } from '../support/render.ts';
+import { parseOrThrow } from '../support/validate.ts';
+import { rangeQuery, rangeOf } from '../support/range.ts';
+
+const query = rangeQuery('last_30_days');
+
+/** The business's home page: the dashboard; a period change swaps only the cards. */
+export function dashboardRoutes({ db, clock }: AppDeps): Router {
+  const router = Router({ mergeParams: true });
+  router.get('/', async (req, res) => {
+    const { preset, range } = rangeOf(parseOrThrow(query, req.query), isoDate(clock.now()));
+    await renderCached(req, res, { page: 'pages/business/dashboard.njk', partial: 'partials/dashboard/cards.njk' }, `${preset}|${range.from}|${range.to}`, async () => ({
+      stats: await dashboard.stats(db, res.locals.business.id, range),
+      preset,
+      presets: PRESETS,
+      presetLabels: PRESET_LABELS,
+    }));
+  });
+  return router;
+}

@@ -1,0 +1,50 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import * as pnl from '../../services/reports/pnl.ts';
+import { isoDate } from '../../services/core/clock.ts';
+import { minorDigits } from '../../services/core/money.ts';
+import { PRESET_LABELS } from '../../services/reports/periods.ts';
+import type { AppDeps } from '../support/deps.ts';
+import { render, renderCached } from '../support/render.ts';
+import { parseOrThrow } from '../support/validate.ts';
+import { rangeQuery, rangeOf } from '../support/range.ts';
+
+const query = rangeQuery('last_12_months');
+const PNL_PRESETS = ['this_month', 'last_month', 'quarter', 'year_to_date', 'last_12_months', 'custom'] as const;
+
+const drillQuery = z.object({
+  line: z.enum(pnl.DRILLABLE_LINES),
+  category: z.uuid().optional(),
+  from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  after: z.string().regex(/^\d{4}-\d{2}-\d{2}_[0-9a-f-]{36}$/).optional(),
+});
+
+/** Profit and loss by month, its CSV, and the ledger rows behind a cell. */
+export function pnlRoutes({ db, clock }: AppDeps): Router {
+  const router = Router({ mergeParams: true });
+  // Literal paths before /pnl so "rows" and ".csv" are never read as something else.
+  router.get('/pnl/rows', async (req, res) => {
+    const q = parseOrThrow(drillQuery, req.query);
+    const page = await pnl.rowsBehind(db, res.locals.business.id, { ...q, category: q.category ?? null }, q.after ?? null);
+    render(req, res, { page: 'pages/business/pnl-rows.njk', partial: q.after ? 'partials/pnl/rows-page.njk' : 'partials/pnl/rows.njk' }, { q, page });
+  });
+  router.get('/pnl.csv', async (req, res) => {
+    const { range } = rangeOf(parseOrThrow(query, req.query), isoDate(clock.now()));
+    const statement = await pnl.statement(db, res.locals.business.id, range);
+    res
+      .type('text/csv')
+      .attachment(`pnl-${range.from}-${range.to}.csv`)
+      .send(pnl.toCsv(statement, minorDigits(res.locals.business.currency)));
+  });
+  router.get('/pnl', async (req, res) => {
+    const { preset, range } = rangeOf(parseOrThrow(query, req.query), isoDate(clock.now()));
+    await renderCached(req, res, { page: 'pages/business/pnl.njk', partial: 'partials/pnl/statement.njk' }, `${preset}|${range.from}|${range.to}`, async () => ({
+      statement: await pnl.statement(db, res.locals.business.id, range),
+      preset,
+      presets: PNL_PRESETS,
+      presetLabels: PRESET_LABELS,
+    }));
+  });
+  return router;
+}

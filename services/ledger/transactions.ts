@@ -1,0 +1,110 @@
+import type { Db } from '../core/db.ts';
+
+/** What a ledger row records; the database's CHECK on `transactions.kind` allows exactly these. */
+export const LEDGER_KINDS = ['sale', 'refund', 'fee', 'chargeback', 'payout', 'ad_spend', 'cogs', 'expense', 'other_income', 'transfer'] as const;
+export type LedgerKind = (typeof LEDGER_KINDS)[number];
+
+/** Kinds that move money between the business's own accounts: no effect on cash in total. */
+export const CASH_NEUTRAL_KINDS: LedgerKind[] = ['payout'];
+
+export type LedgerRow = {
+  business_id: string;
+  kind: LedgerKind;
+  amount: number;
+  currency: string;
+  amount_base: number;
+  occurred_on: string;
+  description: string;
+  counterparty?: string | null;
+  category_id?: string | null;
+  product_id?: string | null;
+  campaign_id?: string | null;
+  quantity?: number | null;
+  source: string;
+  external_id?: string | null;
+  created_by?: string | null;
+};
+
+const CHUNK = 1000;
+
+/**
+ * Inserts ledger rows in chunks; rows whose (source, external_id) the business
+ * already has are skipped, so replaying an import or sync adds nothing.
+ * Returns how many rows were new.
+ */
+export async function insertMany(db: Db, rows: LedgerRow[]): Promise<number> {
+  let inserted = 0;
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const result = await db('transactions')
+      .insert(rows.slice(i, i + CHUNK))
+      .onConflict(['business_id', 'source', 'external_id'])
+      .ignore()
+      .returning('id');
+    inserted += result.length;
+  }
+  return inserted;
+}
+
+export type KindTotals = Partial<Record<LedgerKind, number>>;
+
+/** Sums of amount_base by kind over an inclusive date range. */
+export async function totalsByKind(db: Db, businessId: string, from: string, to: string): Promise<KindTotals> {
+  const rows = await db('transactions')
+    .where('business_id', businessId)
+    .whereBetween('occurred_on', [from, to])
+    .groupBy('kind')
+    .select('kind', db.raw('sum(amount_base)::bigint as total'));
+  return Object.fromEntries(rows.map((r: { kind: LedgerKind; total: number }) => [r.kind, r.total]));
+}
+
+/** Cash on hand at the end of a day: every movement except transfers between own accounts. */
+export async function cashBalanceOn(db: Db, businessId: string, date: string): Promise<number> {
+  const row = await db('transactions')
+    .where('business_id', businessId)
+    .where('occurred_on', '<=', date)
+    .whereNotIn('kind', CASH_NEUTRAL_KINDS)
+    .first(db.raw('coalesce(sum(amount_base), 0)::bigint as total'));
+  return row.total;
+}
+
+export type LedgerEntry = {
+  id: string;
+  kind: LedgerKind;
+  amount: number;
+  currency: string;
+  amount_base: number;
+  occurred_on: string;
+  description: string;
+  counterparty: string | null;
+  category_name: string | null;
+  category_icon: string | null;
+};
+
+/** The newest rows of the ledger, newest first. */
+export async function recent(db: Db, businessId: string, limit = 10): Promise<LedgerEntry[]> {
+  return db('transactions as t')
+    .leftJoin('categories as c', 'c.id', 't.category_id')
+    .where('t.business_id', businessId)
+    .orderBy([
+      { column: 't.occurred_on', order: 'desc' },
+      { column: 't.id', order: 'desc' },
+    ])
+    .limit(limit)
+    .select(
+      't.id',
+      't.kind',
+      't.amount',
+      't.currency',
+      't.amount_base',
+      't.occurred_on',
+      't.description',
+      't.counterparty',
+      'c.name as category_name',
+      'c.icon as category_icon',
+    );
+}
+
+export async function countRows(db: Db, businessId: string): Promise<number> {
+  const row = await db('transactions').where('business_id', businessId).first(db.raw('count(*)::bigint as n'));
+  return row.n;
+}
