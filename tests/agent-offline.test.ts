@@ -12,7 +12,7 @@ import { answerOffline, planFor } from '../services/agent/offline.ts';
 import { runTool, toolContext } from '../services/agent/tools.ts';
 import * as metrics from '../services/reports/metrics.ts';
 import * as forecasting from '../services/reports/forecast/forecast.ts';
-import { periodIn } from '../services/agent/periods.ts';
+import { periodIn } from '../services/agent/question-period.ts';
 import type { Db } from '../services/core/db.ts';
 import { createTestDb, insertBusiness, insertLedgerRows, insertUser } from './helpers.ts';
 import { calm } from './fixtures.ts';

@@ -203,6 +203,6 @@ describe('expenses', () => {
     assert.match(res.headers['content-type'], /text\/csv/);
     const lines = res.text.trim().split('\r\n');
     assert.equal(lines.length, 51);
-    assert.match(lines[1], /^2026-10-25,"Paged 2026-10-25 \w","","",10\.00,USD,10\.00$/);
+    assert.match(lines[1], /^2026-10-25,Paged 2026-10-25 \w,,,10\.00,USD,10\.00$/);
   });
 });

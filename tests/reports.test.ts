@@ -195,7 +195,7 @@ describe('profit and loss', () => {
     const res = await session.agent.get(`/b/${bizId}/pnl.csv?preset=custom&from=2026-09-01&to=2026-11-25`);
     assert.equal(res.status, 200);
     assert.match(res.headers['content-type'], /text\/csv/);
-    const lines = res.text.trim().split('\n');
+    const lines = res.text.trim().split('\r\n');
     assert.equal(lines[0], 'Line,2026-09,2026-10,2026-11,Total');
     assert.ok(lines.includes('Net profit,100.00,-222.00,-50.00,-172.00'));
     assert.equal(lines.length, 13);

@@ -1,7 +1,7 @@
 import type { Db } from '../core/db.ts';
 import * as categories from '../ledger/categories.ts';
 import { runTool, type ToolContext, type ToolResult, type Amount } from './tools.ts';
-import { periodIn, type Period } from './periods.ts';
+import { periodIn, type Period } from './question-period.ts';
 import type { AgentReply, Suggestion, ToolCallRecord } from './reply.ts';
 import { citationsIn, suggestionsFrom, uniqueLinks } from './reply.ts';
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { convert, isCurrency } from '../core/money.ts';
 import { Validation } from '../core/errors.ts';
+import { detectDelimiter } from './imports/detect.ts';
 
 /**
  * Rates are stored as quote units per one base unit for a day. A conversion uses
@@ -97,7 +98,7 @@ export const rateForm = z
  */
 export function parseRatesCsv(text: string): RateInput[] {
   const body = text.replace(/^\uFEFF/, '');
-  const delimiter = (body.split('\n')[0].match(/;/g) ?? []).length > (body.split('\n')[0].match(/,/g) ?? []).length ? ';' : ',';
+  const delimiter = detectDelimiter(body);
   let records: Record<string, string>[];
   try {
     records = parseCsv(body, { columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()), delimiter, skip_empty_lines: true, trim: true });

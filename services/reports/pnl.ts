@@ -1,6 +1,7 @@
 import type { Db } from '../core/db.ts';
 import * as aggregates from './aggregates.ts';
 import { NIL_UUID } from './aggregates.ts';
+import { csvRow } from '../core/csv.ts';
 import type { LedgerKind } from '../ledger/transactions.ts';
 import { monthsOf, monthEnd, type Range } from './periods.ts';
 
@@ -91,10 +92,9 @@ export async function statement(db: Db, businessId: string, range: Range): Promi
 /** The P&L as CSV: a header of months, one row per line, amounts in major units with a dot. */
 export function toCsv(pnl: Pnl, digits: number): string {
   const fmt = (v: number) => (v / 10 ** digits).toFixed(digits);
-  const esc = (s: string) => (/[",\n]/.test(s) || /^[=+\-@]/.test(s) ? `"${s.replace(/^([=+\-@])/, "'$1").replace(/"/g, '""')}"` : s);
-  const out = [['Line', ...pnl.months.map((m) => m.key), 'Total'].join(',')];
-  for (const l of pnl.lines) out.push([esc(l.label), ...l.cells.map(fmt), fmt(l.total)].join(','));
-  return `${out.join('\n')}\n`;
+  const out = [csvRow(['Line', ...pnl.months.map((m) => m.key), 'Total'])];
+  for (const l of pnl.lines) out.push(csvRow([l.label, ...l.cells.map(fmt), fmt(l.total)]));
+  return out.join('');
 }
 
 export type DrillQuery = { line: (typeof DRILLABLE_LINES)[number]; category?: string | null; from: string; to: string };

@@ -1,15 +1,13 @@
 import { addDays } from '../core/clock.ts';
+import { monthEnd } from '../reports/periods.ts';
 
 /** A date range named in a question, resolved against "today" (pure, so tests fix the day). */
 export type Period = { from: string; to: string; label: string };
 
 const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
 
-function lastDayOf(year: number, month: number): string {
-  return new Date(Date.UTC(year, month, 0)).toISOString().slice(0, 10);
-}
-
 const pad = (n: number) => String(n).padStart(2, '0');
+const lastDayOf = (year: number, month: number) => monthEnd(`${year}-${pad(month)}-01`);
 
 /**
  * Finds the period a question names: last/this month, quarter, year, year to date,
