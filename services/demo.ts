@@ -6,7 +6,7 @@ import { mulberry32 } from './core/random.ts';
 import * as businesses from './access/businesses.ts';
 import * as categories from './ledger/categories.ts';
 import * as ledger from './ledger/transactions.ts';
-import type { LedgerRow } from './ledger/transactions.ts';
+import type { NewTransaction } from './ledger/transactions.ts';
 import { hashPassword } from './access/users.ts';
 import * as metrics from './reports/metrics.ts';
 import * as readiness from './readiness/scores.ts';
@@ -176,11 +176,11 @@ async function seedStore(db: Db, businessId: string, start: string, end: string)
     .returning(['id', 'external_id']);
   const campaignId = new Map(campaigns.map((c: { id: string; external_id: string }) => [c.external_id, c.id]));
 
-  const rows: LedgerRow[] = [];
+  const rows: NewTransaction[] = [];
   const stats: Record<string, unknown>[] = [];
   const rates: Record<string, unknown>[] = [];
   const base = { business_id: businessId, currency: 'USD', source: SOURCE };
-  const push = (r: Omit<LedgerRow, 'business_id' | 'currency' | 'source' | 'amount_base'> & { amount_base?: number; currency?: string }) =>
+  const push = (r: Omit<NewTransaction, 'business_id' | 'currency' | 'source' | 'amount_base'> & { amount_base?: number; currency?: string }) =>
     rows.push({ ...base, amount_base: r.amount, ...r });
 
   push({ kind: 'transfer', amount: 9_500_000, occurred_on: start, description: 'Opening balance', external_id: 'opening', counterparty: 'Owner' });
@@ -280,7 +280,7 @@ async function seedStore(db: Db, businessId: string, start: string, end: string)
 async function seedStudio(db: Db, businessId: string, start: string, end: string): Promise<number> {
   const rnd = prng(7);
   const cats = await categories.idsByName(db, businessId);
-  const rows: LedgerRow[] = [];
+  const rows: NewTransaction[] = [];
   const base = { business_id: businessId, currency: 'EUR', source: SOURCE };
   rows.push({ ...base, kind: 'transfer', amount: 2_000_000, amount_base: 2_000_000, occurred_on: start, description: 'Opening balance', external_id: 'opening' });
   const clients = ['Atlas Ferries', 'Mareva Hotels', 'Porto Bikes', 'Quinta Verde'];

@@ -19,7 +19,7 @@ import * as users from '../services/access/users.ts';
 import * as businesses from '../services/access/businesses.ts';
 import type { Role } from '../services/access/businesses.ts';
 import * as ledger from '../services/ledger/transactions.ts';
-import type { LedgerRow } from '../services/ledger/transactions.ts';
+import type { NewTransaction } from '../services/ledger/transactions.ts';
 
 export const TODAY = '2026-11-25';
 
@@ -168,7 +168,7 @@ export async function addMember(db: Db, businessId: string, userId: string, role
 let rowCounter = 0;
 
 /** Ledger rows with sensible defaults; amounts are minor units, money in is positive. */
-export async function insertLedgerRows(db: Db, businessId: string, rows: Partial<LedgerRow>[]) {
+export async function insertLedgerRows(db: Db, businessId: string, rows: Partial<NewTransaction>[]) {
   return ledger.insertMany(
     db,
     rows.map((r) => ({

@@ -7,7 +7,7 @@ export type LedgerKind = (typeof LEDGER_KINDS)[number];
 /** Kinds that move money between the business's own accounts: no effect on cash in total. */
 export const CASH_NEUTRAL_KINDS: LedgerKind[] = ['payout'];
 
-export type LedgerRow = {
+export type NewTransaction = {
   business_id: string;
   kind: LedgerKind;
   amount: number;
@@ -32,7 +32,7 @@ const CHUNK = 1000;
  * already has are skipped, so replaying an import or sync adds nothing.
  * Returns how many rows were new.
  */
-export async function insertMany(db: Db, rows: LedgerRow[]): Promise<number> {
+export async function insertMany(db: Db, rows: NewTransaction[]): Promise<number> {
   let inserted = 0;
   for (let i = 0; i < rows.length; i += CHUNK) {
     const result = await db('transactions')
@@ -67,7 +67,7 @@ export async function cashBalanceOn(db: Db, businessId: string, date: string): P
   return row.total;
 }
 
-export type LedgerEntry = {
+export type TransactionWithCategory = {
   id: string;
   kind: LedgerKind;
   amount: number;
@@ -81,7 +81,7 @@ export type LedgerEntry = {
 };
 
 /** The newest rows of the ledger, newest first. */
-export async function recent(db: Db, businessId: string, limit = 10): Promise<LedgerEntry[]> {
+export async function recent(db: Db, businessId: string, limit = 10): Promise<TransactionWithCategory[]> {
   return db('transactions as t')
     .leftJoin('categories as c', 'c.id', 't.category_id')
     .where('t.business_id', businessId)

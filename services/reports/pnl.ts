@@ -2,7 +2,7 @@ import type { Db } from '../core/db.ts';
 import * as aggregates from './aggregates.ts';
 import { NIL_UUID } from './aggregates.ts';
 import { csvRow } from '../core/csv.ts';
-import type { LedgerKind } from '../ledger/transactions.ts';
+import type { LedgerKind, TransactionWithCategory } from '../ledger/transactions.ts';
 import { monthsOf, monthEnd, type Range } from './periods.ts';
 
 /**
@@ -99,17 +99,8 @@ export function toCsv(pnl: Pnl, digits: number): string {
 
 export type DrillQuery = { line: (typeof DRILLABLE_LINES)[number]; category?: string | null; from: string; to: string };
 
-export type LedgerPageRow = {
-  id: string;
-  occurred_on: string;
-  kind: LedgerKind;
-  description: string;
-  counterparty: string | null;
-  amount: number;
-  currency: string;
-  amount_base: number;
-  category_name: string | null;
-};
+/** A transaction behind a P&L cell, as the drill-down lists it. */
+export type CellTransaction = Omit<TransactionWithCategory, 'category_icon'>;
 
 /**
  * The ledger rows behind one P&L cell, newest first, a page at a time. `after` is
@@ -122,7 +113,7 @@ export async function rowsBehind(
   q: DrillQuery,
   after: string | null,
   limit = 50,
-): Promise<{ rows: LedgerPageRow[]; next: string | null; total: number }> {
+): Promise<{ rows: CellTransaction[]; next: string | null; total: number }> {
   const kinds = q.line === 'opex' ? ['expense'] : LEAF_LINES.find((l) => l.key === q.line)!.kinds;
   const base = db('transactions as t')
     .where('t.business_id', businessId)
@@ -147,7 +138,7 @@ export async function rowsBehind(
   }
   const [rows, count] = await Promise.all([page, base.clone().first(db.raw('count(*)::bigint as n'))]);
   const more = rows.length > limit;
-  const list = rows.slice(0, limit) as LedgerPageRow[];
+  const list = rows.slice(0, limit) as CellTransaction[];
   const last = list[list.length - 1];
   return { rows: list, next: more && last ? `${last.occurred_on}_${last.id}` : null, total: count.n };
 }
