@@ -44,6 +44,8 @@ const VENDOR: Record<string, string> = {
 
 export function createApp(deps: AppDeps): express.Express {
   const { config, logger } = deps;
+  // Never a constant: bootstrap fills these from the environment or the instance's own.
+  if (!config.sessionSecret || !config.jwtSecret) throw new Error('createApp needs the session and JWT secrets (see withInstanceSecrets)');
   const app = express();
   app.disable('x-powered-by');
   // Pages carry a per-session CSRF token and the API answers per caller, so a weak ETag

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from '../services/core/config.ts';
 import { createDb, migrateLatest } from '../services/core/db.ts';
 import { createLogger } from '../services/core/logger.ts';
+import { withInstanceSecrets } from '../services/core/instance-secrets.ts';
 import { systemClock } from '../services/core/clock.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -36,5 +37,5 @@ export async function bootstrap(opts: { migrate?: boolean } = {}) {
     const applied = await migrateLatest(db);
     if (applied.length) logger.info({ applied }, 'migrations applied');
   }
-  return { config, logger, db, clock: systemClock, root: ROOT };
+  return { config: await withInstanceSecrets(db, config), logger, db, clock: systemClock, root: ROOT };
 }

@@ -6,7 +6,7 @@ import { sendMail } from '../services/core/mailer.ts';
 import { testConfig } from '../services/core/config.ts';
 import { createLogger } from '../services/core/logger.ts';
 import { fixedClock } from '../services/core/clock.ts';
-import { createTestApp, type TestContext } from './helpers.ts';
+import { createTestApp, insertUser, signIn, type TestContext } from './helpers.ts';
 import { startFakeSendGrid } from './fakes/sendgrid.ts';
 
 const invitation = {
@@ -20,8 +20,11 @@ describe('mail', () => {
   let ctx: TestContext;
   let sendgrid: Awaited<ReturnType<typeof startFakeSendGrid>>;
   const logger = createLogger('silent');
+  let operator: Awaited<ReturnType<typeof signIn>>;
   before(async () => {
-    ctx = await createTestApp();
+    ctx = await createTestApp({ config: { operatorEmails: ['ops@example.com'] } });
+    const user = await insertUser(ctx.db, { email: 'ops@example.com' });
+    operator = await signIn(ctx.app, user.email, user.password);
     sendgrid = await startFakeSendGrid();
   });
   after(async () => {
@@ -29,16 +32,16 @@ describe('mail', () => {
     await ctx.close();
   });
 
-  test('without a SendGrid key a message lands in the outbox, readable in the browser as HTML and text', async () => {
+  test('without a SendGrid key a message lands in the outbox, readable by an operator as HTML and text', async () => {
     const delivery = await sendMail(ctx.db, ctx.config, logger, invitation);
     assert.equal(delivery.via, 'outbox');
-    const list = await request(ctx.app).get('/dev/outbox');
+    const list = await operator.agent.get('/dev/outbox');
     assert.equal(list.status, 200);
     assert.match(list.text, /Join Tom &amp; Jerry Ltd on Bursar/);
-    const page = await request(ctx.app).get(`/dev/outbox/${delivery.id}`);
+    const page = await operator.agent.get(`/dev/outbox/${delivery.id}`);
     assert.equal(page.status, 200);
     assert.match(page.text, /Ada invited you to join Tom &amp; Jerry Ltd on Bursar as a member/, 'the text body, escaped once by the page');
-    const html = await request(ctx.app).get(`/dev/outbox/${delivery.id}/html`);
+    const html = await operator.agent.get(`/dev/outbox/${delivery.id}/html`);
     assert.match(html.headers['content-type'], /text\/html/);
     assert.match(html.text, /<strong>Tom &amp; Jerry Ltd<\/strong>/);
     assert.match(html.text, /href="http:\/\/127\.0\.0\.1:3000\/invitation\?token=abc"/);
@@ -70,6 +73,21 @@ describe('mail', () => {
       assert.match(err.response!.body.errors[0].message, /authorization grant is invalid/);
       return true;
     });
+  });
+
+  test('an anonymous visitor and a signed-in user who is not an operator see no link from the outbox', async () => {
+    const delivery = await sendMail(ctx.db, ctx.config, logger, invitation);
+    for (const path of ['/dev/outbox', `/dev/outbox/${delivery.id}`, `/dev/outbox/${delivery.id}/html`]) {
+      const anonymous = await request(ctx.app).get(path);
+      assert.equal(anonymous.status, 302, path);
+      assert.match(anonymous.headers.location, /^\/login\?next=/);
+      assert.doesNotMatch(anonymous.text, /invitation\?token=/);
+    }
+    const stranger = await insertUser(ctx.db);
+    const signedIn = await signIn(ctx.app, stranger.email, stranger.password);
+    const res = await signedIn.agent.get(`/dev/outbox/${delivery.id}`);
+    assert.equal(res.status, 403);
+    assert.doesNotMatch(res.text, /invitation\?token=/);
   });
 
   test('the outbox does not exist in production', async () => {

@@ -40,7 +40,7 @@ export function accountSettingsRoutes({ db, clock }: AppDeps): Router {
     const again = (errors: FieldErrors) => profilePage(req, res, 422, 'partials/account/password-form.njk', { passwordErrors: errors });
     if (!input.ok) return again(input.errors);
     try {
-      await users.changePassword(db, res.locals.user.id, input.data, req.sessionID);
+      await users.changePassword(db, clock.now(), res.locals.user.id, input.data, req.sessionID);
     } catch (err) {
       if (!(err instanceof Validation)) throw err;
       return again(err.details ?? {});

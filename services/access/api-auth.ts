@@ -27,10 +27,10 @@ export async function accessToken(secret: string, now: Date, userId: string): Pr
     .sign(keyOf(secret));
 }
 
-/** The user id an access token names, or null when it is forged, expired or not ours. */
+/** The user id an access token names, or null when it is forged, expired, never expires, or not ours. */
 export async function verifyAccessToken(secret: string, now: Date, token: string): Promise<string | null> {
   try {
-    const { payload } = await jwtVerify(token, keyOf(secret), { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE, currentDate: now });
+    const { payload } = await jwtVerify(token, keyOf(secret), { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE, currentDate: now, requiredClaims: ['exp', 'iat', 'sub'] });
     return typeof payload.sub === 'string' ? payload.sub : null;
   } catch {
     // A bad token is the caller's problem (a 401), not an error of ours to log.
@@ -82,4 +82,9 @@ export async function revoke(db: Db, now: Date, token: string): Promise<void> {
   const row = await db('refresh_tokens').where({ token_hash: hashToken(token) }).first('family_id');
   if (!row) return;
   await db('refresh_tokens').where({ family_id: row.family_id }).whereNull('revoked_at').update({ revoked_at: now });
+}
+
+/** Revokes every API refresh token of the user (their password changed: whoever knew the old one may hold one). */
+export async function revokeAllForUser(db: Db, now: Date, userId: string): Promise<void> {
+  await db('refresh_tokens').where({ user_id: userId }).whereNull('revoked_at').update({ revoked_at: now });
 }

@@ -6,6 +6,7 @@ import { hashToken, randomToken } from '../core/crypto.ts';
 import { sendMail } from '../core/mailer.ts';
 import * as rateLimits from './rate-limits.ts';
 import * as sessions from './sessions.ts';
+import * as apiAuth from './api-auth.ts';
 import { authenticate, hashPassword, type User } from './users.ts';
 
 /** Magic links and reset links live this long, and work once. */
@@ -133,7 +134,7 @@ export async function resetPassword(db: Db, now: Date, token: string, password: 
     if (!userId) return null;
     const [user] = await trx('users').where({ id: userId }).update({ password_hash, updated_at: now }).returning(['id', 'email', 'name', 'created_at']);
     await sessions.endAllForUser(trx, userId);
-    await trx('refresh_tokens').where({ user_id: userId }).whereNull('revoked_at').update({ revoked_at: now });
+    await apiAuth.revokeAllForUser(trx, now, userId);
     return user;
   });
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Db } from '../core/db.ts';
 import { Validation } from '../core/errors.ts';
 import * as sessions from './sessions.ts';
+import * as apiAuth from './api-auth.ts';
 import type { Business, Role } from './businesses.ts';
 
 /** argon2id at OWASP's minimum: 19 MiB memory, 2 passes, 1 lane. */
@@ -115,15 +116,19 @@ export async function profile(db: Db, userId: string): Promise<Profile | null> {
 }
 
 /**
- * Sets a new password and ends the user's other sessions (whoever knew the old one
- * may be signed in). The current password is required when the account has one (an
+ * Sets a new password and ends the user's other sessions and every API refresh token
+ * (whoever knew the old one may be signed in or hold a token). The current password is required when the account has one (an
  * account made through Google has none yet); throws Validation on a wrong one.
  */
-export async function changePassword(db: Db, userId: string, input: z.output<typeof passwordChangeInput>, keepSessionId: string): Promise<void> {
+export async function changePassword(db: Db, now: Date, userId: string, input: z.output<typeof passwordChangeInput>, keepSessionId: string): Promise<void> {
   const row = await db('users').where({ id: userId }).first('password_hash');
   if (row?.password_hash && !(await argon2.verify(row.password_hash, input.current_password))) {
     throw new Validation({ current_password: ['That is not your current password.'] });
   }
-  await db('users').where({ id: userId }).update({ password_hash: await hashPassword(input.new_password), updated_at: db.fn.now() });
-  await sessions.endOthers(db, userId, keepSessionId);
+  const password_hash = await hashPassword(input.new_password);
+  await db.transaction(async (trx) => {
+    await trx('users').where({ id: userId }).update({ password_hash, updated_at: now });
+    await sessions.endOthers(trx, userId, keepSessionId);
+    await apiAuth.revokeAllForUser(trx, now, userId);
+  });
 }

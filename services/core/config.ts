@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 
 /**
@@ -74,6 +75,7 @@ export type Config = {
   databaseUrl: string | null;
   databasePoolMax: number;
   pgliteDir: string;
+  /** Empty until bootstrap fills it from the instance's own secrets when the environment gave none. */
   sessionSecret: string;
   logLevel: string;
   seedDemo: boolean;
@@ -95,9 +97,6 @@ export type Config = {
 };
 
 export class ConfigError extends Error {}
-
-const DEV_SESSION_SECRET = 'development-only-session-secret-not-for-production';
-const DEV_JWT_SECRET = 'development-only-jwt-secret-not-for-production-use';
 
 /** Parses an environment into a Config; throws ConfigError with one line naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.0'): Config {
@@ -132,13 +131,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
     databaseUrl: e.DATABASE_URL ? e.DATABASE_URL : null,
     databasePoolMax: e.DATABASE_POOL_MAX,
     pgliteDir: e.PGLITE_DIR,
-    sessionSecret: e.SESSION_SECRET ?? DEV_SESSION_SECRET,
+    // Unset outside production: the instance makes its own (withInstanceSecrets) once the database is open.
+    sessionSecret: e.SESSION_SECRET ?? '',
     logLevel: e.LOG_LEVEL,
     seedDemo: !isProduction && e.SEED_DEMO === 'auto',
     operatorEmails: e.OPERATOR_EMAILS.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean),
     ratesUrl: e.RATES_URL ?? null,
     version,
-    jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET,
+    jwtSecret: e.JWT_SECRET ?? '',
     sendgrid: { apiKey: e.SENDGRID_API_KEY ? e.SENDGRID_API_KEY : null, apiUrl: e.SENDGRID_API_URL },
     mailFrom: e.MAIL_FROM,
     rateLimits: {
@@ -170,7 +170,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
   };
 }
 
-/** A config for tests: in-memory database, quiet logs. */
+/** A config for tests: in-memory database, quiet logs, secrets of its own. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return { ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO: 'never' }), ...overrides };
+  const secrets = { sessionSecret: randomBytes(32).toString('hex'), jwtSecret: randomBytes(32).toString('hex') };
+  return { ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO: 'never' }), ...secrets, ...overrides };
 }
