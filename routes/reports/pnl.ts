@@ -8,6 +8,7 @@ import type { AppDeps } from '../support/deps.ts';
 import { render, renderCached } from '../support/render.ts';
 import { parseOrThrow } from '../support/validate.ts';
 import { rangeQuery, rangeOf } from '../support/range.ts';
+import { day } from '../../services/core/dates.ts';
 
 const query = rangeQuery('last_12_months');
 const PNL_PRESETS = ['this_month', 'last_month', 'quarter', 'year_to_date', 'last_12_months', 'custom'] as const;
@@ -15,8 +16,8 @@ const PNL_PRESETS = ['this_month', 'last_month', 'quarter', 'year_to_date', 'las
 const drillQuery = z.object({
   line: z.enum(pnl.DRILLABLE_LINES),
   category: z.uuid().optional(),
-  from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
-  to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  from: day(),
+  to: day(),
   after: z.string().regex(/^\d{4}-\d{2}-\d{2}_[0-9a-f-]{36}$/).optional(),
 });
 

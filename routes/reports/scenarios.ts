@@ -1,3 +1,4 @@
+import { day } from '../../services/core/dates.ts';
 import { Router } from 'express';
 import { z } from 'zod';
 import * as scenarios from '../../services/reports/scenarios.ts';
@@ -10,7 +11,7 @@ import { requireWriter } from '../support/tenant.ts';
 import { flash } from '../support/session.ts';
 
 const percent = z.preprocess((v) => (v === '' || v === undefined ? 0 : Number(v) / 100), z.number().min(-0.99, 'At least -99 %.').max(10, 'At most +1000 %.'));
-const optionalDay = z.preprocess((v) => (v === '' ? null : v), z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullable().default(null));
+const optionalDay = z.preprocess((v) => (v === '' ? null : v), day().nullable().default(null));
 
 /** The scenario form; money fields are typed in major units and stored in minor units. */
 function scenarioSchema(currency: string) {

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { day } from '../../services/core/dates.ts';
 import { PRESETS, resolveRange, type Preset, type Range } from '../../services/reports/periods.ts';
 
-const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Use a date like 2026-01-31.');
+const isoDay = day();
 
 /**
  * The period of a report page: a preset, or `custom` with from/to. The range form

@@ -1,3 +1,4 @@
+import { isDay } from '../core/dates.ts';
 import { z } from 'zod';
 import type { Db } from '../core/db.ts';
 import { isCurrency, parseMoney } from '../core/money.ts';
@@ -56,7 +57,7 @@ export const businessInput = z
       .trim()
       .optional()
       .nullable()
-      .refine((v) => !v || (/^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v))), 'Use a date like 2021-03-15')
+      .refine((v) => !v || isDay(v), 'Use a real date between 1900 and 2100, like 2021-03-15')
       .transform((v) => (v ? v : null)),
   })
   .transform((v, ctx) => {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Db } from '../core/db.ts';
 import { addDays, isoDate, type Clock } from '../core/clock.ts';
 import { formatMoney } from '../core/money.ts';
+import { day } from '../core/dates.ts';
 import * as readiness from '../readiness/scores.ts';
 import * as recommendations from '../readiness/recommendations.ts';
 import * as knowledge from './knowledge.ts';
@@ -50,7 +51,7 @@ function defineTool<S extends z.ZodObject>(tool: Tool<S>): Tool<S> {
   return tool;
 }
 
-const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Use YYYY-MM-DD');
+const date = day('Use a real date YYYY-MM-DD between 1900 and 2100');
 
 const REVENUE_KINDS = ['sale', 'refund', 'chargeback', 'other_income'];
 const COST_KINDS = ['fee', 'ad_spend', 'cogs', 'expense'];

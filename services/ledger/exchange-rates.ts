@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { convert, isCurrency } from '../core/money.ts';
 import { Validation } from '../core/errors.ts';
+import { day } from '../core/dates.ts';
 import { detectDelimiter } from './imports/detect.ts';
 
 /**
@@ -84,12 +85,12 @@ export async function recentRates(db: Db, limit = 50): Promise<RateInput[]> {
   return rows.map((r: { base: string; quote: string; day: string; rate: string }) => ({ ...r, rate: Number(r.rate) }));
 }
 
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Use a date like 2026-11-25.');
+const isoDay = day();
 const code = z.string().trim().toUpperCase().refine(isCurrency, 'Use an ISO currency code such as USD or EUR.');
 
 /** One rate typed on the rates page: "1 BASE = RATE QUOTE on DAY". */
 export const rateForm = z
-  .object({ base: code, quote: code, day, rate: z.coerce.number({ message: 'Enter the rate, e.g. 1.0825.' }).positive('The rate must be above zero.').max(1e9) })
+  .object({ base: code, quote: code, day: isoDay, rate: z.coerce.number({ message: 'Enter the rate, e.g. 1.0825.' }).positive('The rate must be above zero.').max(1e9) })
   .refine((r) => r.base !== r.quote, { path: ['quote'], message: 'Pick two different currencies.' });
 
 /**
@@ -118,7 +119,7 @@ export function parseRatesCsv(text: string): RateInput[] {
 
 const ratesPayload = z.object({
   base: code,
-  date: day,
+  date: isoDay,
   rates: z.record(z.string(), z.number().positive()),
 });
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Knex } from 'knex';
 import type { Db } from '../core/db.ts';
 import { Conflict, NotFound, Validation } from '../core/errors.ts';
+import { day } from '../core/dates.ts';
 import { isCurrency, parseMoney } from '../core/money.ts';
 import * as audit from './audit.ts';
 import { toBase } from './exchange-rates.ts';
@@ -45,10 +46,7 @@ export type ExpenseInput = {
   counterparty: string | null;
 };
 
-const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Use a date like 2026-11-25.').refine((s) => {
-    const d = new Date(`${s}T00:00:00Z`);
-    return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
-  }, 'That date does not exist.');
+const isoDay = day();
 const optionalText = (max: number) =>
   z
     .string()

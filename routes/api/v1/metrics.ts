@@ -5,8 +5,9 @@ import { isoDate } from '../../../services/core/clock.ts';
 import type { AppDeps } from '../../support/deps.ts';
 import { resolveBusiness } from '../../support/tenant.ts';
 import { parseOrThrow } from '../../support/validate.ts';
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Use a date like 2026-01-31.');
-const historyQuery = z.object({ start_date: day.optional(), end_date: day.optional() });
+import { day } from '../../../services/core/dates.ts';
+
+const historyQuery = z.object({ start_date: day().optional(), end_date: day().optional() });
 
 /** Metric snapshots as JSON. /metrics/history is registered before /metrics only for reading order; the paths do not overlap. Money is integer minor units of the business's base currency, named in `currency`. */
 export function metricsApiRoutes(deps: AppDeps): Router {

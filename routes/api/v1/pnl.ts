@@ -4,8 +4,9 @@ import * as pnl from '../../../services/reports/pnl.ts';
 import type { AppDeps } from '../../support/deps.ts';
 import { resolveBusiness } from '../../support/tenant.ts';
 import { parseOrThrow } from '../../support/validate.ts';
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Use a date like 2026-01-31.');
-const pnlQuery = z.object({ start_date: day, end_date: day }).refine((q) => q.start_date <= q.end_date, { message: 'start_date must not be after end_date', path: ['end_date'] });
+import { day } from '../../../services/core/dates.ts';
+
+const pnlQuery = z.object({ start_date: day(), end_date: day() }).refine((q) => q.start_date <= q.end_date, { message: 'start_date must not be after end_date', path: ['end_date'] });
 
 /** The P&L by month as JSON. Money is integer minor units of the business's base currency, named in `currency`. */
 export function pnlApiRoutes(deps: AppDeps): Router {

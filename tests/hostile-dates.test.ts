@@ -1,0 +1,71 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import { createTestApp, insertLedgerRows, signedInOwner, type TestContext } from './helpers.ts';
+
+/** Answers within `ms`, or fails: a request that loops must not hang the suite. */
+async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, limit]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe('dates no calendar has, or none a business needs', () => {
+  let ctx: TestContext;
+  let fixture: Awaited<ReturnType<typeof signedInOwner>>;
+  let token: string;
+  before(async () => {
+    ctx = await createTestApp();
+    fixture = await signedInOwner(ctx);
+    await insertLedgerRows(ctx.db, fixture.businessId, [{ kind: 'sale', amount: 5000, amount_base: 5000 }]);
+    const login = await request(ctx.app).post('/api/v1/auth/login').send({ email: fixture.user.email, password: fixture.user.password });
+    token = login.body.token;
+  });
+  after(() => ctx.close());
+
+  const FAR = [
+    ['9999-12-01', '9999-12-31'],
+    ['2025-02-30', '2025-03-01'],
+    ['0000-00-00', '2026-01-01'],
+    ['1899-12-31', '2026-01-01'],
+  ];
+
+  test('report pages fall back to their default range instead of looping or failing', async () => {
+    for (const [from, to] of FAR) {
+      for (const page of ['', '/pnl', '/metrics']) {
+        const url = `/b/${fixture.businessId}${page}?preset=custom&from=${from}&to=${to}`;
+        const res = await within(2000, url, fixture.owner.agent.get(url));
+        assert.equal(res.status, 200, url);
+        assert.doesNotMatch(res.text, /\+0\d{5}|9999-12/, `${url} shows no far-off date`);
+      }
+    }
+  });
+
+  test('the JSON API answers 422 naming the field, or its default range', async () => {
+    for (const [from, to] of FAR) {
+      const pnl = await within(2000, 'pnl', request(ctx.app).get(`/api/v1/pnl?business_id=${fixture.businessId}&start_date=${from}&end_date=${to}`).set('Authorization', `Bearer ${token}`));
+      assert.equal(pnl.status, 422, `pnl ${from}`);
+      assert.ok(pnl.body.error.details.start_date || pnl.body.error.details.end_date);
+      const stats = await within(2000, 'stats', request(ctx.app).get(`/api/v1/dashboard/stats?business_id=${fixture.businessId}&preset=custom&from=${from}&to=${to}`).set('Authorization', `Bearer ${token}`));
+      assert.equal(stats.status, 200, `stats ${from}`);
+      assert.notEqual(stats.body.start_date, from);
+      const list = await within(2000, 'expenses', request(ctx.app).get(`/api/v1/expenses?business_id=${fixture.businessId}&start_date=${from}`).set('Authorization', `Bearer ${token}`));
+      assert.equal(list.status, 422, `expenses ${from}`);
+    }
+  });
+
+  test('an expense dated on a day that does not exist is refused with a field message', async () => {
+    const res = await request(ctx.app)
+      .post('/api/v1/expenses')
+      .set('Authorization', `Bearer ${token}`)
+      .send({ business_id: fixture.businessId, amount: 1200, description: 'Paper', spent_on: '2025-02-30' });
+    assert.equal(res.status, 422);
+    assert.match(res.body.error.details.spent_on[0], /real date/);
+  });
+});
