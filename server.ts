@@ -149,6 +149,8 @@ async function main(): Promise<void> {
     });
     server.closeIdleConnections();
   };
+  // A promise nobody awaited must not end a web worker silently (Node's default exits).
+  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 }

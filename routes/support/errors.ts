@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { AppError, NotFound, RateLimited } from '../../services/core/errors.ts';
 import type { Logger } from '../../services/core/logger.ts';
+import { isDatabaseUnavailable } from '../../services/core/db.ts';
 import { wantsJson } from './render.ts';
 import { csrfToken } from './csrf.ts';
 
@@ -23,13 +24,24 @@ export function errorHandler(logger: Logger) {
     if (err instanceof AppError) {
       ({ status, code, message, details } = err);
       if (err instanceof RateLimited) res.set('Retry-After', String(err.retryAfterSeconds));
+    } else if (isDatabaseUnavailable(err)) {
+      // A database restart or outage: nothing the user did, and over once it is back.
+      status = 503;
+      code = 'unavailable';
+      message = 'Bursar cannot reach its database right now. Please try again in a moment.';
+      res.set('Retry-After', '5');
+      (req.log ?? logger).warn({ requestId, reason: (err as Error).message }, 'database unavailable');
     } else if (isClientError(err)) {
       status = err.status;
       code = status === 413 ? 'too_large' : 'bad_request';
       message = status === 413 ? 'That upload is too large.' : 'The request could not be read.';
     }
-    if (status >= 500) (req.log ?? logger).error({ err, requestId }, 'request failed');
-    if (res.headersSent) return;
+    if (status >= 500 && status !== 503) (req.log ?? logger).error({ err, requestId }, 'request failed');
+    // Part of the body is out (a streamed export): end the connection so the client sees a failed download, not a hang.
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
     if (wantsJson(req)) {
       res.status(status).json({ error: { code, message, ...(details ? { details } : {}), ...(status >= 500 ? { request_id: requestId } : {}) } });
       return;
@@ -37,7 +49,7 @@ export function errorHandler(logger: Logger) {
     res.status(status).render('pages/error.njk', {
       status,
       message,
-      requestId: status >= 500 ? requestId : null,
+      requestId: status >= 500 && status !== 503 ? requestId : null,
       path: req.originalUrl,
       csrfToken: req.session ? csrfToken(req) : undefined,
       flash: [],

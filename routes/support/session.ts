@@ -42,6 +42,9 @@ export function sessionMiddleware({ db, config, logger, clock }: AppDeps) {
   });
 }
 
+/** What express-session's ids look like (uid-safe: base64url); anything else was not made here. */
+const SESSION_ID = /^[\w-]{16,128}$/;
+
 /** Where the store leaves the user it read with the session, on the session data and then the request; symbols are never saved. */
 const USER = Symbol('the signed-in user, read with the session');
 type CarriesUser = { [USER]?: UserWithBusinesses | null };
@@ -57,7 +60,17 @@ class SessionStore extends ConnectSessionKnexStore {
     super({ knex: db, tableName: 'sessions', createTable: false, cleanupInterval: 0 });
   }
 
+  /**
+   * Errors go to the callback only: express-session hands them to the error handler (a
+   * 503 while the database is away). Rethrowing as well left a rejection nobody caught,
+   * which ended the process on the first signed-in request during a database restart.
+   */
   override async get(sid: string, callback?: (err: unknown, session?: SessionData | null) => void): Promise<SessionData | null> {
+    // A forged cookie's id (a NUL byte, a megabyte) is no session, not a query.
+    if (!SESSION_ID.test(sid)) {
+      callback?.(null, null);
+      return null;
+    }
     let found: Awaited<ReturnType<typeof sessions.readWithUser>>;
     try {
       // The expiry was written by the library's set() and express-session's cookie, both on
@@ -65,7 +78,7 @@ class SessionStore extends ConnectSessionKnexStore {
       found = await sessions.readWithUser(this.db, sid, new Date());
     } catch (err) {
       callback?.(err);
-      throw err;
+      return null;
     }
     const sess = found ? (Object.assign(found.sess, { [USER]: found.user }) as unknown as SessionData) : null;
     callback?.(null, sess);

@@ -132,3 +132,21 @@ export async function migrationsCurrent(db: Db): Promise<boolean> {
   const [, pending] = (await db.migrate.list({ migrationSource })) as [unknown[], unknown[]];
   return pending.length === 0;
 }
+
+/** PostgreSQL's SQLSTATE classes and codes that mean "the server is not there right now". */
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
+const UNAVAILABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
+
+/**
+ * True when an error says the database cannot be reached (refused, restarting, shut
+ * down, out of connections, no connection to be had from the pool) rather than that a
+ * query was wrong: a passing outage, answered 503 and retried, never a crash.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: unknown; name?: unknown; message?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08') || UNAVAILABLE_ERRNOS.has(code)) return true;
+  if (e.name === 'KnexTimeoutError') return true;
+  return typeof e.message === 'string' && /Connection terminated|Client has encountered a connection error|connection is closed/i.test(e.message);
+}

@@ -1,0 +1,109 @@
+// The database goes away under load and comes back: run by .ci/run against a real
+// PostgreSQL it controls. Starts Bursar on DATABASE_URL (demo data present), signs in as
+// the demo user, keeps 20 requests in flight, runs DB_STOP_COMMAND, waits, runs
+// DB_START_COMMAND, and checks what a user would see: 503 (never a 500 or a dropped
+// connection) while the database is away, 200 again within 5 s of its return, and the
+// same web process still serving afterwards.
+//
+//   DATABASE_URL=… DB_STOP_COMMAND='…' DB_START_COMMAND='…' npx tsx tests/drills/database-outage.ts
+import { spawn, execSync } from 'node:child_process';
+import { setTimeout as wait } from 'node:timers/promises';
+
+const PORT = Number(process.env.DRILL_PORT ?? 3917);
+const BASE = `http://127.0.0.1:${PORT}`;
+const CONCURRENCY = 20;
+const { DB_STOP_COMMAND, DB_START_COMMAND } = process.env;
+if (!process.env.DATABASE_URL || !DB_STOP_COMMAND || !DB_START_COMMAND) throw new Error('set DATABASE_URL, DB_STOP_COMMAND and DB_START_COMMAND');
+
+const app = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], { env: { ...process.env, PORT: String(PORT), LOG_LEVEL: 'warn' }, stdio: ['ignore', 'inherit', 'inherit'] });
+let exited: number | null = null;
+app.on('exit', (code) => (exited = code ?? -1));
+
+async function until(what: string, ms: number, ok: () => Promise<boolean>): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await ok().catch(() => false)) return;
+    await wait(100);
+  }
+  throw new Error(`${what} did not happen within ${ms} ms`);
+}
+
+/** A signed-in browser session: its cookie, from the login form. */
+async function signIn(): Promise<string> {
+  const form = await fetch(`${BASE}/login`);
+  const cookie = (form.headers.get('set-cookie') ?? '').split(';')[0];
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1];
+  const res = await fetch(`${BASE}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: csrf, email: 'demo@bursar.local', password: 'bursar-demo' }),
+  });
+  if (res.status !== 303) throw new Error(`sign-in answered ${res.status}`);
+  return (res.headers.get('set-cookie') ?? '').split(';')[0] || cookie;
+}
+
+type Hit = { began: number; at: number; status: number };
+const results = { passed: 0, failed: 0 };
+function check(ok: boolean, what: string): void {
+  if (ok) results.passed++;
+  else results.failed++;
+  console.log(`${ok ? 'ok    ' : 'FAILED'} ${what}`);
+}
+
+try {
+  await until('Bursar listening', 120_000, async () => (await fetch(`${BASE}/health`)).ok);
+  const cookie = await signIn();
+  const page = await fetch(`${BASE}/businesses`, { headers: { cookie } });
+  check(page.status === 200 && /Sign out|sign out/i.test(await page.text()), 'signed in before the outage');
+
+  const hits: Hit[] = [];
+  let running = true;
+  const worker = async () => {
+    while (running) {
+      const began = Date.now();
+      try {
+        const res = await fetch(`${BASE}/businesses`, { headers: { cookie }, signal: AbortSignal.timeout(10_000) });
+        await res.arrayBuffer();
+        hits.push({ began, at: Date.now(), status: res.status });
+      } catch {
+        hits.push({ began, at: Date.now(), status: 0 });
+        await wait(50);
+      }
+    }
+  };
+  const workers = Array.from({ length: CONCURRENCY }, worker);
+  await wait(1500);
+  execSync(DB_STOP_COMMAND, { stdio: 'inherit' });
+  const stoppedAt = Date.now();
+  await wait(3000);
+  const restartAt = Date.now();
+  execSync(DB_START_COMMAND, { stdio: 'inherit' });
+  const backAt = Date.now();
+  await wait(6000);
+  running = false;
+  await Promise.all(workers);
+
+  // Asked for after the database had stopped, and answered before it was started again.
+  const during = hits.filter((h) => h.began >= stoppedAt && h.at < restartAt);
+  const after = hits.filter((h) => h.at > backAt);
+  const firstOk = after.find((h) => h.status === 200);
+  const count = (list: Hit[]) => {
+    const by = new Map<number, number>();
+    for (const h of list) by.set(h.status, (by.get(h.status) ?? 0) + 1);
+    return [...by].map(([status, n]) => `${status || 'no answer'}: ${n}`).join(', ') || 'none';
+  };
+  console.log(`requests: ${hits.length}; while the database was away: ${count(during)}; after it returned: ${count(after)}`);
+  check(during.length > 0 && during.every((h) => h.status === 503), 'every request while the database was away answered 503');
+  check(hits.every((h) => h.status === 200 || h.status === 503), 'no request failed otherwise (no 500, no dropped connection)');
+  check(Boolean(firstOk) && firstOk!.at - backAt <= 5000, `200 again ${firstOk ? firstOk.at - backAt : '∞'} ms after the database returned (≤ 5000)`);
+  check(after.slice(-CONCURRENCY).every((h) => h.status === 200), 'the last requests all answered 200');
+  const health = await fetch(`${BASE}/health`);
+  check(exited === null && health.status === 200, 'the same web process is still serving, /health 200');
+} catch (err) {
+  check(false, `the drill ran to its end (${(err as Error).message})`);
+} finally {
+  app.kill('SIGTERM');
+}
+console.log(`${results.passed} passed, ${results.failed} failed`);
+process.exit(results.failed ? 1 : 0);
