@@ -51,7 +51,7 @@ export function createApp(deps: AppDeps): express.Express {
   // Pages carry a per-session CSRF token and the API answers per caller, so a weak ETag
   // over the body would rarely match; computing one hashed every response.
   app.set('etag', false);
-  app.set('trust proxy', config.isProduction ? 1 : false);
+  app.set('trust proxy', config.trustProxy);
   configureViews(app, ROOT, !config.isProduction);
   attachFragmentCache(app);
   // The sign-in form offers Google only when it is configured.

@@ -5,7 +5,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { SignJWT } from 'jose';
 import { createApp } from '../server.ts';
-import { loadConfig } from '../services/core/config.ts';
+import { loadConfig, testConfig } from '../services/core/config.ts';
 import { withInstanceSecrets } from '../services/core/instance-secrets.ts';
 import { createLogger } from '../services/core/logger.ts';
 import { createTestDb, insertUser, signIn, TODAY } from './helpers.ts';
@@ -95,5 +95,33 @@ describe('a default install, with no .env', () => {
     assert.equal(change.status, 303);
     const refreshed = await request(app).post('/api/v1/auth/refresh').send({ refresh_token: login.body.refresh_token });
     assert.equal(refreshed.status, 401);
+  });
+});
+
+describe('client addresses behind (or not behind) a proxy', () => {
+  let db: Db;
+  let drop: () => Promise<void>;
+  before(async () => ({ db, drop } = await createTestDb()));
+  after(() => drop());
+
+  const appWith = (trustProxy: boolean | number) => {
+    const config = { ...testConfig(), env: 'production' as const, isProduction: true, trustProxy };
+    config.rateLimits = { ...config.rateLimits, loginPerIp: 3, loginPerAccount: 100 };
+    return createApp({ db, config, clock: fixedClock(`${TODAY}T12:00:00Z`), logger: createLogger('silent') });
+  };
+  const attempt = (app: ReturnType<typeof createApp>, n: number) =>
+    request(app).post('/api/v1/auth/login').set('X-Forwarded-For', `203.0.113.${n}`).send({ email: `nobody${n}@example.com`, password: 'wrong password here' });
+
+  test('by default a spoofed X-Forwarded-For does not give each attempt a fresh address to rate-limit', async () => {
+    const app = appWith(false);
+    const statuses = [];
+    for (let n = 1; n <= 4; n++) statuses.push((await attempt(app, n)).status);
+    assert.deepEqual(statuses, [401, 401, 401, 429]);
+  });
+
+  test('with TRUST_PROXY set, the address the proxy reports is the one limited', async () => {
+    await db('rate_limits').delete();
+    const app = appWith(1);
+    for (let n = 10; n <= 14; n++) assert.equal((await attempt(app, n)).status, 401);
   });
 });

@@ -37,7 +37,7 @@ export function sessionMiddleware({ db, config, logger, clock }: AppDeps) {
     secret: config.sessionSecret,
     resave: false,
     saveUninitialized: false,
-    proxy: config.isProduction,
+    proxy: config.trustProxy !== false,
     cookie: { httpOnly: true, sameSite: 'lax', secure: config.isProduction, path: '/' },
   });
 }

@@ -22,6 +22,13 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SEED_DEMO: z.enum(['auto', 'never']).default('auto'),
   OPERATOR_EMAILS: z.string().default(''),
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .default('false')
+    .refine((v) => /^(true|false|\d{1,2})$/.test(v) || v.split(',').every((a) => /^[\d.:a-fA-F]+(\/\d{1,3})?$|^(loopback|linklocal|uniquelocal)$/.test(a.trim())), {
+      message: 'must be false, true, a number of proxies, or a comma-separated list of proxy addresses',
+    }),
   // --- accounts and access (issue 4)
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   SENDGRID_API_KEY: z.string().optional(),
@@ -79,6 +86,11 @@ export type Config = {
   sessionSecret: string;
   logLevel: string;
   seedDemo: boolean;
+  /**
+   * Whom to believe about the client's address (X-Forwarded-For): false (the socket's
+   * address, the default), a number of proxies in front, or their addresses.
+   */
+  trustProxy: boolean | number | string;
   /** Users (by email) who may see the operator page. */
   operatorEmails: string[];
   /** Daily exchange rates endpoint (JSON {base, date, rates:{CODE: rate}}); null: rates are entered or imported only. */
@@ -135,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
     sessionSecret: e.SESSION_SECRET ?? '',
     logLevel: e.LOG_LEVEL,
     seedDemo: !isProduction && e.SEED_DEMO === 'auto',
+    trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
     operatorEmails: e.OPERATOR_EMAILS.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean),
     ratesUrl: e.RATES_URL ?? null,
     version,
