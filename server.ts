@@ -12,6 +12,7 @@ import { embedderFor } from './services/agent/embeddings.ts';
 import type { AppDeps } from './routes/support/deps.ts';
 import { configureViews } from './routes/support/views.ts';
 import { attachFragmentCache } from './routes/support/fragment-cache.ts';
+import { refuseControlCharacters } from './routes/support/control-characters.ts';
 import { requestLog } from './routes/support/request-log.ts';
 import { sessionMiddleware } from './routes/support/session.ts';
 import { verifyCsrf } from './routes/support/csrf.ts';
@@ -87,6 +88,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(express.urlencoded({ extended: false, limit: '200kb' }));
   app.use(express.json({ limit: '1mb' }));
+  app.use(refuseControlCharacters);
   app.use(sessionMiddleware(deps));
   app.use(loadUser(deps));
   app.use(verifyCsrf);

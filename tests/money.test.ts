@@ -13,6 +13,12 @@ test('amounts typed by people become exact minor units, per currency', () => {
   assert.equal(parseMoney('1.234', 'USD'), null);
   assert.equal(parseMoney('abc', 'USD'), null);
   assert.equal(parseMoney('1.234', 'KWD'), 1234);
+  assert.equal(parseMoney('1 234.50', 'EUR'), 123450);
+  assert.equal(parseMoney('12,345,678', 'USD'), 1234567800);
+});
+
+test('separators in the wrong places are a typo, not a bigger amount', () => {
+  for (const typo of ['1,2,3', '12,34', '1,2345.00', '1 2 3', ',123', '1,,234']) assert.equal(parseMoney(typo, 'USD'), null, typo);
 });
 
 test('money is shown in its own currency format', () => {

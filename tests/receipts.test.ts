@@ -123,6 +123,13 @@ describe('receipts', () => {
     assert.equal((await rowsOf(businessId)).length, before);
   });
 
+  test('a file named in another script keeps its name', async () => {
+    const photo = await png('#e4d9f5');
+    await attach(photo, 'é😀名.png', 'image/png');
+    const row = await ctx.db('receipts').where({ business_id: businessId, sha256: sha256(photo) }).first();
+    assert.equal(row.original_name, 'é😀名.png');
+  });
+
   test('a download returns the same bytes with the sniffed type, inline or as an attachment', async () => {
     const photo = await png('#d9e4f5');
     await attach(photo, 'lunch receipt.jpg', 'image/jpeg');

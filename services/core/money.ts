@@ -73,15 +73,16 @@ export function formatMoneyCompact(amount: number, currency: string, locale = 'e
  * Returns null when the text is not a number with at most the currency's digits.
  */
 export function parseMoney(text: string, currency: string): number | null {
-  const cleaned = text.trim().replace(/[\s,]/g, '');
+  // Thousands separated by commas or spaces only in groups of three: "1,2,3" is a typo, not 123.
+  const typed = text.trim().replace(/[\u00A0\u202F]/g, ' ');
+  const grouped = /^(-)?(\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+|\d+)(?:\.(\d+))?$/.exec(typed);
+  if (!grouped) return null;
+  const [, minus, whole, frac = ''] = grouped;
   const digits = minorDigits(currency);
-  const m = /^(-)?(\d+)(?:\.(\d+))?$/.exec(cleaned);
-  if (!m) return null;
-  const frac = m[3] ?? '';
   if (frac.length > digits) return null;
-  const minor = Number(m[2]) * 10 ** digits + Number(frac.padEnd(digits, '0') || '0');
+  const minor = Number(whole.replace(/[, ]/g, '')) * 10 ** digits + Number(frac.padEnd(digits, '0') || '0');
   if (!Number.isSafeInteger(minor)) return null;
-  return m[1] ? -minor : minor;
+  return minus ? -minor : minor;
 }
 
 /** Converts minor units of one currency at a rate (quote per base unit), rounding half away from zero. */

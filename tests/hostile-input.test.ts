@@ -69,3 +69,39 @@ describe('dates no calendar has, or none a business needs', () => {
     assert.match(res.body.error.details.spent_on[0], /real date/);
   });
 });
+
+describe('text no person types', () => {
+  let ctx: TestContext;
+  let fixture: Awaited<ReturnType<typeof signedInOwner>>;
+  before(async () => {
+    ctx = await createTestApp();
+    fixture = await signedInOwner(ctx);
+  });
+  after(() => ctx.close());
+
+  test('a NUL byte in a form, a query or a JSON body is a 422 naming the field, and the server stays well', async () => {
+    const form = await fixture.owner.agent
+      .post(`/b/${fixture.businessId}/expenses`)
+      .type('form')
+      .send({ _csrf: fixture.owner.csrf, occurred_on: '2026-11-20', description: 'Paper\u0000clips', amount: '12.00' });
+    assert.equal(form.status, 422);
+    const query = await fixture.owner.agent.get(`/b/${fixture.businessId}/expenses?q=a%00b`);
+    assert.equal(query.status, 422);
+    const login = await request(ctx.app).post('/api/v1/auth/login').send({ email: `x\u0000@example.com`, password: 'whatever it is' });
+    assert.equal(login.status, 422);
+    assert.ok(login.body.error.details.email);
+    const chat = await fixture.owner.agent.post(`/b/${fixture.businessId}/chat`).set('X-CSRF-Token', fixture.owner.csrf).type('form').send({ message: 'how much\u0007?' });
+    assert.equal(chat.status, 422);
+    assert.equal((await request(ctx.app).get('/health')).status, 200);
+    assert.equal(await ctx.db('transactions').where({ business_id: fixture.businessId }).count({ n: '*' }).first().then((r) => Number(r?.n)), 0);
+  });
+
+  test('an amount with commas in the wrong places is refused, not read as a bigger number', async () => {
+    const res = await fixture.owner.agent
+      .post(`/b/${fixture.businessId}/expenses`)
+      .type('form')
+      .send({ _csrf: fixture.owner.csrf, occurred_on: '2026-11-20', description: 'Paper', amount: '1,2,3' });
+    assert.equal(res.status, 422);
+    assert.match(res.text, /Enter an amount such as 12\.50/);
+  });
+});
