@@ -12,6 +12,7 @@ import { embedderFor } from './services/agent/embeddings.ts';
 import type { AppDeps } from './routes/support/deps.ts';
 import { configureViews } from './routes/support/views.ts';
 import { attachFragmentCache } from './routes/support/fragment-cache.ts';
+import { closeSimulationPool } from './services/reports/forecast/simulate-pool.ts';
 import { refuseControlCharacters } from './routes/support/control-characters.ts';
 import { requestLog } from './routes/support/request-log.ts';
 import { sessionMiddleware } from './routes/support/session.ts';
@@ -145,6 +146,7 @@ async function main(): Promise<void> {
     }, 10_000);
     force.unref();
     server.close(async () => {
+      await closeSimulationPool();
       await db.destroy();
       logger.info('stopped');
       process.exit(0);

@@ -4,7 +4,7 @@ import * as aggregates from '../aggregates.ts';
 import { NOT_CASH_KINDS, NOT_OPERATING_KINDS } from '../definitions.ts';
 import { daysBetween } from '../periods.ts';
 import { detectRecurring, recurringSchedule, fitFlows, dailyMeans, type RecurringItem, type FlowModel, type LedgerEvent } from './model.ts';
-import { simulate } from './simulate.ts';
+import { simulateInWorker } from './simulate-pool.ts';
 
 export const DEFAULT_PATHS = 10_000;
 export const DEFAULT_SEED = 20_261_125;
@@ -76,7 +76,7 @@ export async function forecast(db: Db, businessId: string, asOf: string, opts: F
   const model = fitFlows(flows, first);
   const schedule = recurringSchedule(recurring, asOf, opts.horizonDays);
   const paths = opts.paths ?? DEFAULT_PATHS;
-  const sim = simulate({ startCash: cash, mean: dailyMeans(model, asOf, schedule, opts.extraFlow), sigma: model.sigma, paths, seed: opts.seed ?? DEFAULT_SEED });
+  const sim = await simulateInWorker({ startCash: cash, mean: dailyMeans(model, asOf, schedule, opts.extraFlow), sigma: model.sigma, paths, seed: opts.seed ?? DEFAULT_SEED });
   const days: string[] = [];
   for (let i = 1; i <= opts.horizonDays; i++) days.push(addDays(asOf, i));
   return {

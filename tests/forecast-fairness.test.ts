@@ -1,0 +1,52 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import { addDays } from '../services/core/clock.ts';
+import { createTestApp, insertLedgerRows, signedInOwner, TODAY, type TestContext } from './helpers.ts';
+
+describe('one large forecast does not hold up everyone else', () => {
+  let ctx: TestContext;
+  let fixture: Awaited<ReturnType<typeof signedInOwner>>;
+  let token: string;
+  before(async () => {
+    ctx = await createTestApp();
+    fixture = await signedInOwner(ctx);
+    const rows = [];
+    for (let i = 1; i <= 120; i++) {
+      rows.push({ kind: 'sale' as const, amount: 20_000 + (i % 7) * 1000, amount_base: 20_000 + (i % 7) * 1000, occurred_on: addDays(TODAY, -i) });
+      rows.push({ kind: 'expense' as const, amount: -15_000, amount_base: -15_000, occurred_on: addDays(TODAY, -i) });
+    }
+    await insertLedgerRows(ctx.db, fixture.businessId, rows);
+    token = (await request(ctx.app).post('/api/v1/auth/login').send({ email: fixture.user.email, password: fixture.user.password })).body.token;
+  });
+  after(() => ctx.close());
+
+  test('/health answers within 200 ms while a 20,000-path, 730-day forecast runs', async () => {
+    // Warm: the first /health loads the migration list, the first forecast starts its worker.
+    assert.equal((await request(ctx.app).get('/health')).status, 200);
+    const small = await request(ctx.app).post('/api/v1/forecast').set('Authorization', `Bearer ${token}`).send({ business_id: fixture.businessId, horizon_days: 30, paths: 1000 });
+    assert.equal(small.status, 200);
+    let done = false;
+    const big = request(ctx.app)
+      .post('/api/v1/forecast')
+      .set('Authorization', `Bearer ${token}`)
+      .send({ business_id: fixture.businessId, horizon_days: 730, paths: 20_000 })
+      .then((res) => {
+        done = true;
+        return res;
+      });
+    const latencies: number[] = [];
+    while (!done) {
+      const started = performance.now();
+      const health = await request(ctx.app).get('/health');
+      latencies.push(performance.now() - started);
+      assert.equal(health.status, 200);
+    }
+    const res = await big;
+    assert.equal(res.status, 200);
+    assert.equal(res.body.percentiles.length, 730);
+    assert.equal(res.body.paths, 20_000);
+    assert.ok(latencies.length >= 3, `health was asked ${latencies.length} times while the forecast ran`);
+    assert.ok(Math.max(...latencies) < 200, `slowest /health during the forecast: ${Math.round(Math.max(...latencies))} ms (${latencies.map(Math.round).join(", ")})`);
+  });
+});
