@@ -10,6 +10,7 @@ import { parseForm, parseOrThrow } from '../support/validate.ts';
 import { flash } from '../support/session.ts';
 import { requireWriter } from '../support/tenant.ts';
 import { writeExpensesCsv } from './expenses-export.ts';
+import { limitHeavy } from '../support/heavy.ts';
 
 type Params = { businessId: string; expenseId: string };
 
@@ -47,7 +48,7 @@ export function expenseRoutes(deps: AppDeps): Router {
     render(req, res, { page: 'pages/expenses/totals.njk', partial: 'partials/expenses/totals.njk' }, { totals, query, link: expenses.filterLink });
   });
 
-  router.get('/expenses/export.csv', async (req, res) => {
+  router.get('/expenses/export.csv', limitHeavy(deps, 'export'), async (req, res) => {
     const filter = expenses.toFilter(parseOrThrow(expenses.filterQuery, req.query), res.locals.business.currency);
     await writeExpensesCsv(res, expenses.each(db, res.locals.business.id, filter), `expenses-${isoDate(deps.clock.now())}.csv`, res.locals.business.currency);
   });

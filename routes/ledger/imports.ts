@@ -9,6 +9,7 @@ import { parseForm, parseOrThrow } from '../support/validate.ts';
 import { flash } from '../support/session.ts';
 import { requireWriter } from '../support/tenant.ts';
 import { requireFile, singleFileUpload } from '../support/upload.ts';
+import { limitHeavy } from '../support/heavy.ts';
 
 type Params = { businessId: string; batchId: string };
 
@@ -36,7 +37,7 @@ export function importRoutes(deps: AppDeps): Router {
     render(req, res, { page: 'pages/imports/index.njk' }, { batches: await imports.recent(db, res.locals.business.id) });
   });
 
-  router.post('/imports', requireWriter, upload, async (req, res) => {
+  router.post('/imports', requireWriter, limitHeavy(deps, 'import'), upload, async (req, res) => {
     try {
       const batch = await imports.upload(db, res.locals.business, actor(res), requireFile(req.file));
       redirectAfterPost(req, res, `${home(res)}/${batch.id}`);

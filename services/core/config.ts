@@ -39,6 +39,7 @@ const schema = z.object({
   RATE_LIMIT_LOGIN_PER_IP: z.coerce.number().int().min(1).default(100),
   RATE_LIMIT_EMAIL_PER_ACCOUNT: z.coerce.number().int().min(1).default(5),
   RATE_LIMIT_EMAIL_PER_IP: z.coerce.number().int().min(1).default(30),
+  RATE_LIMIT_HEAVY_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   GOOGLE_CLIENT_ID: z.string().optional(),
   GOOGLE_CLIENT_SECRET: z.string().optional(),
   GOOGLE_AUTH_URL: z.url().default('https://accounts.google.com/o/oauth2/v2/auth'),
@@ -100,7 +101,8 @@ export type Config = {
   /** SendGrid is used only when a key is set; otherwise mail goes to the outbox table. */
   sendgrid: { apiKey: string | null; apiUrl: string };
   mailFrom: string;
-  rateLimits: { windowSeconds: number; loginPerAccount: number; loginPerIp: number; emailPerAccount: number; emailPerIp: number };
+  /** heavyPerMinute: forecasts, exports and import uploads one user may start a minute (each kind counted apart). */
+  rateLimits: { windowSeconds: number; loginPerAccount: number; loginPerIp: number; emailPerAccount: number; emailPerIp: number; heavyPerMinute: number };
   /** Google sign-in is offered only when a client id and secret are set. */
   google: { clientId: string | null; clientSecret: string | null; authUrl: string; tokenUrl: string; userinfoUrl: string };
   ai: AiConfig | null;
@@ -160,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
       loginPerIp: e.RATE_LIMIT_LOGIN_PER_IP,
       emailPerAccount: e.RATE_LIMIT_EMAIL_PER_ACCOUNT,
       emailPerIp: e.RATE_LIMIT_EMAIL_PER_IP,
+      heavyPerMinute: e.RATE_LIMIT_HEAVY_PER_MINUTE,
     },
     google: {
       clientId: e.GOOGLE_CLIENT_ID ? e.GOOGLE_CLIENT_ID : null,

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import { addDays } from '../services/core/clock.ts';
 import { createTestApp, insertLedgerRows, signedInOwner, TODAY, type TestContext } from './helpers.ts';
+import { testConfig } from '../services/core/config.ts';
 
 describe('one large forecast does not hold up everyone else', () => {
   let ctx: TestContext;
@@ -48,5 +49,26 @@ describe('one large forecast does not hold up everyone else', () => {
     assert.equal(res.body.paths, 20_000);
     assert.ok(latencies.length >= 3, `health was asked ${latencies.length} times while the forecast ran`);
     assert.ok(Math.max(...latencies) < 200, `slowest /health during the forecast: ${Math.round(Math.max(...latencies))} ms (${latencies.map(Math.round).join(", ")})`);
+  });
+});
+
+describe('heavy requests are counted per user', () => {
+  let ctx: TestContext;
+  before(async () => {
+    ctx = await createTestApp({ config: { rateLimits: { ...testConfig().rateLimits, heavyPerMinute: 3 } } });
+  });
+  after(() => ctx.close());
+
+  test('a fourth export within a minute is a 429 with Retry-After; another user, and the next minute, are not held up', async () => {
+    const first = await signedInOwner(ctx);
+    const second = await signedInOwner(ctx);
+    const exportOf = (who: typeof first) => who.owner.agent.get(`/b/${who.businessId}/expenses/export.csv`);
+    for (let i = 0; i < 3; i++) assert.equal((await exportOf(first)).status, 200);
+    const over = await exportOf(first);
+    assert.equal(over.status, 429);
+    assert.ok(Number(over.headers['retry-after']) > 0 && Number(over.headers['retry-after']) <= 60);
+    assert.equal((await exportOf(second)).status, 200, 'someone else still exports');
+    ctx.clock.advance(61_000);
+    assert.equal((await exportOf(first)).status, 200, 'and a minute later so can the first');
   });
 });
