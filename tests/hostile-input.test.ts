@@ -66,7 +66,7 @@ describe('dates no calendar has, or none a business needs', () => {
       .set('Authorization', `Bearer ${token}`)
       .send({ business_id: fixture.businessId, amount: 1200, description: 'Paper', spent_on: '2025-02-30' });
     assert.equal(res.status, 422);
-    assert.match(res.body.error.details.spent_on[0], /real date/);
+    assert.match(res.body.error.details.spent_on[0], /does not exist/);
   });
 });
 

@@ -14,8 +14,8 @@ import { requireFile, singleFileUpload } from '../support/upload.ts';
 const view = { page: 'pages/rates/index.njk' };
 
 /**
- * Exchange rates, entered by hand or imported from a CSV. Rates are market data shared
- * by every business, so only owners and admins change them.
+ * The business's own exchange rates, entered by hand or imported from a CSV, beside the
+ * synced reference rates (read-only). Owners and admins change them.
  */
 export function rateRoutes({ db }: AppDeps): Router {
   const router = Router({ mergeParams: true });
@@ -23,13 +23,13 @@ export function rateRoutes({ db }: AppDeps): Router {
   const home = (businessId: string) => `/b/${businessId}/rates`;
 
   router.get('/rates', async (req, res) => {
-    render(req, res, view, { rates: await rates.recentRates(db), values: { quote: res.locals.business.currency }, errors: {} });
+    render(req, res, view, { rates: await rates.recentRates(db, res.locals.business.id), values: { quote: res.locals.business.currency }, errors: {} });
   });
 
   router.post('/rates', requireManager, async (req, res) => {
     const input = parseForm(rates.rateForm, req.body);
-    if (!input.ok) return render(req, res, { ...view, status: 422 }, { rates: await rates.recentRates(db), values: req.body, errors: input.errors });
-    await rates.upsertRates(db, [input.data]);
+    if (!input.ok) return render(req, res, { ...view, status: 422 }, { rates: await rates.recentRates(db, res.locals.business.id), values: req.body, errors: input.errors });
+    await rates.upsertRates(db, res.locals.business.id, [input.data]);
     flash(req, 'success', 'Rate saved.');
     redirectAfterPost(req, res, home(res.locals.business.id));
   });
@@ -39,12 +39,12 @@ export function rateRoutes({ db }: AppDeps): Router {
     try {
       const file = requireFile(req.file);
       const parsed = rates.parseRatesCsv(await readFile(file.path, 'utf8'));
-      const n = await rates.upsertRates(db, parsed, 'csv');
+      const n = await rates.upsertRates(db, res.locals.business.id, parsed, 'csv');
       flash(req, 'success', `${n} rate${n === 1 ? '' : 's'} imported.`);
       redirectAfterPost(req, res, home(res.locals.business.id));
     } catch (err) {
       if (!(err instanceof Validation)) throw err;
-      render(req, res, { ...view, status: 422 }, { rates: await rates.recentRates(db), values: {}, errors: err.details });
+      render(req, res, { ...view, status: 422 }, { rates: await rates.recentRates(db, res.locals.business.id), values: {}, errors: err.details });
     } finally {
       if (req.file) await rm(req.file.path, { force: true });
     }

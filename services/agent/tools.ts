@@ -51,7 +51,7 @@ function defineTool<S extends z.ZodObject>(tool: Tool<S>): Tool<S> {
   return tool;
 }
 
-const date = day('Use a real date YYYY-MM-DD between 1900 and 2100');
+const date = day();
 
 const REVENUE_KINDS = ['sale', 'refund', 'chargeback', 'other_income'];
 const COST_KINDS = ['fee', 'ad_spend', 'cogs', 'expense'];

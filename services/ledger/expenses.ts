@@ -349,7 +349,7 @@ async function ledgerValues(db: Db, business: Business, input: ExpenseInput) {
     category_id: input.category_id,
     amount,
     currency: input.currency,
-    amount_base: await toBase(db, amount, input.currency, business.currency, input.occurred_on),
+    amount_base: await toBase(db, business.id, amount, input.currency, business.currency, input.occurred_on),
   };
 }
 

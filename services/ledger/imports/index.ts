@@ -247,7 +247,7 @@ async function land(db: Db, business: Business, actor: Actor, batch: Batch, rows
   );
   const lastDay = rows.reduce((m, r) => (r.occurred_on > m ? r.occurred_on : m), '0000-00-00');
   const converters = new Map<string, (amount: number, day: string) => number | null>();
-  for (const currency of new Set(rows.map((r) => r.currency))) converters.set(currency, await converterFor(db, currency, business.currency, lastDay));
+  for (const currency of new Set(rows.map((r) => r.currency))) converters.set(currency, await converterFor(db, business.id, currency, business.currency, lastDay));
   // A bank id the file repeats is one transaction: only its first row is staged.
   const seen = new Set<string>();
   const unique = rows.filter((r) => !seen.has(r.fingerprint) && seen.add(r.fingerprint));
