@@ -105,3 +105,45 @@ describe('text no person types', () => {
     assert.match(res.text, /Enter an amount such as 12\.50/);
   });
 });
+
+describe('rules PostgreSQL cannot run', () => {
+  let ctx: TestContext;
+  let fixture: Awaited<ReturnType<typeof signedInOwner>>;
+  before(async () => {
+    ctx = await createTestApp();
+    fixture = await signedInOwner(ctx);
+  });
+  after(() => ctx.close());
+
+  test('a pattern PostgreSQL cannot compile is refused at save and preview with a message, never SQL', async () => {
+    for (const pattern of ['\\p{L}+', '(?<shop>amazon)']) {
+      const saved = await fixture.owner.agent.post(`/b/${fixture.businessId}/rules`).type('form').send({ _csrf: fixture.owner.csrf, field: 'description', match: 'regex', pattern });
+      assert.equal(saved.status, 422, pattern);
+      assert.match(saved.text, /This pattern cannot be used/);
+      assert.doesNotMatch(saved.text, /select ''|~\* \$1|2201B/i);
+      const preview = await fixture.owner.agent.get(`/b/${fixture.businessId}/rule-previews?field=description&match=regex&pattern=${encodeURIComponent(pattern)}`);
+      assert.equal(preview.status, 422, pattern);
+      assert.doesNotMatch(preview.text, /select '' ~\*/i);
+    }
+    assert.equal(await ctx.db('categorization_rules').where({ business_id: fixture.businessId }).count({ n: '*' }).first().then((r) => Number(r?.n)), 0);
+  });
+
+  test('a pattern saved before the check does not break applying the other rules', async () => {
+    const [category] = await ctx.db('categories').insert({ business_id: fixture.businessId, name: 'Office', kind: 'expense' }).returning('id');
+    await ctx.db('categorization_rules').insert({ business_id: fixture.businessId, position: 0, field: 'description', match: 'regex', pattern: '\\p{L}', category_id: category.id });
+    await ctx.db('categorization_rules').insert({ business_id: fixture.businessId, position: 1, field: 'description', match: 'contains', pattern: 'paper', category_id: category.id });
+    await insertLedgerRows(ctx.db, fixture.businessId, [{ description: 'Paper for the printer' }]);
+    const res = await fixture.owner.agent.post(`/b/${fixture.businessId}/rule-applications`).type('form').send({ _csrf: fixture.owner.csrf });
+    assert.equal(res.status, 303);
+    const row = await ctx.db('transactions').where({ business_id: fixture.businessId, description: 'Paper for the printer' }).first('category_id');
+    assert.equal(row.category_id, category.id);
+  });
+
+  test("deleting another business's rule is a 404, and the rule stays", async () => {
+    const other = await signedInOwner(ctx);
+    const [rule] = await ctx.db('categorization_rules').insert({ business_id: other.businessId, position: 0, field: 'description', match: 'contains', pattern: 'x' }).returning('id');
+    const res = await fixture.owner.agent.post(`/b/${fixture.businessId}/rules/${rule.id}/deletion`).type('form').send({ _csrf: fixture.owner.csrf });
+    assert.equal(res.status, 404);
+    assert.ok(await ctx.db('categorization_rules').where({ id: rule.id }).first());
+  });
+});

@@ -30,8 +30,13 @@ export function ruleRoutes({ db, clock }: AppDeps): Router {
   router.get('/rule-previews', async (req, res) => {
     const input = parseForm(rules.ruleForm(res.locals.business.currency), req.query);
     const data = await listData(req, res, req.query, input.ok ? {} : input.errors);
-    if (input.ok) data.preview = await rules.preview(db, res.locals.business.id, input.data, {});
-    render(req, res, { ...listView, status: input.ok ? 200 : 422 }, data);
+    try {
+      if (input.ok) data.preview = await rules.preview(db, res.locals.business.id, input.data, {});
+    } catch (err) {
+      if (!(err instanceof Validation)) throw err;
+      data.errors = err.details ?? {};
+    }
+    render(req, res, { ...listView, status: input.ok && !Object.keys(data.errors).length ? 200 : 422 }, data);
   });
 
   router.post('/rules', requireWriter, async (req, res) => {

@@ -55,11 +55,23 @@ export async function dumpMemoryDb(db: Db): Promise<Blob> {
   return pglite.dumpDataDir('none');
 }
 
+/**
+ * knex-pglite names a delete's command "DEL", which knex's PostgreSQL response handling
+ * does not know, so `.delete()` answered a result object (always truthy) instead of the
+ * number of rows deleted: "nothing deleted, so 404" checks passed on PGlite for rows of
+ * another business. Named DELETE, it answers the count, as on a server.
+ */
+class PgliteClient extends (ClientPgLite as unknown as { new (config: unknown): { processResponse(obj: unknown, runner: unknown): unknown } }) {
+  override processResponse(obj: { method?: string }, runner: unknown): unknown {
+    return super.processResponse(obj.method === 'del' ? { ...obj, method: 'delete' } : obj, runner);
+  }
+}
+
 function pgliteDb(pglite: PGlite): Db {
   // knex-pglite must get a connection *function*: a shared instance in the config
   // object is deep-cloned by knex and blows up memory.
   return knexFactory({
-    client: ClientPgLite as unknown as typeof Knex.Client,
+    client: PgliteClient as unknown as typeof Knex.Client,
     dialect: 'postgres',
     connection: (() => ({ pglite })) as unknown as Knex.StaticConnectionConfig,
     // One connection, shared by every query of the process: a query waits for the one

@@ -103,7 +103,7 @@ function ruleValues(db: Db, all: Rule[]) {
 
 /** Applies the business's rules to a staging table of an import (first match wins), in one UPDATE. */
 export async function applyToStaging(trx: Db, businessId: string, table: string): Promise<void> {
-  const all = await list(trx, businessId);
+  const all = await usable(trx, await list(trx, businessId));
   if (!all.length) return;
   const [matched, bindings] = matchedRows(all, `select line, ld, lc, amount_base from ${table}`, 'line');
   await trx.raw(
@@ -144,9 +144,12 @@ export async function createAndApply(db: Db, businessId: string, actor: { userId
   });
 }
 
-async function applyRules(db: Db, businessId: string, actor: { userId: string | null; now: Date }, scope: Scope, all: Rule[]): Promise<number> {
+async function applyRules(db: Db, businessId: string, actor: { userId: string | null; now: Date }, scope: Scope, saved: Rule[]): Promise<number> {
+  const all = await usable(db, saved);
   if (!all.length) return 0;
   return db.transaction(async (trx) => {
+    // A pathological pattern over a large ledger stops here instead of holding the connection.
+    await trx.raw(`set local statement_timeout = '60s'`);
     const scope_ = scopeQuery(trx, businessId, scope).clearSelect().clearOrder().select('t.id', 't.description', 't.counterparty', 't.amount_base', trx.raw('lower(t.description) as ld'), trx.raw("lower(coalesce(t.counterparty, '')) as lc"));
     // The rows a rule touches are a small part of the ledger, found by primary key; on the SSDs
     // Bursar runs on a random read costs about what a sequential one does, and with the default
@@ -180,6 +183,7 @@ export type PreviewRow = { id: string; occurred_on: string; description: string;
 
 /** The rows of a scope that one rule (saved or not) would change, and how many there are in all. */
 export async function preview(db: Db, businessId: string, rule: Omit<Rule, 'id' | 'position'>, scope: Scope, limit = 50): Promise<{ count: number; rows: PreviewRow[] }> {
+  await assertUsablePattern(db, rule);
   const [where, bindings] = condition({ ...rule, id: '', position: 0 });
   const base = (scopeQuery(db, businessId, scope))
     .clearSelect()
@@ -199,19 +203,42 @@ export async function preview(db: Db, businessId: string, rule: Omit<Rule, 'id' 
   return { count: Number(count), rows };
 }
 
+/**
+ * Why PostgreSQL cannot compile a pattern as a regular expression, or null when it can.
+ * Rules run in PostgreSQL, whose dialect is not JavaScript's (no \\p{L}, no (?<name>...)):
+ * a pattern checked in JavaScript was saved, then failed every import and rule run.
+ */
+export async function regexProblem(db: Db, pattern: string): Promise<string | null> {
+  try {
+    // In a savepoint: a caller's transaction survives the failed statement.
+    await db.transaction((trx) => trx.raw(`select '' ~* ?`, [pattern]));
+    return null;
+  } catch (err) {
+    if ((err as { code?: string }).code !== '2201B') throw err;
+    return String((err as Error).message).replace(/^.*invalid regular expression:\s*/s, '');
+  }
+}
+
+/** Throws Validation on `pattern` when the rule's regular expression cannot run in PostgreSQL. */
+async function assertUsablePattern(db: Db, rule: { match: Rule['match']; pattern: string }): Promise<void> {
+  const problem = rule.match === 'regex' ? await regexProblem(db, rule.pattern) : null;
+  if (problem) throw new Validation({ pattern: [`This pattern cannot be used (${problem}). Rules match with PostgreSQL's regular expressions, which have no \\p{…} classes or named groups.`] });
+}
+
+/** The rules PostgreSQL can run: a pattern saved before patterns were checked at save time is left out, not a failed import or run. */
+async function usable(db: Db, rules: Rule[]): Promise<Rule[]> {
+  const out: Rule[] = [];
+  for (const rule of rules) if (rule.match !== 'regex' || !(await regexProblem(db, rule.pattern))) out.push(rule);
+  return out;
+}
+
 /** Adds a rule at the end of the business's list. Throws Validation when the category is not the business's. */
 export async function create(db: Db, businessId: string, input: z.output<typeof ruleInput>): Promise<Rule> {
   if (input.category_id) {
     const found = await db('categories').where({ id: input.category_id, business_id: businessId }).first('id');
     if (!found) throw new Validation({ category_id: ['Pick a category from the list.'] });
   }
-  if (input.match === 'regex') {
-    try {
-      new RegExp(input.pattern);
-    } catch {
-      throw new Validation({ pattern: ['That is not a valid pattern.'] });
-    }
-  }
+  await assertUsablePattern(db, input);
   const [{ next }] = await db('categorization_rules').where({ business_id: businessId }).select(db.raw('coalesce(max(position), -1) + 1 as next'));
   const [rule] = await db('categorization_rules').insert({ ...input, business_id: businessId, position: next }).returning('*');
   return rule;
