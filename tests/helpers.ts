@@ -20,6 +20,7 @@ import * as businesses from '../services/access/businesses.ts';
 import type { Role } from '../services/access/businesses.ts';
 import * as ledger from '../services/ledger/transactions.ts';
 import type { LedgerRow } from '../services/ledger/transactions.ts';
+import { systemActor } from '../services/ledger/audit.ts';
 
 export const TODAY = '2026-11-25';
 
@@ -167,10 +168,11 @@ export async function addMember(db: Db, businessId: string, userId: string, role
 
 let rowCounter = 0;
 
-/** Ledger rows with sensible defaults; amounts are minor units, money in is positive. */
+/** Ledger rows with sensible defaults; amounts are minor units, money in is positive. Audited as `system:tests`. */
 export async function insertLedgerRows(db: Db, businessId: string, rows: Partial<LedgerRow>[]) {
   return ledger.insertMany(
     db,
+    systemActor('tests', new Date(`${TODAY}T12:00:00Z`)),
     rows.map((r) => ({
       business_id: businessId,
       kind: 'expense',
