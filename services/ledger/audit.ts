@@ -64,8 +64,9 @@ export async function history(db: Db, businessId: string, transactionId: string)
     .leftJoin('users as u', 'u.id', 'a.actor_id')
     .leftJoin('import_batches as b', (j) => j.on('b.business_id', 'a.business_id').andOn(db.raw(`b.id::text = a.after->>'import_batch_id'`)).andOnVal('a.action', 'create'))
     .where({ 'a.business_id': businessId, 'a.transaction_id': transactionId })
-    // Imports before migration 021 had their create entries written by it, after their updates.
-    .orderBy(['a.at', 'a.id'])
+    // A row is created once (a re-insert is a restore), so its create comes first even where
+    // migration 021 wrote it late, for rows imported before the triggers.
+    .orderByRaw(`a.action = 'create' desc, a.id`)
     .select('a.id', 'a.action', 'a.actor_id', 'a.actor_label', 'u.name as actor_name', 'a.at', 'a.before', 'a.after', 'b.filename');
   return entries.map(({ filename, ...e }) => (filename !== null && e.after ? { ...e, after: { ...e.after, imported_from: filename } } : e));
 }
