@@ -7,6 +7,7 @@ import * as businesses from './access/businesses.ts';
 import * as categories from './ledger/categories.ts';
 import * as ledger from './ledger/transactions.ts';
 import type { NewTransaction } from './ledger/transactions.ts';
+import { systemActor, type Actor } from './ledger/audit.ts';
 import { hashPassword } from './access/users.ts';
 import * as metrics from './reports/metrics.ts';
 import * as readiness from './readiness/scores.ts';
@@ -96,6 +97,8 @@ export async function seedDemo(db: Db, clock: Clock, opts: { days?: number } = {
   const existing = await db('users').whereRaw('lower(email) = ?', [DEMO_EMAIL]).first('id');
   if (existing) return null;
   const passwordHash = await hashPassword(DEMO_PASSWORD);
+  // The demo's ledger is written by Bursar itself, not by the demo user it creates.
+  const actor = systemActor('demo-seed', clock.now());
   const seeded = await db.transaction(async (trx) => {
     const [user] = await trx('users')
       .insert({ email: DEMO_EMAIL, name: 'Dana Demo', password_hash: passwordHash, email_verified_at: clock.now() })
@@ -115,7 +118,7 @@ export async function seedDemo(db: Db, clock: Clock, opts: { days?: number } = {
       },
       { isDemo: true },
     );
-    const storeRows = await seedStore(trx, store.id, addDays(end, -(days - 1)), end);
+    const storeRows = await seedStore(trx, actor, store.id, addDays(end, -(days - 1)), end);
     const studio = await businesses.create(
       trx,
       user.id,
@@ -129,7 +132,7 @@ export async function seedDemo(db: Db, clock: Clock, opts: { days?: number } = {
       },
       { isDemo: true },
     );
-    const studioRows = await seedStudio(trx, studio.id, addDays(end, -(days - 1)), end);
+    const studioRows = await seedStudio(trx, actor, studio.id, addDays(end, -(days - 1)), end);
     return { userId: user.id, businessIds: [store.id, studio.id], rows: storeRows + studioRows };
   });
   // A metric snapshot per month of the demo's history, so the metrics page has a history at once.
@@ -155,7 +158,7 @@ function demandFactor(date: string): number {
   return yearly * weekly;
 }
 
-async function seedStore(db: Db, businessId: string, start: string, end: string): Promise<number> {
+async function seedStore(db: Db, actor: Actor, businessId: string, start: string, end: string): Promise<number> {
   const rnd = prng(20261125);
   const cats = await categories.idsByName(db, businessId);
   const products = await db('products')
@@ -273,11 +276,11 @@ async function seedStore(db: Db, businessId: string, start: string, end: string)
 
   for (let i = 0; i < stats.length; i += 1000) await db('ad_campaign_stats').insert(stats.slice(i, i + 1000));
   for (let i = 0; i < rates.length; i += 1000) await db('exchange_rates').insert(rates.slice(i, i + 1000)).onConflict(['base', 'quote', 'day']).ignore();
-  return ledger.insertMany(db, rows);
+  return ledger.insertMany(db, actor, rows);
 }
 
 /** A second, small business, so the switcher has somewhere to go: a design studio billing clients monthly. */
-async function seedStudio(db: Db, businessId: string, start: string, end: string): Promise<number> {
+async function seedStudio(db: Db, actor: Actor, businessId: string, start: string, end: string): Promise<number> {
   const rnd = prng(7);
   const cats = await categories.idsByName(db, businessId);
   const rows: NewTransaction[] = [];
@@ -299,5 +302,5 @@ async function seedStudio(db: Db, businessId: string, start: string, end: string
       rows.push({ ...base, kind: 'expense', amount: -700_000, amount_base: -700_000, occurred_on: first, description: 'Salaries', counterparty: 'Payroll', category_id: cats.get('Payroll'), external_id: `payroll_${month}` });
     }
   }
-  return ledger.insertMany(db, rows);
+  return ledger.insertMany(db, actor, rows);
 }

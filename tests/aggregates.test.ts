@@ -6,6 +6,9 @@ import * as aggregates from '../services/reports/aggregates.ts';
 import * as ledger from '../services/ledger/transactions.ts';
 import { addDays } from '../services/core/clock.ts';
 import { LEDGER_KINDS } from '../services/ledger/transactions.ts';
+import { systemActor } from '../services/ledger/audit.ts';
+
+const actor = systemActor('tests', new Date(`${TODAY}T12:00:00Z`));
 
 const { db, drop } = await createTestDb();
 after(drop);
@@ -41,12 +44,12 @@ test('after random inserts, edits, deletes and bulk imports the stored aggregate
       external_id: `r${++n}`,
     };
   };
-  await ledger.insertMany(db, [...Array(50)].map(row));
-  await ledger.insertMany(db, [{ ...row(), business_id: other.id, category_id: null, product_id: null }]);
+  await ledger.insertMany(db, actor, [...Array(50)].map(row));
+  await ledger.insertMany(db, actor, [{ ...row(), business_id: other.id, category_id: null, product_id: null }]);
   for (let step = 0; step < 120; step++) {
     const op = rnd.int(0, 5);
     if (op === 0) {
-      await ledger.insertMany(db, [...Array(rnd.int(1, 20))].map(row));
+      await ledger.insertMany(db, actor, [...Array(rnd.int(1, 20))].map(row));
     } else if (op === 1) {
       // An import: a set-based INSERT … SELECT, the way a staged CSV is committed.
       await db.raw(
@@ -67,7 +70,7 @@ test('after random inserts, edits, deletes and bulk imports the stored aggregate
       // Inside a transaction that rolls back, nothing may stick.
       await db
         .transaction(async (trx) => {
-          await ledger.insertMany(trx, [...Array(5)].map(row));
+          await ledger.insertMany(trx, actor, [...Array(5)].map(row));
           throw new Error('rollback');
         })
         .catch((e: Error) => assert.equal(e.message, 'rollback'));
@@ -89,7 +92,7 @@ test('after random inserts, edits, deletes and bulk imports the stored aggregate
 test('deleting a business takes its aggregates with it', async () => {
   const user = await insertUser(db);
   const biz = await insertBusiness(db, user.id);
-  await ledger.insertMany(db, [{ business_id: biz.id, kind: 'sale', amount: 100, currency: 'USD', amount_base: 100, occurred_on: TODAY, description: 's', source: 't', external_id: 'x' }]);
+  await ledger.insertMany(db, actor, [{ business_id: biz.id, kind: 'sale', amount: 100, currency: 'USD', amount_base: 100, occurred_on: TODAY, description: 's', source: 't', external_id: 'x' }]);
   assert.equal((await aggregates.snapshot(db, biz.id)).daily.length, 1);
   await db('businesses').where('id', biz.id).del();
   assert.equal((await db('daily_totals').where('business_id', biz.id)).length, 0);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import knexFactory, { type Knex } from 'knex';
+import pg from 'pg';
 import request from 'supertest';
 import type { Express } from 'express';
 import { createApp } from '../server.ts';
@@ -20,6 +21,7 @@ import * as businesses from '../services/access/businesses.ts';
 import type { Role } from '../services/access/businesses.ts';
 import * as ledger from '../services/ledger/transactions.ts';
 import type { NewTransaction } from '../services/ledger/transactions.ts';
+import { systemActor } from '../services/ledger/audit.ts';
 
 export const TODAY = '2026-11-25';
 
@@ -56,29 +58,33 @@ async function pgliteTemplate(): Promise<Blob> {
 }
 
 /**
- * A migrated template database on the server, made once per schema (under an advisory
- * lock, so concurrent test files wait for the first one instead of racing it); every
- * test file's database is a copy of it (`create database ... template`).
+ * A migrated template database on the server, made once per schema; every test file's
+ * database is a copy of it (`create database ... template`). Concurrent test files wait
+ * for the first one on an advisory lock held by a connection of its own: CREATE DATABASE
+ * cannot run inside a transaction, so a transaction-scoped lock cannot cover it, and a
+ * pooled connection could be closed while idle, dropping a session lock early.
  */
 async function serverTemplate(admin: Knex): Promise<string> {
   const name = `bursar_template_${schemaKey()}`;
-  await admin.transaction(async (trx) => {
-    await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [name]);
-    const { rows } = await trx.raw('select 1 from pg_database where datname = ?', [name]);
-    if (rows.length) return;
-    await trx.raw(`create database ${name}_building`).catch(async () => {
-      await trx.raw(`drop database ${name}_building with (force)`);
-      await trx.raw(`create database ${name}_building`);
-    });
+  const lock = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+  await lock.connect();
+  try {
+    await lock.query('select pg_advisory_lock(hashtext($1))', [name]);
+    const { rows } = await admin.raw('select 1 from pg_database where datname = ?', [name]);
+    if (rows.length) return name;
+    await admin.raw(`drop database if exists ${name}_building with (force)`);
+    await admin.raw(`create database ${name}_building`);
     const db = knexFactory({ client: 'pg', connection: databaseUrl(`${name}_building`), pool: { min: 0, max: 1 } });
     try {
       await migrateLatest(db);
     } finally {
       await db.destroy();
     }
-    await trx.raw(`alter database ${name}_building rename to ${name}`);
-  });
-  return name;
+    await admin.raw(`alter database ${name}_building rename to ${name}`);
+    return name;
+  } finally {
+    await lock.end();
+  }
 }
 
 function databaseUrl(name: string): string {
@@ -167,10 +173,11 @@ export async function addMember(db: Db, businessId: string, userId: string, role
 
 let rowCounter = 0;
 
-/** Ledger rows with sensible defaults; amounts are minor units, money in is positive. */
+/** Ledger rows with sensible defaults; amounts are minor units, money in is positive. Audited as `system:tests`. */
 export async function insertLedgerRows(db: Db, businessId: string, rows: Partial<NewTransaction>[]) {
   return ledger.insertMany(
     db,
+    systemActor('tests', new Date(`${TODAY}T12:00:00Z`)),
     rows.map((r) => ({
       business_id: businessId,
       kind: 'expense',

@@ -103,7 +103,7 @@ describe('cached reports follow every change', () => {
     await ctx.db('products').where({ id: productId }).update({ name: 'Alpha Plus' });
     const [campaign] = await ctx.db('ad_campaigns').insert({ business_id: bizId, platform: 'meta', external_id: 'c1', name: 'Winter push' }).returning('id');
     await ctx.db('ad_campaign_stats').insert({ campaign_id: campaign.id, business_id: bizId, day: '2026-11-05', spend: 4_000, revenue: 2_000, conversions: 1, currency: 'USD' });
-    await ctx.db('readiness_scores').insert({ business_id: bizId, as_of: '2026-11-25', score: 61, tier: 'developing', components: JSON.stringify([]), inputs: JSON.stringify({}), computed_at: ctx.clock.now() });
+    await ctx.db('readiness_scores').insert({ business_id: bizId, as_of: '2026-11-25', score: 61, tier: 'ready', components: JSON.stringify([]), inputs: JSON.stringify({}), computed_at: ctx.clock.now() });
 
     html = await dashboard();
     assert.match(html, /Alpha Plus/);

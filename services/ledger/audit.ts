@@ -10,47 +10,65 @@ export type AuditEntry = {
   id: number;
   action: AuditAction;
   actor_id: string | null;
+  /** A system actor (`system:<name>`), or the database role of a write no actor was set for. */
+  actor_label: string | null;
   actor_name: string | null;
   at: string;
   before: Record<string, unknown> | null;
   after: Record<string, unknown> | null;
 };
 
-export async function append(
-  db: Db,
-  entry: { businessId: string; transactionId: string; action: AuditAction; actorId: string | null; at: Date; before: unknown; after: unknown },
-): Promise<void> {
-  await db('ledger_audit').insert({
-    business_id: entry.businessId,
-    transaction_id: entry.transactionId,
-    action: entry.action,
-    actor_id: entry.actorId,
-    at: entry.at,
-    before: entry.before === null ? null : JSON.stringify(entry.before),
-    after: entry.after === null ? null : JSON.stringify(entry.after),
-  });
+/**
+ * Who changes the ledger: a signed-in user, or a named part of Bursar (a job, a sync,
+ * the demo seed) acting for nobody. `now` is the time the trail records.
+ */
+export type Actor = { userId: string | null; now: Date; system?: string };
+
+/** The actor for work no user asked for; `name` says which, e.g. the job's name. */
+export function systemActor(name: string, now: Date): Actor {
+  return { userId: null, system: name, now };
 }
 
 /**
- * Every entry about one ledger row of the business, oldest first. A row brought in by
- * an import has no entry of its own for that: its import batch stands for it (see
- * services/ledger/imports), shown here as the first entry.
+ * Names the actor of the ledger writes that follow in this transaction. The database's
+ * triggers write the audit trail (migration 021) and read who acted from these
+ * transaction-local settings, so they end with the transaction and cannot leak to the
+ * next user of a pooled connection. Throws outside a transaction, where a
+ * transaction-local setting would be gone before the write it is meant for.
+ */
+export async function actAs(trx: Db, actor: Actor): Promise<void> {
+  if (!trx.isTransaction) throw new Error('actAs needs a transaction: the actor is set for one transaction only.');
+  await trx.raw(`select set_config('bursar.actor', ?, true), set_config('bursar.at', ?, true), set_config('bursar.audit_action', '', true)`, [
+    actor.userId ?? `system:${actor.system ?? 'unnamed'}`,
+    actor.now.toISOString(),
+  ]);
+}
+
+/**
+ * Runs `insert` with its new rows audited as restored rather than created (the restore
+ * of a deleted row inserts its old image again), then goes back to plain creates.
+ */
+export async function restoring<T>(trx: Db, insert: () => Promise<T>): Promise<T> {
+  await trx.raw(`select set_config('bursar.audit_action', 'restore', true)`);
+  const result = await insert();
+  await trx.raw(`select set_config('bursar.audit_action', '', true)`);
+  return result;
+}
+
+/**
+ * Every entry about one ledger row of the business, oldest first. An entry that
+ * created a row by an import names the file (`after.imported_from`).
  */
 export async function history(db: Db, businessId: string, transactionId: string): Promise<AuditEntry[]> {
-  const entries: AuditEntry[] = await db('ledger_audit as a')
+  const entries: (AuditEntry & { filename: string | null })[] = await db('ledger_audit as a')
     .leftJoin('users as u', 'u.id', 'a.actor_id')
+    .leftJoin('import_batches as b', (j) => j.on('b.business_id', 'a.business_id').andOn(db.raw(`b.id::text = a.after->>'import_batch_id'`)).andOnVal('a.action', 'create'))
     .where({ 'a.business_id': businessId, 'a.transaction_id': transactionId })
-    .orderBy('a.id')
-    .select('a.id', 'a.action', 'a.actor_id', 'u.name as actor_name', 'a.at', 'a.before', 'a.after');
-  const imported = await db('transactions as t')
-    .join('import_batches as b', 'b.id', 't.import_batch_id')
-    .leftJoin('users as u', 'u.id', 'b.created_by')
-    .where({ 't.business_id': businessId, 't.id': transactionId })
-    .first('b.created_by as actor_id', 'u.name as actor_name', 'b.finished_at as at', 'b.filename', db.raw('to_jsonb(t) as after'));
-  if (imported && !entries.some((e) => e.action === 'create')) {
-    entries.unshift({ id: 0, action: 'create', actor_id: imported.actor_id, actor_name: imported.actor_name, at: imported.at, before: null, after: { ...imported.after, imported_from: imported.filename } });
-  }
-  return entries;
+    // A row is created once (a re-insert is a restore), so its create comes first even where
+    // migration 021 wrote it late, for rows imported before the triggers.
+    .orderByRaw(`a.action = 'create' desc, a.id`)
+    .select('a.id', 'a.action', 'a.actor_id', 'a.actor_label', 'u.name as actor_name', 'a.at', 'a.before', 'a.after', 'b.filename');
+  return entries.map(({ filename, ...e }) => (filename !== null && e.after ? { ...e, after: { ...e.after, imported_from: filename } } : e));
 }
 
 /** The before-image of the row's latest deletion, or null when its last entry is not a delete. */

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { Db } from '../core/db.ts';
 import { NotFound, Validation } from '../core/errors.ts';
+import * as audit from './audit.ts';
+import type { Actor } from './audit.ts';
 
 /** Every new business starts with these; users rename, re-icon and add to them. */
 export const DEFAULT_CATEGORIES: { name: string; icon: string; kind: 'expense' | 'income' }[] = [
@@ -109,20 +111,15 @@ export async function update(db: Db, businessId: string, id: string, input: Cate
  * Merges `fromId` into `intoId`: its ledger rows (each change audited) and rules move
  * over, then it is deleted. Returns how many ledger rows moved.
  */
-export async function merge(db: Db, businessId: string, actor: { userId: string | null; now: Date }, fromId: string, intoId: string): Promise<number> {
+export async function merge(db: Db, businessId: string, actor: Actor, fromId: string, intoId: string): Promise<number> {
   if (fromId === intoId) throw new Validation({ into: ['Pick a different category to merge into.'] });
   return db.transaction(async (trx) => {
+    await audit.actAs(trx, actor);
     await get(trx, businessId, fromId);
     await get(trx, businessId, intoId);
-    const moved = await trx.raw(
-      `with old as (select id, to_jsonb(t) as before from transactions t where business_id = ? and category_id = ?),
-       upd as (update transactions t set category_id = ?, updated_at = ? from old where t.id = old.id returning t.*, old.before)
-       insert into ledger_audit (business_id, transaction_id, action, actor_id, at, before, after)
-       select business_id, id, 'update', ?, ?, before, to_jsonb(upd) - 'before' from upd`,
-      [businessId, fromId, intoId, actor.now, actor.userId, actor.now],
-    );
+    const moved = await trx('transactions').where({ business_id: businessId, category_id: fromId }).update({ category_id: intoId, updated_at: actor.now });
     await trx('categorization_rules').where({ business_id: businessId, category_id: fromId }).update({ category_id: intoId });
     await trx('categories').where({ id: fromId, business_id: businessId }).delete();
-    return moved.rowCount ?? 0;
+    return moved;
   });
 }

@@ -5,6 +5,7 @@ import { Conflict, NotFound, Validation } from '../core/errors.ts';
 import { day } from '../core/dates.ts';
 import { isCurrency, parseMoney } from '../core/money.ts';
 import * as audit from './audit.ts';
+import type { Actor } from './audit.ts';
 import { toBase } from './exchange-rates.ts';
 import { NIL_UUID } from '../reports/aggregates.ts';
 
@@ -331,10 +332,9 @@ export async function find(db: Db, businessId: string, id: string): Promise<Expe
   return found;
 }
 
-// ---- changes, each with its audit entry ----------------------------------------
+// ---- changes; the database's triggers audit each one as the actor set here ------
 
 type Business = { id: string; currency: string };
-type Actor = { userId: string | null; now: Date };
 
 async function ledgerValues(db: Db, business: Business, input: ExpenseInput) {
   if (input.category_id) {
@@ -356,11 +356,11 @@ async function ledgerValues(db: Db, business: Business, input: ExpenseInput) {
 /** Records a new expense. Throws Validation when the category is not the business's or no rate exists. */
 export async function create(db: Db, business: Business, actor: Actor, input: ExpenseInput): Promise<Expense> {
   return db.transaction(async (trx) => {
+    await audit.actAs(trx, actor);
     const values = await ledgerValues(trx, business, input);
     const [row] = await trx('transactions')
       .insert({ ...values, business_id: business.id, kind: 'expense', source: 'manual', created_by: actor.userId, created_at: actor.now, updated_at: actor.now })
       .returning('*');
-    await audit.append(trx, { businessId: business.id, transactionId: row.id, action: 'create', actorId: actor.userId, at: actor.now, before: null, after: row });
     return find(trx, business.id, row.id);
   });
 }
@@ -368,14 +368,12 @@ export async function create(db: Db, business: Business, actor: Actor, input: Ex
 /** Changes an expense. Throws NotFound for an id that is not one of the business's expenses. */
 export async function update(db: Db, business: Business, actor: Actor, id: string, input: ExpenseInput): Promise<Expense> {
   return db.transaction(async (trx) => {
+    await audit.actAs(trx, actor);
     await find(trx, business.id, id);
-    const before = await trx('transactions').where({ id, business_id: business.id }).forUpdate().first();
     const values = await ledgerValues(trx, business, input);
-    const [after] = await trx('transactions')
+    await trx('transactions')
       .where({ id, business_id: business.id })
-      .update({ ...values, updated_at: actor.now })
-      .returning('*');
-    await audit.append(trx, { businessId: business.id, transactionId: id, action: 'update', actorId: actor.userId, at: actor.now, before, after });
+      .update({ ...values, updated_at: actor.now });
     return find(trx, business.id, id);
   });
 }
@@ -387,30 +385,28 @@ export async function update(db: Db, business: Business, actor: Actor, id: strin
  */
 export async function recategorise(db: Db, business: Business, actor: Actor, ids: string[], categoryId: string): Promise<number> {
   return db.transaction(async (trx) => {
+    await audit.actAs(trx, actor);
     const category = await trx('categories').where({ id: categoryId, business_id: business.id }).first('id');
     if (!category) throw new Validation({ category_id: ['Pick a category from the list.'] });
     const unique = [...new Set(ids)];
-    const rows = await trx('transactions').where({ business_id: business.id, kind: 'expense' }).whereIn('id', unique).forUpdate().select('*');
+    const rows = await trx('transactions').where({ business_id: business.id, kind: 'expense' }).whereIn('id', unique).forUpdate().select('id', 'category_id');
     if (rows.length !== unique.length) throw new Validation({ transaction_ids: ['Some of these expenses are not in this business.'] });
     const changing = rows.filter((r: { category_id: string | null }) => r.category_id !== categoryId);
     if (!changing.length) return 0;
-    const after = await trx('transactions')
+    const changed: number = await trx('transactions')
       .where({ business_id: business.id })
       .whereIn('id', changing.map((r: { id: string }) => r.id))
-      .update({ category_id: categoryId, updated_at: actor.now })
-      .returning('*');
-    const before = new Map(changing.map((r: { id: string }) => [r.id, r]));
-    for (const row of after) await audit.append(trx, { businessId: business.id, transactionId: row.id, action: 'update', actorId: actor.userId, at: actor.now, before: before.get(row.id), after: row });
-    return after.length;
+      .update({ category_id: categoryId, updated_at: actor.now });
+    return changed;
   });
 }
 
-/** Deletes an expense for real (reports' triggers see a plain DELETE); the audit keeps it for a restore. */
+/** Deletes an expense for real (reports' triggers see a plain DELETE); the audit trail keeps its image for a restore. */
 export async function remove(db: Db, businessId: string, actor: Actor, id: string): Promise<Expense> {
   return db.transaction(async (trx) => {
+    await audit.actAs(trx, actor);
     const expense = await find(trx, businessId, id);
-    const [before] = await trx('transactions').where({ id, business_id: businessId }).delete().returning('*');
-    await audit.append(trx, { businessId, transactionId: id, action: 'delete', actorId: actor.userId, at: actor.now, before, after: null });
+    await trx('transactions').where({ id, business_id: businessId }).delete();
     return expense;
   });
 }
@@ -423,15 +419,17 @@ export async function remove(db: Db, businessId: string, actor: Actor, id: strin
 export async function restore(db: Db, businessId: string, actor: Actor, id: string): Promise<Expense> {
   return db.transaction(async (trx) => {
     if (!z.uuid().safeParse(id).success) throw new NotFound('There is no deleted expense to restore.');
+    await audit.actAs(trx, actor);
     const image = await audit.lastDeleted(trx, businessId, id);
     if (!image || image.kind !== 'expense') throw new NotFound('There is no deleted expense to restore.');
-    const inserted = await trx('transactions')
-      .insert({ ...image, business_id: businessId, updated_at: actor.now })
-      .onConflict(['business_id', 'source', 'external_id'])
-      .ignore()
-      .returning('*');
+    const inserted = await audit.restoring(trx, () =>
+      trx('transactions')
+        .insert({ ...image, business_id: businessId, updated_at: actor.now })
+        .onConflict(['business_id', 'source', 'external_id'])
+        .ignore()
+        .returning('id'),
+    );
     if (!inserted.length) throw new Conflict('The same row is in the ledger again (imported since); nothing to restore.');
-    await audit.append(trx, { businessId, transactionId: id, action: 'restore', actorId: actor.userId, at: actor.now, before: null, after: inserted[0] });
     return find(trx, businessId, id);
   });
 }

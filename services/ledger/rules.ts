@@ -4,6 +4,8 @@ import type { Knex } from 'knex';
 import { NotFound, Validation } from '../core/errors.ts';
 import { scopedQuery, type Filter } from './expenses.ts';
 import { parseMoney } from '../core/money.ts';
+import * as audit from './audit.ts';
+import type { Actor } from './audit.ts';
 
 /**
  * Categorisation rules: "description/counterparty contains or matches X (and amount
@@ -125,10 +127,10 @@ function scopeQuery(db: Db, businessId: string, scope: Scope): Knex.QueryBuilder
  * Applies every rule, in order, to the rows of a scope (a filter of the expense list,
  * or one import): each row gets the first rule that matches it. Set-based: the rows
  * are copied once into a scratch table, each rule is one UPDATE of it, and one UPDATE
- * of the ledger (audited row by row in the same statement) writes the changes.
+ * of the ledger writes the changes (the database audits each row it changes).
  * Returns how many ledger rows changed.
  */
-export async function applyToLedger(db: Db, businessId: string, actor: { userId: string | null; now: Date }, scope: Scope): Promise<number> {
+export async function applyToLedger(db: Db, businessId: string, actor: Actor, scope: Scope): Promise<number> {
   return applyRules(db, businessId, actor, scope, await list(db, businessId));
 }
 
@@ -137,17 +139,18 @@ export async function applyToLedger(db: Db, businessId: string, actor: { userId:
  * transaction: the rows changed are the ones `preview` showed for it. Returns the
  * rule and how many rows changed; throws Validation as `create` does, writing nothing.
  */
-export async function createAndApply(db: Db, businessId: string, actor: { userId: string | null; now: Date }, input: z.output<typeof ruleInput>): Promise<{ rule: Rule; changed: number }> {
+export async function createAndApply(db: Db, businessId: string, actor: Actor, input: z.output<typeof ruleInput>): Promise<{ rule: Rule; changed: number }> {
   return db.transaction(async (trx) => {
     const rule = await create(trx, businessId, input);
     return { rule, changed: await applyRules(trx, businessId, actor, {}, [rule]) };
   });
 }
 
-async function applyRules(db: Db, businessId: string, actor: { userId: string | null; now: Date }, scope: Scope, saved: Rule[]): Promise<number> {
+async function applyRules(db: Db, businessId: string, actor: Actor, scope: Scope, saved: Rule[]): Promise<number> {
   const all = await usable(db, saved);
   if (!all.length) return 0;
   return db.transaction(async (trx) => {
+    await audit.actAs(trx, actor);
     // A pathological pattern over a large ledger stops here instead of holding the connection.
     await trx.raw(`set local statement_timeout = '60s'`);
     const scope_ = scopeQuery(trx, businessId, scope).clearSelect().clearOrder().select('t.id', 't.description', 't.counterparty', 't.amount_base', trx.raw('lower(t.description) as ld'), trx.raw("lower(coalesce(t.counterparty, '')) as lc"));
@@ -159,21 +162,13 @@ async function applyRules(db: Db, businessId: string, actor: { userId: string | 
     await trx.raw(`create temp table rule_scope on commit drop as ${matched}`, bindings);
     await trx.raw('analyze rule_scope');
     const result = await trx.raw(
-      `with rules (pos, category_id, set_counterparty) as (select * from ? as v (pos, category_id, set_counterparty)),
-       changes as (
-         select t.id, to_jsonb(t) as before, coalesce(ru.category_id, t.category_id) as category_id, coalesce(ru.set_counterparty, t.counterparty) as counterparty
-         from rule_scope s join rules ru on ru.pos = s.rule_pos join transactions t on t.id = s.id and t.business_id = ?
-         where coalesce(ru.category_id, t.category_id) is distinct from t.category_id
-            or coalesce(ru.set_counterparty, t.counterparty) is distinct from t.counterparty
-       ),
-       upd as (
-         update transactions t set category_id = c.category_id, counterparty = c.counterparty, updated_at = ?
-         from changes c where t.id = c.id and t.business_id = ?
-         returning t.*, c.before
-       )
-       insert into ledger_audit (business_id, transaction_id, action, actor_id, at, before, after)
-       select business_id, id, 'update', ?, ?, before, to_jsonb(upd) - 'before' from upd`,
-      [ruleValues(trx, all), businessId, actor.now, businessId, actor.userId, actor.now],
+      `with rules (pos, category_id, set_counterparty) as (select * from ? as v (pos, category_id, set_counterparty))
+       update transactions t set category_id = coalesce(ru.category_id, t.category_id), counterparty = coalesce(ru.set_counterparty, t.counterparty), updated_at = ?
+       from rule_scope s join rules ru on ru.pos = s.rule_pos
+       where t.id = s.id and t.business_id = ?
+         and (coalesce(ru.category_id, t.category_id) is distinct from t.category_id
+           or coalesce(ru.set_counterparty, t.counterparty) is distinct from t.counterparty)`,
+      [ruleValues(trx, all), actor.now, businessId],
     );
     return result.rowCount ?? 0;
   });

@@ -1,4 +1,5 @@
 import type { Db } from '../core/db.ts';
+import { actAs, type Actor } from './audit.ts';
 
 /** What a ledger row records; the database's CHECK on `transactions.kind` allows exactly these. */
 export const LEDGER_KINDS = ['sale', 'refund', 'fee', 'chargeback', 'payout', 'ad_spend', 'cogs', 'expense', 'other_income', 'transfer'] as const;
@@ -28,21 +29,25 @@ export type NewTransaction = {
 const CHUNK = 1000;
 
 /**
- * Inserts ledger rows in chunks; rows whose (source, external_id) the business
+ * Inserts ledger rows in chunks, in one transaction, audited as `actor` (a sync or job
+ * passes `systemActor(name, now)`); rows whose (source, external_id) the business
  * already has are skipped, so replaying an import or sync adds nothing.
  * Returns how many rows were new.
  */
-export async function insertMany(db: Db, rows: NewTransaction[]): Promise<number> {
-  let inserted = 0;
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    const result = await db('transactions')
-      .insert(rows.slice(i, i + CHUNK))
-      .onConflict(['business_id', 'source', 'external_id'])
-      .ignore()
-      .returning('id');
-    inserted += result.length;
-  }
-  return inserted;
+export async function insertMany(db: Db, actor: Actor, rows: NewTransaction[]): Promise<number> {
+  return db.transaction(async (trx) => {
+    await actAs(trx, actor);
+    let inserted = 0;
+    for (let i = 0; i < rows.length; i += CHUNK) {
+      const result = await trx('transactions')
+        .insert(rows.slice(i, i + CHUNK))
+        .onConflict(['business_id', 'source', 'external_id'])
+        .ignore()
+        .returning('id');
+      inserted += result.length;
+    }
+    return inserted;
+  });
 }
 
 export type KindTotals = Partial<Record<LedgerKind, number>>;

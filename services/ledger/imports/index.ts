@@ -6,6 +6,8 @@ import { Conflict, NotFound, Validation } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import { converterFor } from '../exchange-rates.ts';
 import * as rules from '../rules.ts';
+import * as audit from '../audit.ts';
+import type { Actor } from '../audit.ts';
 import { detect, headerKey, HEAD_BYTES, mappingSchema, suggestMapping, UnreadableFile, type Detected, type Mapping } from './detect.ts';
 import { readFile, type Failure, type ReadRow } from './read.ts';
 
@@ -19,11 +21,9 @@ export { UnreadableFile, mappingSchema, type Mapping };
  * nothing half-imported and a re-import adds nothing. The batch row is the status
  * that the page polls.
  *
- * Audit: the batch row is the audit entry of the rows an import creates (who, when,
- * which file, how many; each row carries import_batch_id and is unchanged since
- * unless a later audited update says otherwise), so 100,000 rows do not write
- * 100,000 copies of themselves. Every later update or delete of them, undo
- * included, is audited row by row like any other.
+ * Audit: the database audits every row an import creates, and every later update or
+ * delete of them (undo included), as the importing user; the batch row adds the file
+ * and the counts.
  */
 
 export const UPLOAD_DIR = path.join(os.tmpdir(), 'bursar-imports');
@@ -65,7 +65,6 @@ export type Summary = {
 };
 
 type Business = { id: string; currency: string };
-type Actor = { userId: string | null; now: Date };
 
 async function readHead(file: string): Promise<Buffer> {
   const fh = await open(file, 'r');
@@ -268,6 +267,7 @@ async function land(db: Db, business: Business, actor: Actor, batch: Batch, rows
   });
   try {
     return await db.transaction(async (trx) => {
+      await audit.actAs(trx, actor);
       await trx.raw(`create temp table import_rows (
         line int, occurred_on date, amount bigint, currency text, amount_base bigint, description text,
         counterparty text, category_id uuid, external_id text, matched boolean not null default false,
@@ -351,15 +351,11 @@ export async function undo(db: Db, businessId: string, actor: Actor, batchId: st
   return db.transaction(async (trx) => {
     const batch = await find(trx, businessId, batchId);
     if (batch.status !== 'done') throw new Conflict('Only a finished import can be undone.');
-    const result = await trx.raw(
-      `with d as (delete from transactions where business_id = ? and import_batch_id = ? returning *)
-       insert into ledger_audit (business_id, transaction_id, action, actor_id, at, before)
-       select business_id, id, 'delete', ?, ?, to_jsonb(d) from d`,
-      [businessId, batch.id, actor.userId, actor.now],
-    );
+    await audit.actAs(trx, actor);
+    const removed = await trx('transactions').where({ business_id: businessId, import_batch_id: batch.id }).delete();
     await trx('possible_duplicates').where({ business_id: businessId, batch_id: batch.id }).delete();
     await trx('import_batches').where({ id: batch.id }).update({ status: 'undone' });
-    return result.rowCount ?? 0;
+    return removed;
   });
 }
 
@@ -385,12 +381,8 @@ export async function resolveDuplicate(db: Db, businessId: string, actor: Actor,
     const item = await trx('possible_duplicates').where({ id, business_id: businessId, status: 'open' }).first();
     if (!item) throw new NotFound('There is no such possible duplicate.');
     if (decision === 'merge') {
-      await trx.raw(
-        `with d as (delete from transactions where business_id = ? and id = ? returning *)
-         insert into ledger_audit (business_id, transaction_id, action, actor_id, at, before)
-         select business_id, id, 'delete', ?, ?, to_jsonb(d) from d`,
-        [businessId, item.transaction_id, actor.userId, actor.now],
-      );
+      await audit.actAs(trx, actor);
+      await trx('transactions').where({ business_id: businessId, id: item.transaction_id }).delete();
     }
     await trx('possible_duplicates').where({ id }).update({ status: decision === 'merge' ? 'merged' : 'kept' });
     return item.batch_id as string;
