@@ -212,13 +212,16 @@ describe('CSV import', () => {
 
   test('a failure in the middle of the commit leaves no partial batch in the ledger', async () => {
     const before = await ledgerCount();
-    // A rule the database cannot run fails the transaction after the rows were staged.
-    const [rule] = await ctx.db('categorization_rules').insert({ business_id: businessId, position: 99, match: 'regex', pattern: '(unclosed' }).returning('id');
+    // The database refuses one row of the file, after the rows before it were written.
+    await ctx.db.raw(`create function refuse_half_done() returns trigger language plpgsql as $$
+      begin if new.description = 'Half-done 2000' then raise exception 'disk full'; end if; return new; end $$`);
+    await ctx.db.raw('create trigger refuse_half_done before insert on transactions for each row execute function refuse_half_done()');
     const lines = ['Date,Description,Amount'];
     for (let i = 0; i < 3000; i++) lines.push(`2026-02-${String((i % 28) + 1).padStart(2, '0')},Half-done ${i},-1.00`);
     const res = await post(lines.join('\n'), 'crash.csv');
     assert.equal(res.status, 500);
-    await ctx.db('categorization_rules').where({ id: rule.id }).delete();
+    await ctx.db.raw('drop trigger refuse_half_done on transactions');
+    await ctx.db.raw('drop function refuse_half_done()');
     assert.equal(await ledgerCount(), before);
     const batch = await ctx.db('import_batches').where({ business_id: businessId, filename: 'crash.csv' }).first();
     assert.equal(batch.status, 'failed');
