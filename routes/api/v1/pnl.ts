@@ -2,7 +2,6 @@ import { Router } from 'express';
 import { z } from 'zod';
 import * as pnl from '../../../services/reports/pnl.ts';
 import type { AppDeps } from '../../support/deps.ts';
-import { resolveBusiness } from '../../support/tenant.ts';
 import { parseOrThrow } from '../../support/validate.ts';
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Use a date like 2026-01-31.');
 const pnlQuery = z.object({ start_date: day, end_date: day }).refine((q) => q.start_date <= q.end_date, { message: 'start_date must not be after end_date', path: ['end_date'] });
@@ -13,7 +12,7 @@ export function pnlApiRoutes(deps: AppDeps): Router {
   const router = Router();
 
   router.get('/pnl', async (req, res) => {
-    const { business } = resolveBusiness(req, res);
+    const { business } = res.locals;
     const q = parseOrThrow(pnlQuery, req.query);
     const s = await pnl.statement(db, business.id, { from: q.start_date, to: q.end_date });
     res.json({
