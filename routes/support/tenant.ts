@@ -69,9 +69,11 @@ function namedBusiness(req: Request): string | undefined {
 }
 
 /**
- * Resources the JSON API addresses by their own id, with everything below them (an
- * expense's receipts): the business is the object's own, so the caller need not name
- * it. `business` means the id is the business itself, which then counts as named.
+ * Resources the JSON API addresses by their own id, with everything below them: the
+ * business is the object's own, so the caller need not name it. A receipt is addressed
+ * under its expense, whose business is the request's; the receipts service then finds
+ * the receipt only within that business and expense. `business` means the id is the
+ * business itself, which then counts as named.
  */
 const ADDRESSED_BY_ID: [path: string, kind: ObjectKind | 'business'][] = [
   ['/expenses/:id', 'expense'],

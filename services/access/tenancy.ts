@@ -59,7 +59,6 @@ const TABLES = {
   recommendation: 'recommendations',
   import: 'import_batches',
   conversation: 'conversations',
-  receipt: 'receipts',
 } as const;
 export type ObjectKind = keyof typeof TABLES;
 
