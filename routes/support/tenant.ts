@@ -49,7 +49,7 @@ export function requireManager(_req: Request, res: Response, next: NextFunction)
  * routers see them: under /b/:businessId for pages, under /api/v1 for the JSON API.
  */
 const VIEWERS_MAY_POST = new Set(['/members/departures', '/agent/chat', '/forecast']);
-export const isSelfService = (path: string) => VIEWERS_MAY_POST.has(path) || path === '/chat' || path.startsWith('/chat/');
+const isSelfService = (path: string) => VIEWERS_MAY_POST.has(path) || path === '/chat' || path.startsWith('/chat/');
 
 /**
  * A safety net under every business route: a viewer's write is refused here even if
