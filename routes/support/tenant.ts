@@ -1,6 +1,6 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { canManage, canWrite, type Role } from '../../services/access/businesses.ts';
-import { businessOfObject, membershipOf, resolveMembership, type Member, type Membership, type ObjectKind } from '../../services/access/tenancy.ts';
+import { businessOfObject, resolveMembership, type Member, type Membership, type ObjectKind } from '../../services/access/tenancy.ts';
 import { BadRequest, Forbidden, NotFound } from '../../services/core/errors.ts';
 import type { AppDeps } from './deps.ts';
 
@@ -16,9 +16,7 @@ function settle(res: Response, { business, role }: Membership): void {
  */
 export function loadMembership() {
   return (req: Request<{ businessId: string }>, res: Response, next: NextFunction) => {
-    const membership = membershipOf(res.locals.user as Member, req.params.businessId);
-    if (!membership) throw new Forbidden();
-    settle(res, membership);
+    settle(res, resolveMembership(res.locals.user as Member, { named: req.params.businessId }));
     next();
   };
 }

@@ -31,11 +31,16 @@ export function mcpServerFor(db: Db, clock: Clock, user: Member & { id: string }
   for (const tool of TOOLS) {
     server.registerTool(tool.name, { description: tool.description, inputSchema: { business_id: businessId, ...tool.parameters.shape } }, async (args: Record<string, unknown>) => {
       const { business_id, ...rest } = args;
+      let businessId: string;
       try {
-        const { business } = resolveMembership(user, { named: String(business_id) });
-        return text(await runTool(db, business.id, tool.name, rest, toolContext(clock, embedder)));
+        businessId = resolveMembership(user, { named: String(business_id) }).business.id;
       } catch (err) {
         if (err instanceof Forbidden) return text('Forbidden: you are not a member of that business, or it does not exist.', true);
+        throw err;
+      }
+      try {
+        return text(await runTool(db, businessId, tool.name, rest, toolContext(clock, embedder)));
+      } catch (err) {
         if (err instanceof ToolInputError) return text(err.message, true);
         throw err;
       }
