@@ -49,17 +49,24 @@ export function businessRoutes(deps: AppDeps): Router {
 
 export type RouteInfo = { method: string; path: string };
 
-type Layer = { route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
+type Layer = { slash?: boolean; route?: { path: string | string[]; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
 
-/** The method and path of every route registered on a router, through routers mounted without a path. */
+/**
+ * The method and path of every route registered on a router (the pages' or the API's),
+ * through routers mounted without a path. A route registered on several paths is listed
+ * once per path. A router mounted at a path would hide that prefix from the list (and
+ * from the walk tests built on it), so meeting one is an error.
+ */
 export function listRoutes(router: Router): RouteInfo[] {
   const out: RouteInfo[] = [];
   for (const layer of (router as unknown as { stack: Layer[] }).stack) {
     if (layer.route) {
+      const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
       for (const method of Object.keys(layer.route.methods)) {
-        if (method !== '_all') out.push({ method: method.toUpperCase(), path: layer.route.path });
+        if (method !== '_all') out.push(...paths.map((path) => ({ method: method.toUpperCase(), path })));
       }
     } else if (layer.handle?.stack) {
+      if (!layer.slash) throw new Error('listRoutes: a router is mounted at a path; mount area routers without one');
       out.push(...listRoutes(layer.handle as unknown as Router));
     }
   }

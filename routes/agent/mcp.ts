@@ -3,6 +3,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { mcpServerFor } from '../../services/agent/mcp.ts';
 import { embedderFor } from '../../services/agent/embeddings.ts';
 import { Unauthorized } from '../../services/core/errors.ts';
+import type { UserWithBusinesses } from '../../services/access/users.ts';
 import type { AppDeps } from '../support/deps.ts';
 import { authenticateBearer } from '../support/auth.ts';
 
@@ -10,10 +11,11 @@ import { authenticateBearer } from '../support/auth.ts';
  * Who is calling /mcp: the owner of the personal API token in `Authorization: Bearer`
  * (checked by authenticateBearer, which answers 401 for an unknown, expired or revoked
  * one). A session cookie is not enough: MCP clients are scripts, and tokens can be
- * revoked one by one. Each tool call then checks membership of the business it names.
+ * revoked one by one. Each tool call then checks membership of the business it names,
+ * against the memberships loaded with the token.
  */
-export function authenticateMcp(req: Request, res: Response): { id: string } {
-  const user = res.locals.user as { id: string } | undefined;
+export function authenticateMcp(req: Request, res: Response): UserWithBusinesses {
+  const user = res.locals.user as UserWithBusinesses | undefined;
   if (!user || !/^Bearer\s+bsr_pat_/i.test(req.get('authorization') ?? '')) {
     throw new Unauthorized('Send a personal API token (Authorization: Bearer bsr_pat_…) to use the MCP endpoint.');
   }

@@ -94,22 +94,6 @@ export async function update(db: Db, businessId: string, input: BusinessInput): 
   return business;
 }
 
-/**
- * The business and the user's role in it, or null when the user is not a member
- * (or the business does not exist: callers must not tell the two apart).
- */
-export async function membership(db: Db, businessId: string, userId: string): Promise<{ business: Business & { data_version: number }; role: Role } | null> {
-  if (!/^[0-9a-f-]{36}$/i.test(businessId)) return null;
-  const row = await db('memberships as m')
-    .join('businesses as b', 'b.id', 'm.business_id')
-    .leftJoin('data_versions as v', 'v.business_id', 'b.id')
-    .where({ 'm.business_id': businessId, 'm.user_id': userId })
-    .first('b.*', 'm.role', db.raw('coalesce(v.version, 0) as data_version'));
-  if (!row) return null;
-  const { role, ...business } = row;
-  return { business, role };
-}
-
 export async function listForUser(db: Db, userId: string): Promise<(Business & { role: Role })[]> {
   return db('memberships as m')
     .join('businesses as b', 'b.id', 'm.business_id')
@@ -118,11 +102,12 @@ export async function listForUser(db: Db, userId: string): Promise<(Business & {
     .select('b.*', 'm.role');
 }
 
-/** Roles allowed to change ledger data; viewers only read. */
+/** Roles allowed to change a business's data; viewers only read. The one definition: pages, API and MCP use it. */
 export function canWrite(role: Role): boolean {
   return role !== 'viewer';
 }
 
+/** Roles allowed to change the business itself (details, members, rates). */
 export function canManage(role: Role): boolean {
   return role === 'owner' || role === 'admin';
 }

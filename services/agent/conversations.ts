@@ -149,18 +149,11 @@ export async function historyFor(db: Db, businessId: string, reply: Message): Pr
 }
 
 /**
- * A conversation by id alone (the JSON API's path), for the user who started it and
- * only while they are still a member of its business; NotFound otherwise.
+ * A conversation of the business by id, for the user who started it (a conversation is
+ * its author's own, even from the other members); NotFound otherwise.
  */
-export async function getForUser(db: Db, userId: string, id: string): Promise<{ conversation: Conversation; messages: Message[] }> {
-  const row: Conversation | undefined = UUID.test(id)
-    ? await db('conversations as c')
-        .join('memberships as m', function () {
-          this.on('m.business_id', 'c.business_id').andOn('m.user_id', 'c.user_id');
-        })
-        .where({ 'c.id': id, 'c.user_id': userId })
-        .first('c.*')
-    : undefined;
+export async function getForUser(db: Db, businessId: string, userId: string, id: string): Promise<{ conversation: Conversation; messages: Message[] }> {
+  const row: Conversation | undefined = UUID.test(id) ? await db('conversations').where({ id, business_id: businessId, user_id: userId }).first() : undefined;
   if (!row) throw new NotFound('No such conversation.');
   return { conversation: row, messages: await messages(db, row.business_id, row.id) };
 }

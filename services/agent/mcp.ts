@@ -3,6 +3,8 @@ import { z } from 'zod';
 import type { Db } from '../core/db.ts';
 import type { Clock } from '../core/clock.ts';
 import * as businesses from '../access/businesses.ts';
+import { resolveMembership, type Member } from '../access/tenancy.ts';
+import { Forbidden } from '../core/errors.ts';
 import { TOOLS, runTool, ToolInputError, toolContext } from './tools.ts';
 import type { Embedder } from './embeddings.ts';
 
@@ -11,12 +13,13 @@ const businessId = z.string().describe('The business to ask about (an id from li
 const text = (value: unknown, isError = false) => ({ content: [{ type: 'text' as const, text: typeof value === 'string' ? value : JSON.stringify(value) }], ...(isError ? { isError: true } : {}) });
 
 /**
- * The agent's tools for an external agent acting as one user: each takes a
- * `business_id`, and a call for a business the user is not a member of is refused
- * (the same answer as for one that does not exist). One server per request: the
- * endpoint is stateless.
+ * The agent's tools for an external agent acting as one user (with the memberships
+ * loaded with their token): each takes a `business_id`, checked by the same
+ * resolveMembership as the JSON API's, and a call for a business the user is not a
+ * member of is refused (the same answer as for one that does not exist). One server
+ * per request: the endpoint is stateless.
  */
-export function mcpServerFor(db: Db, clock: Clock, user: { id: string }, version: string, embedder: Embedder | null = null): McpServer {
+export function mcpServerFor(db: Db, clock: Clock, user: Member & { id: string }, version: string, embedder: Embedder | null = null): McpServer {
   const server = new McpServer({ name: 'bursar', version });
 
   server.registerTool(
@@ -28,10 +31,15 @@ export function mcpServerFor(db: Db, clock: Clock, user: { id: string }, version
   for (const tool of TOOLS) {
     server.registerTool(tool.name, { description: tool.description, inputSchema: { business_id: businessId, ...tool.parameters.shape } }, async (args: Record<string, unknown>) => {
       const { business_id, ...rest } = args;
-      const member = await businesses.membership(db, String(business_id), user.id);
-      if (!member) return text('Forbidden: you are not a member of that business, or it does not exist.', true);
+      let businessId: string;
       try {
-        return text(await runTool(db, member.business.id, tool.name, rest, toolContext(clock, embedder)));
+        businessId = resolveMembership(user, { named: String(business_id) }).business.id;
+      } catch (err) {
+        if (err instanceof Forbidden) return text('Forbidden: you are not a member of that business, or it does not exist.', true);
+        throw err;
+      }
+      try {
+        return text(await runTool(db, businessId, tool.name, rest, toolContext(clock, embedder)));
       } catch (err) {
         if (err instanceof ToolInputError) return text(err.message, true);
         throw err;

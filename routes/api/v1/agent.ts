@@ -2,7 +2,6 @@ import { Router } from 'express';
 import * as conversations from '../../../services/agent/conversations.ts';
 import * as chat from '../../../services/agent/chat.ts';
 import type { AppDeps } from '../../support/deps.ts';
-import { resolveBusiness } from '../../support/tenant.ts';
 import { parseOrThrow } from '../../support/validate.ts';
 
 /** The agent over JSON: one whole turn per request (no streaming), and a conversation's messages. */
@@ -10,7 +9,7 @@ export function agentApiRoutes(deps: AppDeps): Router {
   const router = Router();
 
   router.post('/agent/chat', async (req, res) => {
-    const { business } = resolveBusiness(req, res);
+    const { business } = res.locals;
     const input = parseOrThrow(conversations.messageInput, req.body);
     const { conversation, reply } = await chat.ask(deps, business.id, res.locals.user.id, input);
     const ids = { conversation_id: conversation.id, message_id: reply.id };
@@ -20,7 +19,7 @@ export function agentApiRoutes(deps: AppDeps): Router {
   });
 
   router.get('/agent/conversations/:id', async (req, res) => {
-    const { conversation, messages } = await conversations.getForUser(deps.db, res.locals.user.id, req.params.id);
+    const { conversation, messages } = await conversations.getForUser(deps.db, res.locals.business.id, res.locals.user.id, req.params.id);
     res.json({
       id: conversation.id,
       business_id: conversation.business_id,

@@ -3,7 +3,6 @@ import * as dashboard from '../../../services/reports/dashboard.ts';
 import { isoDate } from '../../../services/core/clock.ts';
 import { rangeQuery, rangeOf } from '../../support/range.ts';
 import type { AppDeps } from '../../support/deps.ts';
-import { resolveBusiness } from '../../support/tenant.ts';
 import { parseOrThrow } from '../../support/validate.ts';
 import { sendCachedJson } from '../../support/render.ts';
 const statsQuery = rangeQuery('last_30_days');
@@ -14,7 +13,7 @@ export function dashboardApiRoutes(deps: AppDeps): Router {
   const router = Router();
 
   router.get('/dashboard/stats', async (req, res) => {
-    const { business } = resolveBusiness(req, res);
+    const { business } = res.locals;
     const { range } = rangeOf(parseOrThrow(statsQuery, req.query), isoDate(clock.now()));
     await sendCachedJson(req, res, business, `dashboard/stats|${range.from}|${range.to}`, async () => {
       const s = await dashboard.stats(db, business.id, range);

@@ -5,7 +5,6 @@ import * as scenarios from '../../../services/reports/scenarios.ts';
 import { scenarioFlow } from '../../../services/reports/forecast/scenario.ts';
 import { isoDate } from '../../../services/core/clock.ts';
 import type { AppDeps } from '../../support/deps.ts';
-import { resolveBusiness } from '../../support/tenant.ts';
 import { parseOrThrow } from '../../support/validate.ts';
 const forecastBody = z.object({
   horizon_days: z.number().int().min(30).max(730).default(365),
@@ -21,7 +20,7 @@ export function forecastApiRoutes(deps: AppDeps): Router {
   const router = Router();
 
   router.post('/forecast', async (req, res) => {
-    const { business } = resolveBusiness(req, res);
+    const { business } = res.locals;
     const q = parseOrThrow(forecastBody, req.body);
     const today = isoDate(clock.now());
     // A saved what-if scenario of this business (another's id is a 404) adds its cash on each day.

@@ -1,12 +1,11 @@
 import { rm } from 'node:fs/promises';
-import { Router } from 'express';
+import { Router, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import * as imports from '../../../services/ledger/imports/index.ts';
 import type { AppDeps } from '../../support/deps.ts';
-import { resolveBusiness } from '../../support/tenant.ts';
+import { requireWriter } from '../../support/tenant.ts';
 import { parseOrThrow } from '../../support/validate.ts';
 import { requireFile, singleFileUpload } from '../../support/upload.ts';
-import { Forbidden } from '../../../services/core/errors.ts';
 
 const body = z.object({
   business_id: z.string().optional(),
@@ -27,35 +26,35 @@ const body = z.object({
   skip_invalid: z.enum(['true', 'false', '1', '0']).optional().transform((v) => v === 'true' || v === '1'),
 });
 
-const WRITERS = ['owner', 'admin', 'member'];
-
-/** Viewers read only: the API's counterpart of requireWriter. */
-export function assertWriter(role: string): void {
-  if (!WRITERS.includes(role)) throw new Forbidden('Your role in this business does not allow this.');
+/**
+ * Reads the multipart form of POST /imports (its business_id is a field of it) before
+ * the business is resolved. The file is removed once the answer is sent: a refused or
+ * failed upload must not pile up on disk, and an accepted one has been moved already.
+ */
+export function readImportForm() {
+  const upload = singleFileUpload(imports.UPLOAD_DIR, imports.MAX_UPLOAD_BYTES);
+  return (req: Request, res: Response, next: NextFunction) => {
+    res.on('close', () => {
+      if (req.file) rm(req.file.path, { force: true }).catch((err: unknown) => req.log.warn({ err, path: req.file?.path }, 'an upload was not removed'));
+    });
+    upload(req, res, next);
+  };
 }
 
-/** POST /imports (multipart) and DELETE /imports/:id, on the same services as the pages. */
+/** POST /imports (multipart, read by readImportForm) and DELETE /imports/:id, on the same services as the pages. */
 export function importApiRoutes({ db, clock }: AppDeps): Router {
   const router = Router();
-  const upload = singleFileUpload(imports.UPLOAD_DIR, imports.MAX_UPLOAD_BYTES);
 
-  router.post('/imports', upload, async (req, res) => {
-    try {
-      const { business, role } = resolveBusiness(req, res);
-      assertWriter(role);
-      const input = parseOrThrow(body, req.body);
-      const file = requireFile(req.file);
-      const options = { mapping: input.mapping, dryRun: input.dry_run, skipInvalid: input.skip_invalid };
-      res.status(201).json(await imports.importFile(db, business, { userId: res.locals.user.id, now: clock.now() }, file, options));
-    } finally {
-      // Refused or failed uploads must not pile up on disk; an accepted one has been moved already.
-      if (req.file) await rm(req.file.path, { force: true });
-    }
+  router.post('/imports', requireWriter, async (req, res) => {
+    const { business } = res.locals;
+    const input = parseOrThrow(body, req.body);
+    const file = requireFile(req.file);
+    const options = { mapping: input.mapping, dryRun: input.dry_run, skipInvalid: input.skip_invalid };
+    res.status(201).json(await imports.importFile(db, business, { userId: res.locals.user.id, now: clock.now() }, file, options));
   });
 
-  router.delete('/imports/:id', async (req, res) => {
-    const { business, role } = resolveBusiness(req, res);
-    assertWriter(role);
+  router.delete('/imports/:id', requireWriter, async (req: Request<{ id: string }>, res) => {
+    const { business } = res.locals;
     await imports.undo(db, business.id, { userId: res.locals.user.id, now: clock.now() }, req.params.id);
     res.status(204).end();
   });

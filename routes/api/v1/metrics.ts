@@ -3,7 +3,6 @@ import { z } from 'zod';
 import * as metrics from '../../../services/reports/metrics.ts';
 import { isoDate } from '../../../services/core/clock.ts';
 import type { AppDeps } from '../../support/deps.ts';
-import { resolveBusiness } from '../../support/tenant.ts';
 import { parseOrThrow } from '../../support/validate.ts';
 import { day } from '../../../services/core/dates.ts';
 
@@ -15,14 +14,14 @@ export function metricsApiRoutes(deps: AppDeps): Router {
   const router = Router();
 
   router.get('/metrics/history', async (req, res) => {
-    const { business } = resolveBusiness(req, res);
+    const { business } = res.locals;
     const q = parseOrThrow(historyQuery, req.query);
     const list = await metrics.history(db, business.id, q.start_date, q.end_date);
     res.json({ business_id: business.id, currency: business.currency, metrics: list.map((h) => ({ as_of: h.as_of, ...h.metrics })) });
   });
 
   router.get('/metrics', async (req, res) => {
-    const { business } = resolveBusiness(req, res);
+    const { business } = res.locals;
     const snap = await metrics.current(db, business.id, isoDate(clock.now()));
     res.json({ business_id: business.id, currency: business.currency, as_of: snap?.as_of ?? null, ...(snap?.metrics ?? {}) });
   });

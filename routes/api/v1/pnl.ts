@@ -2,7 +2,6 @@ import { Router } from 'express';
 import { z } from 'zod';
 import * as pnl from '../../../services/reports/pnl.ts';
 import type { AppDeps } from '../../support/deps.ts';
-import { resolveBusiness } from '../../support/tenant.ts';
 import { parseOrThrow } from '../../support/validate.ts';
 import { day } from '../../../services/core/dates.ts';
 
@@ -14,7 +13,7 @@ export function pnlApiRoutes(deps: AppDeps): Router {
   const router = Router();
 
   router.get('/pnl', async (req, res) => {
-    const { business } = resolveBusiness(req, res);
+    const { business } = res.locals;
     const q = parseOrThrow(pnlQuery, req.query);
     const s = await pnl.statement(db, business.id, { from: q.start_date, to: q.end_date });
     res.json({

@@ -2,12 +2,11 @@ import { rm } from 'node:fs/promises';
 import { Router, type Request } from 'express';
 import * as receipts from '../../../services/ledger/receipts/index.ts';
 import type { AppDeps } from '../../support/deps.ts';
-import { resolveBusiness } from '../../support/tenant.ts';
+import { requireWriter } from '../../support/tenant.ts';
 import { receiveSingleFile } from '../../support/upload.ts';
 import { sendStoredFile } from '../../support/download.ts';
 import { Validation } from '../../../services/core/errors.ts';
 import { RECEIPT_UPLOAD_DIR } from '../../ledger/receipts.ts';
-import { assertWriter } from './imports.ts';
 
 type Params = { id: string; receiptId: string };
 
@@ -34,16 +33,15 @@ export function receiptApiRoutes({ db, config, clock }: AppDeps): Router {
   const receive = receiveSingleFile(RECEIPT_UPLOAD_DIR, maxBytes, () => receipts.tooLarge(maxBytes));
 
   router.get('/expenses/:id/receipts', async (req: Request<Params>, res) => {
-    const { business } = resolveBusiness(req, res);
+    const { business } = res.locals;
     res.json({ receipts: (await receipts.list(db, business.id, req.params.id)).map(toJson) });
   });
 
-  router.post('/expenses/:id/receipts', async (req: Request<Params>, res) => {
-    // The multipart body carries business_id, so the file is read first; it is removed whatever happens.
+  router.post('/expenses/:id/receipts', requireWriter, async (req: Request<Params>, res) => {
+    const { business } = res.locals;
+    // Read in the handler so an oversized file is a 413 naming the field; it is removed whatever happens.
     const file = await receive(req, res);
     try {
-      const { business, role } = resolveBusiness(req, res);
-      assertWriter(role);
       if (!file) throw new Validation({ file: ['Send the receipt as a multipart field named file.'] });
       const receipt = await receipts.attach(db, store, business.id, { userId: res.locals.user.id, now: clock.now() }, req.params.id, file, maxBytes);
       res.status(201).json(toJson(receipt));
@@ -53,14 +51,13 @@ export function receiptApiRoutes({ db, config, clock }: AppDeps): Router {
   });
 
   router.get('/expenses/:id/receipts/:receiptId', async (req: Request<Params>, res) => {
-    const { business } = resolveBusiness(req, res);
+    const { business } = res.locals;
     const { receipt, body } = await receipts.open(db, store, business.id, req.params.id, req.params.receiptId);
     await sendStoredFile(res, { body, contentType: receipt.content_type, size: receipt.byte_size, etag: receipt.sha256, name: receipt.original_name, disposition: 'attachment' });
   });
 
-  router.delete('/expenses/:id/receipts/:receiptId', async (req: Request<Params>, res) => {
-    const { business, role } = resolveBusiness(req, res);
-    assertWriter(role);
+  router.delete('/expenses/:id/receipts/:receiptId', requireWriter, async (req: Request<Params>, res) => {
+    const { business } = res.locals;
     await receipts.remove(db, store, business.id, req.params.id, req.params.receiptId);
     res.status(204).end();
   });

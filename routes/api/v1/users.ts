@@ -1,11 +1,10 @@
 import { Router } from 'express';
 import * as users from '../../../services/access/users.ts';
 import * as businesses from '../../../services/access/businesses.ts';
-import { Forbidden } from '../../../services/core/errors.ts';
 import { toDecimal } from '../../../services/core/money.ts';
 import type { AppDeps } from '../../support/deps.ts';
 import { parseOrThrow } from '../../support/validate.ts';
-import { resolveBusiness } from '../../support/tenant.ts';
+import { requireManager } from '../../support/tenant.ts';
 
 /**
  * The API speaks Stripe's money convention (an integer of minor units) and names the
@@ -31,7 +30,7 @@ const businessJson = (b: businesses.Business) => ({
   founded_at: b.founded_on,
 });
 
-/** The signed-in user's profile and businesses. */
+/** The signed-in user's profile, and creating a business: the account's own routes, outside any business. */
 export function usersApiRoutes(deps: AppDeps): Router {
   const { db } = deps;
   const router = Router();
@@ -48,9 +47,16 @@ export function usersApiRoutes(deps: AppDeps): Router {
     res.status(201).json({ ...businessJson(business), role: 'owner' });
   });
 
-  router.patch('/users/businesses/:business_id', async (req, res) => {
-    const { business, role } = resolveBusiness(req, res);
-    if (!businesses.canManage(role)) throw new Forbidden('Only owners and admins change the business details.');
+  return router;
+}
+
+/** A business's own details; the business is the one the path names (owners and admins only). */
+export function businessDetailsApiRoutes(deps: AppDeps): Router {
+  const { db } = deps;
+  const router = Router();
+
+  router.patch('/users/businesses/:id', requireManager, async (req, res) => {
+    const { business } = res.locals;
     const base = { ...business, revenue_estimate: business.revenue_estimate };
     const input = parseOrThrow(businesses.businessInput, businessBody(req.body ?? {}, base));
     res.json(businessJson(await businesses.update(db, business.id, input)));
