@@ -86,6 +86,18 @@ describe('the MCP endpoint', () => {
     assert.equal(get.status, 405);
   });
 
+  test('a session cookie with a bearer header that does not parse is refused, not taken as the cookie', async () => {
+    for (const authorization of ['Bearer bsr_pat_bogus trailing', 'Bearer', 'bearer  ']) {
+      const res = await cookieSession.agent
+        .post('/mcp')
+        .set('Authorization', authorization)
+        .set('X-CSRF-Token', cookieSession.csrf)
+        .set('Accept', 'application/json, text/event-stream')
+        .send({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
+      assert.equal(res.status, 401, authorization);
+    }
+  });
+
   test('a read-only token can use the tools, since every tool only reads', async () => {
     const client = await connect({ authorization: `Bearer ${readOnly}` });
     const result = await client.callTool({ name: 'business_context', arguments: { business_id: mine } });

@@ -5,7 +5,8 @@ import { embedderFor } from '../../services/agent/embeddings.ts';
 import { Unauthorized } from '../../services/core/errors.ts';
 import type { UserWithBusinesses } from '../../services/access/users.ts';
 import type { AppDeps } from '../support/deps.ts';
-import { authenticateBearer } from '../support/auth.ts';
+import { authenticateBearer, bearerToken } from '../support/auth.ts';
+import * as apiTokens from '../../services/access/api-tokens.ts';
 
 /**
  * Who is calling /mcp: the owner of the personal API token in `Authorization: Bearer`
@@ -16,7 +17,8 @@ import { authenticateBearer } from '../support/auth.ts';
  */
 export function authenticateMcp(req: Request, res: Response): UserWithBusinesses {
   const user = res.locals.user as UserWithBusinesses | undefined;
-  if (!user || !/^Bearer\s+bsr_pat_/i.test(req.get('authorization') ?? '')) {
+  // authenticateBearer ran first: a well-formed personal token here is the one it signed the user in with.
+  if (!user || !bearerToken(req)?.startsWith(apiTokens.PREFIX)) {
     throw new Unauthorized('Send a personal API token (Authorization: Bearer bsr_pat_…) to use the MCP endpoint.');
   }
   return user;

@@ -53,6 +53,8 @@ export function bearerToken(req: Request): string | null {
 export function authenticateBearer({ db, config, clock }: AppDeps, opts: { readOnlyTools?: boolean } = {}) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const token = bearerToken(req);
+    // A Bearer header that does not parse is a bad token, not a request to fall back on the cookie.
+    if (!token && /^\s*bearer\b/i.test(req.get('authorization') ?? '')) throw new Unauthorized('The access token is invalid or expired.');
     if (!token) return next();
     let userId: string | null = null;
     if (token.startsWith(apiTokens.PREFIX)) {

@@ -5,6 +5,7 @@ import * as scenarios from '../../../services/reports/scenarios.ts';
 import { scenarioFlow } from '../../../services/reports/forecast/scenario.ts';
 import { isoDate } from '../../../services/core/clock.ts';
 import type { AppDeps } from '../../support/deps.ts';
+import { limitHeavy } from '../../support/heavy.ts';
 import { parseOrThrow } from '../../support/validate.ts';
 const forecastBody = z.object({
   horizon_days: z.number().int().min(30).max(730).default(365),
@@ -19,7 +20,7 @@ export function forecastApiRoutes(deps: AppDeps): Router {
   const { db, clock } = deps;
   const router = Router();
 
-  router.post('/forecast', async (req, res) => {
+  router.post('/forecast', limitHeavy(deps, 'forecast'), async (req, res) => {
     const { business } = res.locals;
     const q = parseOrThrow(forecastBody, req.body);
     const today = isoDate(clock.now());

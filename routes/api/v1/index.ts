@@ -14,6 +14,7 @@ import { expenseApiRoutes } from './expenses.ts';
 import { receiptApiRoutes } from './receipts.ts';
 import { importApiRoutes, readImportForm } from './imports.ts';
 import { agentApiRoutes } from './agent.ts';
+import { limitHeavy } from '../../support/heavy.ts';
 
 /**
  * Every business-scoped route of the JSON API, behind one membership check
@@ -26,7 +27,7 @@ export function businessApiRoutes(deps: AppDeps): Router {
   const router = Router();
   // POST /imports names its business in a multipart field, so its form is read before
   // the business is resolved.
-  router.post('/imports', readImportForm());
+  router.post('/imports', limitHeavy(deps, 'import'), readImportForm());
   router.use(apiMembership(deps));
   router.use(viewersReadOnly);
   router.use(readinessApiRoutes(deps));
