@@ -32,7 +32,7 @@ export function mcpRoutes(deps: AppDeps): Router {
 
   router.post('/mcp', async (req, res) => {
     const user = authenticateMcp(req, res);
-    const server = mcpServerFor(db, clock, user, config.version, embedderFor(config));
+    const server = mcpServerFor(db, clock, deps.logger, user, config.version, embedderFor(config));
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     res.on('close', () => {
       void transport.close();

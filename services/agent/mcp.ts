@@ -2,6 +2,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Db } from '../core/db.ts';
 import type { Clock } from '../core/clock.ts';
+import type { Logger } from '../core/logger.ts';
 import * as businesses from '../access/businesses.ts';
 import { resolveMembership, type Member } from '../access/tenancy.ts';
 import { Forbidden } from '../core/errors.ts';
@@ -19,7 +20,7 @@ const text = (value: unknown, isError = false) => ({ content: [{ type: 'text' as
  * member of is refused (the same answer as for one that does not exist). One server
  * per request: the endpoint is stateless.
  */
-export function mcpServerFor(db: Db, clock: Clock, user: Member & { id: string }, version: string, embedder: Embedder | null = null): McpServer {
+export function mcpServerFor(db: Db, clock: Clock, logger: Logger, user: Member & { id: string }, version: string, embedder: Embedder | null = null): McpServer {
   const server = new McpServer({ name: 'bursar', version });
 
   server.registerTool(
@@ -42,7 +43,9 @@ export function mcpServerFor(db: Db, clock: Clock, user: Member & { id: string }
         return text(await runTool(db, businessId, tool.name, rest, toolContext(clock, embedder)));
       } catch (err) {
         if (err instanceof ToolInputError) return text(err.message, true);
-        throw err;
+        // Anything else is ours: logged with the tool's name, and never shown (a database error names SQL).
+        logger.error({ err, tool: tool.name }, 'MCP tool failed');
+        return text('The tool failed on our side; the error was logged. Try again, or ask in another way.', true);
       }
     });
   }
