@@ -98,6 +98,21 @@ describe('the MCP endpoint', () => {
     }
   });
 
+  test('a tool that fails on our side says so plainly and shows no SQL', async () => {
+    const client = await connect({ authorization: `Bearer ${token}` });
+    await ctx.db.raw('alter table categories rename to categories_away');
+    try {
+      const result = await client.callTool({ name: 'expense_search', arguments: { business_id: mine, q: 'figma' } });
+      assert.equal(result.isError, true);
+      const text = (result.content as { text: string }[])[0].text;
+      assert.match(text, /failed on our side/);
+      assert.doesNotMatch(text, /select|categories|relation/i);
+    } finally {
+      await ctx.db.raw('alter table categories_away rename to categories');
+      await client.close();
+    }
+  });
+
   test('a read-only token can use the tools, since every tool only reads', async () => {
     const client = await connect({ authorization: `Bearer ${readOnly}` });
     const result = await client.callTool({ name: 'business_context', arguments: { business_id: mine } });
