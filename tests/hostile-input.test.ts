@@ -147,3 +147,24 @@ describe('rules PostgreSQL cannot run', () => {
     assert.ok(await ctx.db('categorization_rules').where({ id: rule.id }).first());
   });
 });
+
+describe('ids that are not ids', () => {
+  let ctx: TestContext;
+  let fixture: Awaited<ReturnType<typeof signedInOwner>>;
+  before(async () => {
+    ctx = await createTestApp();
+    fixture = await signedInOwner(ctx);
+  });
+  after(() => ctx.close());
+
+  test('a 36-character id that is no uuid is a 404, never a database error', async () => {
+    const fake = '-'.repeat(36);
+    const word = 'abcdefghijklmnopqrstuvwxyzabcdefghij';
+    for (const id of [fake, word]) {
+      for (const path of [`/imports/${id}`, `/recommendations/${id}`, `/expenses/${id}/receipts`]) {
+        const res = await fixture.owner.agent.get(`/b/${fixture.businessId}${path}`);
+        assert.ok([404, 422].includes(res.status), `${path} answered ${res.status}`);
+      }
+    }
+  });
+});

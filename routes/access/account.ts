@@ -9,9 +9,10 @@ import { redirectAfterPost, render } from '../support/render.ts';
 import { parseForm, parseOrThrow, type FieldErrors } from '../support/validate.ts';
 import { endSession, flash } from '../support/session.ts';
 import { requireUser } from '../support/auth.ts';
+import { uuid } from '../../services/core/ids.ts';
 
 const endInput = z.object({ session: z.string().regex(/^[0-9a-f]{20}$/, 'Choose a session') });
-const revokeInput = z.object({ token: z.uuid('Choose a token') });
+const revokeInput = z.object({ token: uuid('Choose a token') });
 const tokensView = { page: 'pages/account/tokens.njk', partial: 'partials/account/token-form.njk' };
 
 /** The signed-in user's own account: profile, password, the sessions they have open and their API tokens. */

@@ -8,10 +8,11 @@ import { redirectAfterPost, render } from '../support/render.ts';
 import { parseForm, parseOrThrow, type FieldErrors } from '../support/validate.ts';
 import { flash } from '../support/session.ts';
 import { requireManager } from '../support/tenant.ts';
+import { uuid } from '../../services/core/ids.ts';
 
 const view = { page: 'pages/business/members.njk', partial: 'partials/members/invite-form.njk' };
-const revokeInput = z.object({ invitation: z.uuid('Choose an invitation') });
-const userParam = z.object({ userId: z.uuid() });
+const revokeInput = z.object({ invitation: uuid('Choose an invitation') });
+const userParam = z.object({ userId: uuid() });
 
 /** Who belongs to the business, and inviting, re-roling and removing them (owners and admins). */
 export function memberRoutes({ db, config, clock, logger }: AppDeps): Router {

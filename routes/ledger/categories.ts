@@ -7,10 +7,11 @@ import { redirectAfterPost, render } from '../support/render.ts';
 import { parseForm } from '../support/validate.ts';
 import { flash } from '../support/session.ts';
 import { requireWriter } from '../support/tenant.ts';
+import { uuid } from '../../services/core/ids.ts';
 
 type Params = { businessId: string; categoryId: string };
 const listView = { page: 'pages/categories/index.njk' };
-const mergeForm = z.object({ from: z.uuid('Pick the category to merge.'), into: z.uuid('Pick the category to keep.') });
+const mergeForm = z.object({ from: uuid('Pick the category to merge.'), into: uuid('Pick the category to keep.') });
 
 /** Categories: list with row counts, add, rename and re-icon in place, merge two. */
 export function categoryRoutes({ db, clock }: AppDeps): Router {

@@ -9,16 +9,17 @@ import { render, renderCached } from '../support/render.ts';
 import { parseOrThrow } from '../support/validate.ts';
 import { rangeQuery, rangeOf } from '../support/range.ts';
 import { day } from '../../services/core/dates.ts';
+import { uuid, UUID_PATTERN } from '../../services/core/ids.ts';
 
 const query = rangeQuery('last_12_months');
 const PNL_PRESETS = ['this_month', 'last_month', 'quarter', 'year_to_date', 'last_12_months', 'custom'] as const;
 
 const drillQuery = z.object({
   line: z.enum(pnl.DRILLABLE_LINES),
-  category: z.uuid().optional(),
+  category: uuid().optional(),
   from: day(),
   to: day(),
-  after: z.string().regex(/^\d{4}-\d{2}-\d{2}_[0-9a-f-]{36}$/).optional(),
+  after: z.string().regex(new RegExp(`^\\d{4}-\\d{2}-\\d{2}_${UUID_PATTERN}$`, 'i')).optional(),
 });
 
 /** Profit and loss by month, its CSV, and the ledger rows behind a cell. */

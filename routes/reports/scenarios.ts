@@ -9,6 +9,7 @@ import { render, redirectAfterPost } from '../support/render.ts';
 import { parseForm } from '../support/validate.ts';
 import { requireWriter } from '../support/tenant.ts';
 import { flash } from '../support/session.ts';
+import { uuid } from '../../services/core/ids.ts';
 
 const percent = z.preprocess((v) => (v === '' || v === undefined ? 0 : Number(v) / 100), z.number().min(-0.99, 'At least -99 %.').max(10, 'At most +1000 %.'));
 const optionalDay = z.preprocess((v) => (v === '' ? null : v), day().nullable().default(null));
@@ -53,14 +54,14 @@ export function scenarioRoutes({ db, clock }: AppDeps): Router {
     redirectAfterPost(req, res, `/b/${res.locals.business.id}/scenarios/${created.id}`);
   });
   router.post('/scenarios/:scenarioId/deletion', requireWriter, async (req, res) => {
-    const id = z.uuid().safeParse(req.params.scenarioId);
+    const id = uuid().safeParse(req.params.scenarioId);
     const scenario = await scenarios.get(db, res.locals.business.id, id.success ? id.data : NO_ID);
     await scenarios.remove(db, res.locals.business.id, scenario.id);
     flash(req, 'success', `Deleted the scenario “${scenario.name}”.`);
     redirectAfterPost(req, res, `/b/${res.locals.business.id}/scenarios`);
   });
   router.get('/scenarios/:scenarioId', async (req, res) => {
-    const id = z.uuid().safeParse(req.params.scenarioId);
+    const id = uuid().safeParse(req.params.scenarioId);
     const data = await scenarios.compare(db, res.locals.business.id, id.success ? id.data : NO_ID, isoDate(clock.now()));
     render(req, res, { page: 'pages/business/scenario.njk' }, data);
   });

@@ -1,6 +1,7 @@
 import type { Db } from '../core/db.ts';
 import { BadRequest, Forbidden, NotFound } from '../core/errors.ts';
 import type { Business, Role } from './businesses.ts';
+import { isUuid } from '../core/ids.ts';
 
 /**
  * Which business a request is about, and the caller's role in it: one answer for the
@@ -9,7 +10,6 @@ import type { Business, Role } from './businesses.ts';
  * object addressed by its own id reads the database.
  */
 
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type MemberBusiness = Business & { role: Role; data_version: number };
 /** A user with the businesses they belong to, as loaded with the session or token. */
@@ -69,7 +69,7 @@ export type ObjectKind = keyof typeof TABLES;
  * by a business.
  */
 export async function businessOfObject(db: Db, kind: ObjectKind, id: string): Promise<string | null> {
-  if (!UUID.test(id)) return null;
+  if (!isUuid(id)) return null;
   const row: { business_id: string } | undefined = await db(TABLES[kind]).where({ id }).first('business_id');
   return row?.business_id ?? null;
 }

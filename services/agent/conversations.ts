@@ -4,6 +4,7 @@ import type { Clock } from '../core/clock.ts';
 import { NotFound } from '../core/errors.ts';
 import type { Link } from './tools.ts';
 import type { Suggestion, ToolCallRecord } from './reply.ts';
+import { isUuid, uuid } from '../core/ids.ts';
 
 /** Conversations belong to one user in one business: every query filters by both. */
 
@@ -25,13 +26,10 @@ export type Message = {
   seq: number;
 };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const messageInput = z.object({
   message: z.string({ error: 'Write a question' }).trim().min(1, 'Write a question').max(4000, 'Keep it under 4,000 characters'),
-  conversation_id: z
-    .string()
-    .regex(UUID, 'Not a conversation id')
+  conversation_id: uuid('Not a conversation id')
     .optional()
     .or(z.literal('').transform(() => undefined)),
 });
@@ -48,7 +46,7 @@ export async function list(db: Db, businessId: string, userId: string, limit = 5
 
 /** The conversation of this user in this business; NotFound for any other id. */
 export async function get(db: Db, businessId: string, userId: string, id: string): Promise<Conversation> {
-  const row = UUID.test(id) ? await db('conversations').where({ id, business_id: businessId, user_id: userId }).first() : null;
+  const row = isUuid(id) ? await db('conversations').where({ id, business_id: businessId, user_id: userId }).first() : null;
   if (!row) throw new NotFound('No such conversation.');
   return row;
 }
@@ -86,7 +84,7 @@ export async function startTurn(db: Db, clock: Clock, businessId: string, userId
 
 /** An assistant message of this user's conversation in this business; NotFound otherwise. */
 export async function assistantMessage(db: Db, businessId: string, userId: string, messageId: string): Promise<Message> {
-  const row = UUID.test(messageId)
+  const row = isUuid(messageId)
     ? await db('messages as m')
         .join('conversations as c', 'c.id', 'm.conversation_id')
         .where({ 'm.id': messageId, 'm.business_id': businessId, 'm.role': 'assistant', 'c.user_id': userId, 'c.business_id': businessId })
@@ -153,7 +151,7 @@ export async function historyFor(db: Db, businessId: string, reply: Message): Pr
  * its author's own, even from the other members); NotFound otherwise.
  */
 export async function getForUser(db: Db, businessId: string, userId: string, id: string): Promise<{ conversation: Conversation; messages: Message[] }> {
-  const row: Conversation | undefined = UUID.test(id) ? await db('conversations').where({ id, business_id: businessId, user_id: userId }).first() : undefined;
+  const row: Conversation | undefined = isUuid(id) ? await db('conversations').where({ id, business_id: businessId, user_id: userId }).first() : undefined;
   if (!row) throw new NotFound('No such conversation.');
   return { conversation: row, messages: await messages(db, row.business_id, row.id) };
 }

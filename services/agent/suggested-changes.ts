@@ -4,6 +4,7 @@ import { Validation } from '../core/errors.ts';
 import * as rules from '../ledger/rules.ts';
 import * as expenses from '../ledger/expenses.ts';
 import type { PreviewRow } from '../ledger/rules.ts';
+import { uuid } from '../core/ids.ts';
 
 /**
  * A change the AI CFO suggested, as the user's confirm form sends it back. The agent
@@ -12,12 +13,12 @@ import type { PreviewRow } from '../ledger/rules.ts';
  * values are untrusted: every id is checked against the business before anything is read
  * or written.
  */
-const categoryId = z.uuid('Pick a category from the list.');
+const categoryId = uuid('Pick a category from the list.');
 const transactionIds = z
   .string()
   .trim()
   .transform((s) => s.split(',').map((id) => id.trim()).filter(Boolean))
-  .pipe(z.array(z.uuid('Some of these expenses are not in this business.')).min(1, 'Name at least one expense.').max(50, 'At most 50 expenses at a time.'));
+  .pipe(z.array(uuid('Some of these expenses are not in this business.')).min(1, 'Name at least one expense.').max(50, 'At most 50 expenses at a time.'));
 
 export const suggestedChangeForm = z.discriminatedUnion(
   'kind',

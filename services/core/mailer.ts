@@ -6,6 +6,7 @@ import { Client } from '@sendgrid/client';
 import type { Db } from './db.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
+import { isUuid } from './ids.ts';
 
 const VIEWS = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'views');
 
@@ -74,6 +75,6 @@ export async function listOutbox(db: Db, limit = 50): Promise<OutboxMessage[]> {
 
 /** One outbox message, or null. */
 export async function findOutboxMessage(db: Db, id: string): Promise<OutboxMessage | null> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+  if (!isUuid(id)) return null;
   return (await db('outbox').where({ id }).first()) ?? null;
 }

@@ -3,6 +3,7 @@ import type { Db } from '../core/db.ts';
 import { NotFound, Validation } from '../core/errors.ts';
 import * as audit from './audit.ts';
 import type { Actor } from './audit.ts';
+import { isUuid } from '../core/ids.ts';
 
 /** Every new business starts with these; users rename, re-icon and add to them. */
 export const DEFAULT_CATEGORIES: { name: string; icon: string; kind: 'expense' | 'income' }[] = [
@@ -85,7 +86,7 @@ export async function listWithCounts(db: Db, businessId: string): Promise<Catego
 }
 
 export async function get(db: Db, businessId: string, id: string): Promise<Category> {
-  if (!z.uuid().safeParse(id).success) throw new NotFound('There is no such category.');
+  if (!isUuid(id)) throw new NotFound('There is no such category.');
   const found = await db('categories').where({ id, business_id: businessId }).first('id', 'name', 'icon', 'kind');
   if (!found) throw new NotFound('There is no such category.');
   return found;

@@ -8,6 +8,7 @@ import * as audit from './audit.ts';
 import type { Actor } from './audit.ts';
 import { toBase } from './exchange-rates.ts';
 import { NIL_UUID } from '../reports/aggregates.ts';
+import { isUuid, uuid } from '../core/ids.ts';
 
 /**
  * Expenses are ledger rows of kind `expense`, stored signed from the business's side
@@ -70,7 +71,7 @@ export function expenseForm(baseCurrency: string) {
         .optional()
         .transform((c) => c || baseCurrency)
         .refine(isCurrency, 'Use an ISO currency code such as USD or EUR.'),
-      category_id: z.union([z.uuid('Pick a category from the list.'), z.literal('')]).optional().transform((c) => c || null),
+      category_id: z.union([uuid('Pick a category from the list.'), z.literal('')]).optional().transform((c) => c || null),
       counterparty: optionalText(200),
     })
     .transform((v, ctx) => {
@@ -115,7 +116,7 @@ const moneyText = z
 export const filterQuery = z.object({
   from: z.union([isoDay, z.literal('')]).optional().transform((s) => s || undefined),
   to: z.union([isoDay, z.literal('')]).optional().transform((s) => s || undefined),
-  category: z.union([z.uuid(), z.literal('none'), z.literal('')]).optional().transform((s) => s || undefined),
+  category: z.union([uuid(), z.literal('none'), z.literal('')]).optional().transform((s) => s || undefined),
   q: z.string().trim().max(200).optional().transform((s) => s || undefined),
   min: moneyText,
   max: moneyText,
@@ -194,7 +195,7 @@ function encodeCursor(value: string | number, id: string): string {
 function decodeCursor(cursor: string): [string | number, string] {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString());
-    if (Array.isArray(v) && v.length === 2 && (typeof v[0] === 'string' || typeof v[0] === 'number') && z.uuid().safeParse(v[1]).success) return v as [string, string];
+    if (Array.isArray(v) && v.length === 2 && (typeof v[0] === 'string' || typeof v[0] === 'number') && isUuid(v[1])) return v as [string, string];
   } catch {
     // fall through to the validation error: a cursor is opaque and only ever ours
   }
@@ -318,7 +319,7 @@ export async function* each(db: Db, businessId: string, f: Filter, chunk = 2000)
 
 /** One expense of the business, or null (also for another business's id or a non-expense row). */
 export async function get(db: Db, businessId: string, id: string): Promise<Expense | null> {
-  if (!z.uuid().safeParse(id).success) return null;
+  if (!isUuid(id)) return null;
   const row = await withReceipt(db('transactions as t').leftJoin('categories as c', 'c.id', 't.category_id'))
     .where({ 't.business_id': businessId, 't.id': id, 't.kind': 'expense' })
     .first(COLUMNS);
@@ -418,7 +419,7 @@ export async function remove(db: Db, businessId: string, actor: Actor, id: strin
  */
 export async function restore(db: Db, businessId: string, actor: Actor, id: string): Promise<Expense> {
   return db.transaction(async (trx) => {
-    if (!z.uuid().safeParse(id).success) throw new NotFound('There is no deleted expense to restore.');
+    if (!isUuid(id)) throw new NotFound('There is no deleted expense to restore.');
     await audit.actAs(trx, actor);
     const image = await audit.lastDeleted(trx, businessId, id);
     if (!image || image.kind !== 'expense') throw new NotFound('There is no deleted expense to restore.');
@@ -436,7 +437,7 @@ export async function restore(db: Db, businessId: string, actor: Actor, id: stri
 
 /** An expense's audit trail; NotFound when the business never had that row. */
 export async function history(db: Db, businessId: string, id: string) {
-  if (!z.uuid().safeParse(id).success) throw new NotFound('There is no such expense in this business.');
+  if (!isUuid(id)) throw new NotFound('There is no such expense in this business.');
   const entries = await audit.history(db, businessId, id);
   if (!entries.length && !(await get(db, businessId, id))) throw new NotFound('There is no such expense in this business.');
   return entries;
@@ -459,7 +460,7 @@ export function filterLink(query: Partial<Record<keyof FilterQuery, unknown>>, o
 export async function fromApi(db: Db, business: Business, body: z.output<typeof expenseApiBody>): Promise<ExpenseInput> {
   let categoryId: string | null = null;
   if (body.category) {
-    const isId = z.uuid().safeParse(body.category).success;
+    const isId = isUuid(body.category);
     const found = await db('categories')
       .where({ business_id: business.id })
       .where((q) => (isId ? q.where('id', body.category!) : q.whereRaw('lower(name) = lower(?)', [body.category!])))

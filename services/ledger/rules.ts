@@ -6,6 +6,7 @@ import { scopedQuery, type Filter } from './expenses.ts';
 import { parseMoney } from '../core/money.ts';
 import * as audit from './audit.ts';
 import type { Actor } from './audit.ts';
+import { isUuid, uuid } from '../core/ids.ts';
 
 /**
  * Categorisation rules: "description/counterparty contains or matches X (and amount
@@ -31,7 +32,7 @@ export const ruleInput = z.object({
   pattern: z.string().trim().min(1, 'Say what to look for.').max(200),
   min_amount: z.number().int().nullable().default(null),
   max_amount: z.number().int().nullable().default(null),
-  category_id: z.uuid().nullable().default(null),
+  category_id: uuid().nullable().default(null),
   set_counterparty: z.string().trim().max(200).nullable().default(null),
 });
 
@@ -240,7 +241,7 @@ export async function create(db: Db, businessId: string, input: z.output<typeof 
 }
 
 export async function remove(db: Db, businessId: string, id: string): Promise<void> {
-  if (!z.uuid().safeParse(id).success) throw new NotFound('There is no such rule.');
+  if (!isUuid(id)) throw new NotFound('There is no such rule.');
   const n = await db('categorization_rules').where({ id, business_id: businessId }).delete();
   if (!n) throw new NotFound('There is no such rule.');
 }
@@ -266,7 +267,7 @@ export function ruleForm(baseCurrency: string) {
     pattern: z.string().trim().min(1, 'Say what to look for.').max(200),
     min_amount: amount,
     max_amount: amount,
-    category_id: z.union([z.uuid(), z.literal('')]).optional().transform((v) => v || null),
+    category_id: z.union([uuid(), z.literal('')]).optional().transform((v) => v || null),
     set_counterparty: z.string().trim().max(200).optional().transform((v) => v || null),
   });
 }

@@ -3,6 +3,7 @@ import type { Db } from '../core/db.ts';
 import type { Clock } from '../core/clock.ts';
 import { NotFound } from '../core/errors.ts';
 import type { Candidate } from './recommendation-rules.ts';
+import { isUuid } from '../core/ids.ts';
 
 export const LIVE = ['open', 'accepted', 'dismissed'] as const;
 export const USER_STATUSES = ['accepted', 'dismissed', 'done'] as const;
@@ -78,7 +79,7 @@ export const statusInput = z.object({ status: z.enum(USER_STATUSES, { error: 'Ch
 
 /** Sets the user's decision on a recommendation of this business; NotFound for any other id. */
 export async function setStatus(db: Db, clock: Clock, businessId: string, id: string, status: (typeof USER_STATUSES)[number], userId: string): Promise<Recommendation> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) throw new NotFound('No such recommendation.');
+  if (!isUuid(id)) throw new NotFound('No such recommendation.');
   const [row] = await db('recommendations')
     .where({ id, business_id: businessId })
     .whereNot({ status: 'resolved' })

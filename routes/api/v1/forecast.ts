@@ -7,11 +7,12 @@ import { isoDate } from '../../../services/core/clock.ts';
 import type { AppDeps } from '../../support/deps.ts';
 import { limitHeavy } from '../../support/heavy.ts';
 import { parseOrThrow } from '../../support/validate.ts';
+import { uuid } from '../../../services/core/ids.ts';
 const forecastBody = z.object({
   horizon_days: z.number().int().min(30).max(730).default(365),
   paths: z.number().int().min(1000).max(20_000).default(forecast.DEFAULT_PATHS),
   seed: z.number().int().min(0).optional(),
-  scenario: z.uuid('Use the id of one of the business\'s saved scenarios.').optional(),
+  scenario: uuid('Use the id of one of the business\'s saved scenarios.').optional(),
 });
 
 

@@ -10,6 +10,7 @@ import * as audit from '../audit.ts';
 import type { Actor } from '../audit.ts';
 import { detect, headerKey, HEAD_BYTES, mappingSchema, suggestMapping, UnreadableFile, type Detected, type Mapping } from './detect.ts';
 import { readFile, type Failure, type ReadRow } from './read.ts';
+import { isUuid } from '../../core/ids.ts';
 
 export { UnreadableFile, mappingSchema, type Mapping };
 
@@ -123,7 +124,7 @@ export async function upload(db: Db, business: Business, actor: Actor, file: { p
 
 /** A batch of the business, or NotFound. */
 export async function find(db: Db, businessId: string, batchId: string): Promise<Batch> {
-  if (!/^[0-9a-f-]{36}$/i.test(batchId)) throw new NotFound('There is no such import.');
+  if (!isUuid(batchId)) throw new NotFound('There is no such import.');
   const batch = await db('import_batches').where({ id: batchId, business_id: businessId }).first();
   if (!batch) throw new NotFound('There is no such import.');
   return batch;
@@ -376,7 +377,7 @@ export async function possibleDuplicates(db: Db, businessId: string, batchId: st
  * (audited, so it can be restored). NotFound for another business's item.
  */
 export async function resolveDuplicate(db: Db, businessId: string, actor: Actor, id: string, decision: 'keep' | 'merge'): Promise<string> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) throw new NotFound('There is no such possible duplicate.');
+  if (!isUuid(id)) throw new NotFound('There is no such possible duplicate.');
   return db.transaction(async (trx) => {
     const item = await trx('possible_duplicates').where({ id, business_id: businessId, status: 'open' }).first();
     if (!item) throw new NotFound('There is no such possible duplicate.');

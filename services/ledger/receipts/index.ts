@@ -12,6 +12,7 @@ import * as expenses from '../expenses.ts';
 import { fileKey, thumbnailKey } from './keys.ts';
 import { SNIFF_BYTES, sniff } from './sniff.ts';
 import type { ReceiptStore } from './store.ts';
+import { isUuid } from '../../core/ids.ts';
 
 export { createReceiptStore, type ReceiptStore } from './store.ts';
 
@@ -73,7 +74,7 @@ type Stored = Receipt & { storage_key: string; thumbnail_key: string | null };
 
 /** One receipt of one expense of the business; throws NotFound otherwise (another business's id included). */
 export async function find(db: Db, businessId: string, expenseId: string, receiptId: string): Promise<Stored> {
-  if (!z.uuid().safeParse(receiptId).success) throw new NotFound('There is no such receipt.');
+  if (!isUuid(receiptId)) throw new NotFound('There is no such receipt.');
   await expenses.find(db, businessId, expenseId);
   const row = await scoped(db, businessId, expenseId)
     .where('r.id', receiptId)

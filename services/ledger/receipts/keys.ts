@@ -1,3 +1,4 @@
+import { UUID_PATTERN } from '../../core/ids.ts';
 /**
  * Storage keys are ours, never a client's file name: `<businessId>/<receiptId>` for
  * the file and the same with `.thumb.webp` for its thumbnail.
@@ -5,7 +6,7 @@
 export const fileKey = (businessId: string, receiptId: string) => `${businessId}/${receiptId}`;
 export const thumbnailKey = (businessId: string, receiptId: string) => `${businessId}/${receiptId}.thumb.webp`;
 
-const KEY = /^[0-9a-f-]{36}\/[0-9a-f-]{36}(\.thumb\.webp)?$/;
+const KEY = new RegExp(`^${UUID_PATTERN}/${UUID_PATTERN}(\\.thumb\\.webp)?$`);
 
 /** Refuses a key that is not one of ours, so no store ever sees `..` or a client's name. */
 export function assertKey(key: string): void {
