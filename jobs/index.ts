@@ -13,7 +13,11 @@ import { bootstrap } from '../scripts/bootstrap.ts';
 export function startScheduler(ctx: JobContext): { stop(): void } {
   const tasks = JOBS.map((job) => cron.schedule(job.schedule, () => void runJob(job, ctx, 'schedule'), { name: job.name, noOverlap: true }));
   ctx.logger.info({ jobs: JOBS.map((j) => `${j.name} (${j.schedule})`) }, 'scheduler started');
-  return { stop: () => tasks.forEach((t) => t.stop()) };
+  return {
+    stop: () => {
+      for (const t of tasks) t.stop();
+    },
+  };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {

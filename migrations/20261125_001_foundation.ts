@@ -1,17 +1,6 @@
 import type { Knex } from 'knex';
 
-export const LEDGER_KINDS = [
-  'sale',
-  'refund',
-  'fee',
-  'chargeback',
-  'payout',
-  'ad_spend',
-  'cogs',
-  'expense',
-  'other_income',
-  'transfer',
-] as const;
+export const LEDGER_KINDS = ['sale', 'refund', 'fee', 'chargeback', 'payout', 'ad_spend', 'cogs', 'expense', 'other_income', 'transfer'] as const;
 
 export async function up(db: Knex): Promise<void> {
   await db.schema.createTable('users', (t) => {
@@ -140,18 +129,7 @@ export async function up(db: Knex): Promise<void> {
 }
 
 export async function down(db: Knex): Promise<void> {
-  for (const table of [
-    'exchange_rates',
-    'transactions',
-    'ad_campaign_stats',
-    'ad_campaigns',
-    'products',
-    'categories',
-    'memberships',
-    'businesses',
-    'sessions',
-    'users',
-  ]) {
+  for (const table of ['exchange_rates', 'transactions', 'ad_campaign_stats', 'ad_campaigns', 'products', 'categories', 'memberships', 'businesses', 'sessions', 'users']) {
     await db.schema.dropTableIfExists(table);
   }
 }

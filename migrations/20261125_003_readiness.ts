@@ -35,9 +35,7 @@ export async function up(db: Knex): Promise<void> {
   });
   await db.raw(`alter table recommendations add constraint recommendations_priority check (priority in ('high','medium','low'))`);
   await db.raw(`alter table recommendations add constraint recommendations_status check (status in ('open','accepted','dismissed','done','resolved'))`);
-  await db.raw(
-    `create unique index recommendations_live on recommendations (business_id, rule, subject) where status in ('open','accepted','dismissed')`,
-  );
+  await db.raw(`create unique index recommendations_live on recommendations (business_id, rule, subject) where status in ('open','accepted','dismissed')`);
 }
 
 export async function down(db: Knex): Promise<void> {

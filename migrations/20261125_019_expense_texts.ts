@@ -35,7 +35,9 @@ export async function up(db: Knex): Promise<void> {
   await db.raw(`create index transactions_expenses_counterparty on transactions (business_id, counterparty) where kind = 'expense'`);
   for (const op of ['insert', 'update']) {
     await db.raw(`create function transactions_expense_texts_${op}() returns trigger language plpgsql as $$${addTexts('new_rows')}$$`);
-    await db.raw(`create trigger transactions_expense_texts_${op} after ${op} on transactions referencing new table as new_rows for each statement execute function transactions_expense_texts_${op}()`);
+    await db.raw(
+      `create trigger transactions_expense_texts_${op} after ${op} on transactions referencing new table as new_rows for each statement execute function transactions_expense_texts_${op}()`,
+    );
   }
 }
 

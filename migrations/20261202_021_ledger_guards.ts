@@ -157,7 +157,9 @@ export async function up(db: Knex): Promise<void> {
   }
 
   await db.raw(GUARD_FUNCTION);
-  await db.raw(`create trigger ledger_audit_no_update after update on ledger_audit referencing new table as new_rows old table as old_rows for each statement execute function ledger_audit_append_only()`);
+  await db.raw(
+    `create trigger ledger_audit_no_update after update on ledger_audit referencing new table as new_rows old table as old_rows for each statement execute function ledger_audit_append_only()`,
+  );
   await db.raw(`create trigger ledger_audit_no_delete after delete on ledger_audit referencing old table as old_rows for each statement execute function ledger_audit_append_only()`);
   await db.raw(`create trigger ledger_audit_no_truncate before truncate on ledger_audit for each statement execute function ledger_audit_append_only()`);
 

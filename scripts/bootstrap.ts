@@ -20,7 +20,7 @@ export async function bootstrap(opts: { migrate?: boolean } = {}) {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  let config;
+  let config: ReturnType<typeof loadConfig>;
   try {
     const version = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
     config = loadConfig(process.env, version);

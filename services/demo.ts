@@ -100,9 +100,7 @@ export async function seedDemo(db: Db, clock: Clock, opts: { days?: number } = {
   // The demo's ledger is written by Bursar itself, not by the demo user it creates.
   const actor = systemActor('demo-seed', clock.now());
   const seeded = await db.transaction(async (trx) => {
-    const [user] = await trx('users')
-      .insert({ email: DEMO_EMAIL, name: 'Dana Demo', password_hash: passwordHash, email_verified_at: clock.now() })
-      .returning('id');
+    const [user] = await trx('users').insert({ email: DEMO_EMAIL, name: 'Dana Demo', password_hash: passwordHash, email_verified_at: clock.now() }).returning('id');
     const end = isoDate(clock.now());
     const days = opts.days ?? 730;
     const store = await businesses.create(
@@ -183,8 +181,7 @@ async function seedStore(db: Db, actor: Actor, businessId: string, start: string
   const stats: Record<string, unknown>[] = [];
   const rates: Record<string, unknown>[] = [];
   const base = { business_id: businessId, currency: 'USD', source: SOURCE };
-  const push = (r: Omit<NewTransaction, 'business_id' | 'currency' | 'source' | 'amount_base'> & { amount_base?: number; currency?: string }) =>
-    rows.push({ ...base, amount_base: r.amount, ...r });
+  const push = (r: Omit<NewTransaction, 'business_id' | 'currency' | 'source' | 'amount_base'> & { amount_base?: number; currency?: string }) => rows.push({ ...base, amount_base: r.amount, ...r });
 
   push({ kind: 'transfer', amount: 9_500_000, occurred_on: start, description: 'Opening balance', external_id: 'opening', counterparty: 'Owner' });
 
@@ -207,38 +204,102 @@ async function seedStore(db: Db, actor: Actor, businessId: string, start: string
       const product = products[p];
       const amount = product.price * qty;
       const fee = -Math.round(amount * 0.029 + 30);
-      push({ kind: 'sale', amount, occurred_on: day, description: `Order #${order}`, counterparty: `Customer ${1000 + (order * 7919) % 9000}`, category_id: cats.get('Sales'), product_id: product.id, quantity: qty, external_id: `order_${order}` });
-      push({ kind: 'fee', amount: fee, occurred_on: day, description: `Card processing fee, order #${order}`, counterparty: 'Stripe', category_id: cats.get('Payment fees'), product_id: product.id, external_id: `fee_${order}` });
+      push({
+        kind: 'sale',
+        amount,
+        occurred_on: day,
+        description: `Order #${order}`,
+        counterparty: `Customer ${1000 + ((order * 7919) % 9000)}`,
+        category_id: cats.get('Sales'),
+        product_id: product.id,
+        quantity: qty,
+        external_id: `order_${order}`,
+      });
+      push({
+        kind: 'fee',
+        amount: fee,
+        occurred_on: day,
+        description: `Card processing fee, order #${order}`,
+        counterparty: 'Stripe',
+        category_id: cats.get('Payment fees'),
+        product_id: product.id,
+        external_id: `fee_${order}`,
+      });
       weekNet += amount + fee;
       unitsBySku.set(p, (unitsBySku.get(p) ?? 0) + qty);
       if (rnd.chance(0.03)) {
         const refundDay = addDays(day, rnd.int(2, 14));
         if (refundDay <= end) {
-          push({ kind: 'refund', amount: -amount, occurred_on: refundDay, description: `Refund, order #${order}`, counterparty: 'Customer', category_id: cats.get('Sales'), product_id: product.id, quantity: -qty, external_id: `refund_${order}` });
+          push({
+            kind: 'refund',
+            amount: -amount,
+            occurred_on: refundDay,
+            description: `Refund, order #${order}`,
+            counterparty: 'Customer',
+            category_id: cats.get('Sales'),
+            product_id: product.id,
+            quantity: -qty,
+            external_id: `refund_${order}`,
+          });
           weekNet -= amount;
         }
       } else if (rnd.chance(0.003)) {
         const disputeDay = addDays(day, rnd.int(20, 60));
         if (disputeDay <= end) {
-          push({ kind: 'chargeback', amount: -amount, occurred_on: disputeDay, description: `Dispute lost, order #${order}`, counterparty: 'Card network', category_id: cats.get('Sales'), product_id: product.id, external_id: `dispute_${order}` });
-          push({ kind: 'fee', amount: -1500, occurred_on: disputeDay, description: `Dispute fee, order #${order}`, counterparty: 'Stripe', category_id: cats.get('Payment fees'), external_id: `dispute_fee_${order}` });
+          push({
+            kind: 'chargeback',
+            amount: -amount,
+            occurred_on: disputeDay,
+            description: `Dispute lost, order #${order}`,
+            counterparty: 'Card network',
+            category_id: cats.get('Sales'),
+            product_id: product.id,
+            external_id: `dispute_${order}`,
+          });
+          push({
+            kind: 'fee',
+            amount: -1500,
+            occurred_on: disputeDay,
+            description: `Dispute fee, order #${order}`,
+            counterparty: 'Stripe',
+            category_id: cats.get('Payment fees'),
+            external_id: `dispute_fee_${order}`,
+          });
           weekNet -= amount + 1500;
         }
       }
     }
     for (const [p, units] of unitsBySku) {
       const product = products[p];
-      push({ kind: 'cogs', amount: -product.unit_cost * units, occurred_on: day, description: `Cost of goods sold, ${product.sku}`, category_id: cats.get('Cost of goods'), product_id: product.id, quantity: units, external_id: `cogs_${day}_${product.sku}` });
+      push({
+        kind: 'cogs',
+        amount: -product.unit_cost * units,
+        occurred_on: day,
+        description: `Cost of goods sold, ${product.sku}`,
+        category_id: cats.get('Cost of goods'),
+        product_id: product.id,
+        quantity: units,
+        external_id: `cogs_${day}_${product.sku}`,
+      });
     }
 
     for (const c of CAMPAIGNS) {
       if (d < Math.floor(c.startFrac * totalDays)) continue;
-      const spend = Math.round(c.daily * rnd.between(0.7, 1.3) * (0.8 + 0.4 * demandFactor(day) / 1.2));
+      const spend = Math.round(c.daily * rnd.between(0.7, 1.3) * (0.8 + (0.4 * demandFactor(day)) / 1.2));
       const revenue = Math.round(spend * c.roas * rnd.between(0.6, 1.4));
       const clicks = Math.round(spend / rnd.between(60, 140));
       const conversions = Math.max(0, Math.round(revenue / 5200));
       stats.push({ campaign_id: campaignId.get(c.id), business_id: businessId, day, spend, impressions: clicks * rnd.int(40, 90), clicks, conversions, revenue, currency: 'USD' });
-      push({ kind: 'ad_spend', amount: -spend, occurred_on: day, description: `${c.platform === 'meta' ? 'Meta' : 'Google'} Ads: ${c.name}`, counterparty: c.platform === 'meta' ? 'Meta Platforms' : 'Google', category_id: cats.get('Advertising'), campaign_id: campaignId.get(c.id), external_id: `ads_${c.id}_${day}` });
+      push({
+        kind: 'ad_spend',
+        amount: -spend,
+        occurred_on: day,
+        description: `${c.platform === 'meta' ? 'Meta' : 'Google'} Ads: ${c.name}`,
+        counterparty: c.platform === 'meta' ? 'Meta Platforms' : 'Google',
+        category_id: cats.get('Advertising'),
+        campaign_id: campaignId.get(c.id),
+        external_id: `ads_${c.id}_${day}`,
+      });
     }
 
     // Weekly payout of the processor balance to the bank: cash moves, cash in total does not.
@@ -251,7 +312,15 @@ async function seedStore(db: Db, actor: Actor, businessId: string, start: string
     const month = day.slice(0, 7);
     const lastDom = new Date(Date.UTC(Number(day.slice(0, 4)), monthOf(day), 0)).getUTCDate();
     if (dom === 1) {
-      push({ kind: 'expense', amount: -420_000, occurred_on: day, description: 'Warehouse and studio rent', counterparty: 'Dockside Properties', category_id: cats.get('Rent'), external_id: `rent_${month}` });
+      push({
+        kind: 'expense',
+        amount: -420_000,
+        occurred_on: day,
+        description: 'Warehouse and studio rent',
+        counterparty: 'Dockside Properties',
+        category_id: cats.get('Rent'),
+        external_id: `rent_${month}`,
+      });
       for (const [name, cost] of SUBSCRIPTIONS) {
         push({ kind: 'expense', amount: -cost, occurred_on: day, description: `${name} subscription`, counterparty: name, category_id: cats.get('Software'), external_id: `sub_${name}_${month}` });
       }
@@ -261,8 +330,24 @@ async function seedStore(db: Db, actor: Actor, businessId: string, start: string
       push({ kind: 'expense', amount: -payroll, occurred_on: day, description: 'Payroll', counterparty: 'Gusto', category_id: cats.get('Payroll'), external_id: `payroll_${day}` });
     }
     if (dom === 20) {
-      push({ kind: 'expense', amount: -rnd.int(14_000, 26_000), occurred_on: day, description: 'Electricity and internet', counterparty: 'City Utilities', category_id: cats.get('Utilities'), external_id: `utilities_${month}` });
-      push({ kind: 'expense', amount: -rnd.int(80_000, 160_000), occurred_on: day, description: 'Packaging and shipping supplies', counterparty: 'PackRight Supply', category_id: cats.get('Shipping'), external_id: `shipping_${month}` });
+      push({
+        kind: 'expense',
+        amount: -rnd.int(14_000, 26_000),
+        occurred_on: day,
+        description: 'Electricity and internet',
+        counterparty: 'City Utilities',
+        category_id: cats.get('Utilities'),
+        external_id: `utilities_${month}`,
+      });
+      push({
+        kind: 'expense',
+        amount: -rnd.int(80_000, 160_000),
+        occurred_on: day,
+        description: 'Packaging and shipping supplies',
+        counterparty: 'PackRight Supply',
+        category_id: cats.get('Shipping'),
+        external_id: `shipping_${month}`,
+      });
     }
 
     // The foreign supplier: a design studio in Lisbon billing in euros at month end.
@@ -270,12 +355,26 @@ async function seedStore(db: Db, actor: Actor, businessId: string, start: string
     rates.push({ base: 'EUR', quote: 'USD', day, rate: eurUsd.toFixed(6), source: SOURCE });
     if (dom === 28) {
       const eur = -rnd.int(120_000, 180_000);
-      push({ kind: 'expense', amount: eur, currency: 'EUR', amount_base: convert(eur, 'EUR', 'USD', eurUsd), occurred_on: day, description: 'Product photography and design', counterparty: 'Estúdio Lumen, Lisboa', category_id: cats.get('Professional services'), external_id: `lumen_${month}` });
+      push({
+        kind: 'expense',
+        amount: eur,
+        currency: 'EUR',
+        amount_base: convert(eur, 'EUR', 'USD', eurUsd),
+        occurred_on: day,
+        description: 'Product photography and design',
+        counterparty: 'Estúdio Lumen, Lisboa',
+        category_id: cats.get('Professional services'),
+        external_id: `lumen_${month}`,
+      });
     }
   }
 
   for (let i = 0; i < stats.length; i += 1000) await db('ad_campaign_stats').insert(stats.slice(i, i + 1000));
-  for (let i = 0; i < rates.length; i += 1000) await db('exchange_rates').insert(rates.slice(i, i + 1000)).onConflict(['base', 'quote', 'day']).ignore();
+  for (let i = 0; i < rates.length; i += 1000)
+    await db('exchange_rates')
+      .insert(rates.slice(i, i + 1000))
+      .onConflict(['base', 'quote', 'day'])
+      .ignore();
   return ledger.insertMany(db, actor, rows);
 }
 
@@ -293,13 +392,53 @@ async function seedStudio(db: Db, actor: Actor, businessId: string, start: strin
       const amount = rnd.int(150_000, 600_000);
       const day = `${month}-${String(rnd.int(3, 25)).padStart(2, '0')}`;
       if (day < start || day > end) continue;
-      rows.push({ ...base, kind: 'sale', amount, amount_base: amount, occurred_on: day, description: `Invoice ${client} ${month}`, counterparty: client, category_id: cats.get('Sales'), external_id: `inv_${client}_${month}` });
+      rows.push({
+        ...base,
+        kind: 'sale',
+        amount,
+        amount_base: amount,
+        occurred_on: day,
+        description: `Invoice ${client} ${month}`,
+        counterparty: client,
+        category_id: cats.get('Sales'),
+        external_id: `inv_${client}_${month}`,
+      });
     }
     const first = `${month}-01`;
     if (first >= start && first <= end) {
-      rows.push({ ...base, kind: 'expense', amount: -180_000, amount_base: -180_000, occurred_on: first, description: 'Studio rent', counterparty: 'Harbor Lofts', category_id: cats.get('Rent'), external_id: `rent_${month}` });
-      rows.push({ ...base, kind: 'expense', amount: -5_900, amount_base: -5_900, occurred_on: first, description: 'Figma subscription', counterparty: 'Figma', category_id: cats.get('Software'), external_id: `figma_${month}` });
-      rows.push({ ...base, kind: 'expense', amount: -700_000, amount_base: -700_000, occurred_on: first, description: 'Salaries', counterparty: 'Payroll', category_id: cats.get('Payroll'), external_id: `payroll_${month}` });
+      rows.push({
+        ...base,
+        kind: 'expense',
+        amount: -180_000,
+        amount_base: -180_000,
+        occurred_on: first,
+        description: 'Studio rent',
+        counterparty: 'Harbor Lofts',
+        category_id: cats.get('Rent'),
+        external_id: `rent_${month}`,
+      });
+      rows.push({
+        ...base,
+        kind: 'expense',
+        amount: -5_900,
+        amount_base: -5_900,
+        occurred_on: first,
+        description: 'Figma subscription',
+        counterparty: 'Figma',
+        category_id: cats.get('Software'),
+        external_id: `figma_${month}`,
+      });
+      rows.push({
+        ...base,
+        kind: 'expense',
+        amount: -700_000,
+        amount_base: -700_000,
+        occurred_on: first,
+        description: 'Salaries',
+        counterparty: 'Payroll',
+        category_id: cats.get('Payroll'),
+        external_id: `payroll_${month}`,
+      });
     }
   }
   return ledger.insertMany(db, actor, rows);

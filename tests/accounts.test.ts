@@ -17,10 +17,7 @@ describe('sign up, sign in, sign out', () => {
   test('signing up creates the account, signs in and asks for a first business', async () => {
     const agent = request.agent(ctx.app);
     const token1 = await formToken(agent, '/signup');
-    const res = await agent
-      .post('/signup')
-      .type('form')
-      .send({ _csrf: token1, name: 'Ada', email: 'Ada@Example.com', password: 'a long enough password' });
+    const res = await agent.post('/signup').type('form').send({ _csrf: token1, name: 'Ada', email: 'Ada@Example.com', password: 'a long enough password' });
     assert.equal(res.status, 303);
     assert.equal(res.headers.location, '/businesses/new');
     const user = await ctx.db('users').where({ email: 'ada@example.com' }).first();
@@ -35,10 +32,7 @@ describe('sign up, sign in, sign out', () => {
     const agent = request.agent(ctx.app);
     const before = await ctx.db('users').count({ n: '*' }).first();
     const token2 = await formToken(agent, '/signup');
-    const res = await agent
-      .post('/signup')
-      .type('form')
-      .send({ _csrf: token2, name: 'Bob', email: 'not-an-email', password: 'short' });
+    const res = await agent.post('/signup').type('form').send({ _csrf: token2, name: 'Bob', email: 'not-an-email', password: 'short' });
     assert.equal(res.status, 422);
     assert.match(res.text, /Enter a valid email address/);
     assert.match(res.text, /Use at least 10 characters/);
@@ -50,11 +44,7 @@ describe('sign up, sign in, sign out', () => {
   test('an htmx submission gets only the form back, with the errors', async () => {
     const agent = request.agent(ctx.app);
     const token3 = await formToken(agent, '/signup');
-    const res = await agent
-      .post('/signup')
-      .set('HX-Request', 'true')
-      .type('form')
-      .send({ _csrf: token3, name: '', email: 'x@example.com', password: 'long enough password' });
+    const res = await agent.post('/signup').set('HX-Request', 'true').type('form').send({ _csrf: token3, name: '', email: 'x@example.com', password: 'long enough password' });
     assert.equal(res.status, 422);
     assert.match(res.text, /^<form id="signup-form"/m);
     assert.doesNotMatch(res.text, /<html/);
@@ -65,10 +55,7 @@ describe('sign up, sign in, sign out', () => {
     const existing = await insertUser(ctx.db, { email: 'taken@example.com' });
     const agent = request.agent(ctx.app);
     const token4 = await formToken(agent, '/signup');
-    const res = await agent
-      .post('/signup')
-      .type('form')
-      .send({ _csrf: token4, name: 'Copy', email: 'TAKEN@example.com', password: 'another long password' });
+    const res = await agent.post('/signup').type('form').send({ _csrf: token4, name: 'Copy', email: 'TAKEN@example.com', password: 'another long password' });
     assert.equal(res.status, 422);
     assert.match(res.text, /already exists/);
     const rows = await ctx.db('users').whereRaw('lower(email) = ?', [existing.email]);
@@ -94,7 +81,10 @@ describe('sign up, sign in, sign out', () => {
     const loginPage = await agent.get('/login');
     const before = /bursar\.sid=([^;]+)/.exec(String(loginPage.headers['set-cookie']))?.[1];
     assert.ok(before, 'the sign-in form starts an anonymous session for its CSRF token');
-    const res = await agent.post('/login').type('form').send({ _csrf: csrfFrom(loginPage.text), email: user.email, password: user.password });
+    const res = await agent
+      .post('/login')
+      .type('form')
+      .send({ _csrf: csrfFrom(loginPage.text), email: user.email, password: user.password });
     const afterSid = /bursar\.sid=([^;]+)/.exec(String(res.headers['set-cookie']))?.[1];
     assert.ok(afterSid);
     assert.notEqual(afterSid, before);
@@ -109,10 +99,7 @@ describe('sign up, sign in, sign out', () => {
     const user = await insertUser(ctx.db);
     const remembered = request.agent(ctx.app);
     const token7 = await formToken(remembered, '/login');
-    const r1 = await remembered
-      .post('/login')
-      .type('form')
-      .send({ _csrf: token7, email: user.email, password: user.password, remember_me: 'on' });
+    const r1 = await remembered.post('/login').type('form').send({ _csrf: token7, email: user.email, password: user.password, remember_me: 'on' });
     assert.match(String(r1.headers['set-cookie']), /Expires=/);
     const browser = request.agent(ctx.app);
     const token8 = await formToken(browser, '/login');
@@ -164,8 +151,7 @@ describe('sign up, sign in, sign out', () => {
   test('signing out ends the session in the database', async () => {
     const user = await insertUser(ctx.db);
     const { agent, csrf } = await signIn(ctx.app, user.email, user.password);
-    const sessionsOf = async () =>
-      (await ctx.db('sessions').select('sess')).filter((r) => (typeof r.sess === 'string' ? JSON.parse(r.sess) : r.sess).userId === user.id).length;
+    const sessionsOf = async () => (await ctx.db('sessions').select('sess')).filter((r) => (typeof r.sess === 'string' ? JSON.parse(r.sess) : r.sess).userId === user.id).length;
     assert.equal(await sessionsOf(), 1);
     const res = await agent.post('/logout').type('form').send({ _csrf: csrf });
     assert.equal(res.status, 303);
@@ -187,10 +173,7 @@ describe('sign up, sign in, sign out', () => {
     const user = await insertUser(ctx.db);
     const agent = request.agent(ctx.app);
     const token9 = await formToken(agent, '/login');
-    const res = await agent
-      .post('/login')
-      .type('form')
-      .send({ _csrf: token9, email: user.email, password: user.password, next: '//evil.example.com/' });
+    const res = await agent.post('/login').type('form').send({ _csrf: token9, email: user.email, password: user.password, next: '//evil.example.com/' });
     assert.equal(res.headers.location, '/');
   });
 });

@@ -24,13 +24,19 @@ describe('the agent over the JSON API', () => {
     assert.equal(res.status, 200);
     assert.match(res.body.response, /\$90\.00/);
     assert.deepEqual(res.body.tool_calls, [{ name: 'expense_search', arguments: { limit: 20, q: 'QuickBooks', from: '2026-10-01', to: '2026-10-31' } }]);
-    const follow = await owner.agent.post('/api/v1/agent/chat').set('X-CSRF-Token', owner.csrf).send({ business_id: businessId, message: "What's my runway?", conversation_id: res.body.conversation_id });
+    const follow = await owner.agent
+      .post('/api/v1/agent/chat')
+      .set('X-CSRF-Token', owner.csrf)
+      .send({ business_id: businessId, message: "What's my runway?", conversation_id: res.body.conversation_id });
     assert.equal(follow.body.conversation_id, res.body.conversation_id);
 
     const conv = await owner.agent.get(`/api/v1/agent/conversations/${res.body.conversation_id}`);
     assert.equal(conv.status, 200);
     assert.equal(conv.body.id, res.body.conversation_id);
-    assert.deepEqual(conv.body.messages.map((m: { role: string }) => m.role), ['user', 'assistant', 'user', 'assistant']);
+    assert.deepEqual(
+      conv.body.messages.map((m: { role: string }) => m.role),
+      ['user', 'assistant', 'user', 'assistant'],
+    );
     assert.equal(conv.body.messages[1].id, res.body.message_id);
     assert.ok(conv.body.messages.every((m: { created_at: string }) => !Number.isNaN(Date.parse(m.created_at))));
   });

@@ -11,7 +11,13 @@ function events(body: string): { event: string; data: string }[] {
     .filter((block) => block.trim())
     .map((block) => {
       const lines = block.split('\n');
-      return { event: lines.find((l) => l.startsWith('event: '))!.slice(7), data: lines.filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n') };
+      return {
+        event: lines.find((l) => l.startsWith('event: '))!.slice(7),
+        data: lines
+          .filter((l) => l.startsWith('data: '))
+          .map((l) => l.slice(6))
+          .join('\n'),
+      };
     });
 }
 
@@ -26,7 +32,10 @@ describe('chat pages with the offline analyst', () => {
     const c = await insertUser(ctx.db);
     businessId = (await insertBusiness(ctx.db, o.id, { name: 'Lantern Books' })).id;
     await addMember(ctx.db, businessId, c.id, 'viewer');
-    await insertLedgerRows(ctx.db, businessId, [{ kind: 'transfer', amount: 500_000, amount_base: 500_000, occurred_on: '2026-10-01' }, { kind: 'expense', amount: -60_000, amount_base: -60_000, occurred_on: '2026-11-01' }]);
+    await insertLedgerRows(ctx.db, businessId, [
+      { kind: 'transfer', amount: 500_000, amount_base: 500_000, occurred_on: '2026-10-01' },
+      { kind: 'expense', amount: -60_000, amount_base: -60_000, occurred_on: '2026-11-01' },
+    ]);
     owner = await signIn(ctx.app, o.email, o.password);
     colleague = await signIn(ctx.app, c.email, c.password);
   });
@@ -54,11 +63,14 @@ describe('chat pages with the offline analyst', () => {
     const question = await ctx.db('messages').where({ conversation_id: stored.conversation_id, role: 'user' }).first();
     assert.equal(question.content, "What's my runway?");
 
-    const stream = await owner.agent.get(`/b/${businessId}/chat/messages/${replyId}/stream`).buffer(true).parse((r, cb) => {
-      let body = '';
-      r.on('data', (c: Buffer) => (body += c));
-      r.on('end', () => cb(null, body));
-    });
+    const stream = await owner.agent
+      .get(`/b/${businessId}/chat/messages/${replyId}/stream`)
+      .buffer(true)
+      .parse((r, cb) => {
+        let body = '';
+        r.on('data', (c: Buffer) => (body += c));
+        r.on('end', () => cb(null, body));
+      });
     assert.equal(stream.status, 200);
     assert.match(stream.headers['content-type'], /^text\/event-stream/);
     const evs = events(stream.body as string);
@@ -88,7 +100,9 @@ describe('chat pages with the offline analyst', () => {
   });
 
   test('a suggested change is a link the user follows to make it; the agent itself changes nothing', async () => {
-    await insertLedgerRows(ctx.db, businessId, [{ kind: 'expense', amount: -1500, amount_base: -1500, occurred_on: '2026-11-10', description: 'Figma seat', counterparty: 'Figma', category_id: null }]);
+    await insertLedgerRows(ctx.db, businessId, [
+      { kind: 'expense', amount: -1500, amount_base: -1500, occurred_on: '2026-11-10', description: 'Figma seat', counterparty: 'Figma', category_id: null },
+    ]);
     const before = await ctx.db('transactions').where({ business_id: businessId }).orderBy('id');
     const res = await owner.agent.post(`/b/${businessId}/chat/messages`).type('form').send({ _csrf: owner.csrf, message: 'How much did we pay Figma this month?' });
     const page = await owner.agent.get(res.headers.location.replace(/#.*$/, ''));

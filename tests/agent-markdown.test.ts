@@ -4,7 +4,10 @@ import { answerHtml } from '../services/agent/markdown.ts';
 
 test('answers become HTML with lists, bold, citations and same-site links', () => {
   const html = answerHtml('You spent **$1.00**.\n- Rent [P&L](/b/1/pnl?from=a&to=b)\n- Slack\n\nSee it. [Source: cash-flow-basics]');
-  assert.equal(html, '<p>You spent <strong>$1.00</strong>.</p><ul><li>Rent <a href="/b/1/pnl?from=a&amp;to=b">P&amp;L</a></li><li>Slack</li></ul><p>See it. <span class="cite">Source: cash-flow-basics</span></p>');
+  assert.equal(
+    html,
+    '<p>You spent <strong>$1.00</strong>.</p><ul><li>Rent <a href="/b/1/pnl?from=a&amp;to=b">P&amp;L</a></li><li>Slack</li></ul><p>See it. <span class="cite">Source: cash-flow-basics</span></p>',
+  );
 });
 
 test('markup and script URLs from a model or a document stay text', () => {

@@ -50,12 +50,28 @@ describe('the MCP endpoint', () => {
     const client = await connect({ authorization: `Bearer ${token}` });
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name).sort();
-    assert.deepEqual(names, ['business_context', 'campaign_performance', 'cash_forecast', 'categorisation_suggestions', 'expense_search', 'knowledge_search', 'list_businesses', 'metric_summary', 'profit_and_loss', 'readiness_breakdown', 'sku_performance', 'top_recommendations']);
+    assert.deepEqual(names, [
+      'business_context',
+      'campaign_performance',
+      'cash_forecast',
+      'categorisation_suggestions',
+      'expense_search',
+      'knowledge_search',
+      'list_businesses',
+      'metric_summary',
+      'profit_and_loss',
+      'readiness_breakdown',
+      'sku_performance',
+      'top_recommendations',
+    ]);
     const search = tools.find((t) => t.name === 'expense_search')!;
     assert.ok((search.inputSchema.required as string[]).includes('business_id'));
 
     const listed = await client.callTool({ name: 'list_businesses', arguments: {} });
-    assert.deepEqual(JSON.parse((listed.content as { text: string }[])[0].text).businesses.map((b: { id: string }) => b.id), [mine]);
+    assert.deepEqual(
+      JSON.parse((listed.content as { text: string }[])[0].text).businesses.map((b: { id: string }) => b.id),
+      [mine],
+    );
 
     const result = await client.callTool({ name: 'expense_search', arguments: { business_id: mine, q: 'figma' } });
     assert.equal(result.isError, undefined);
@@ -65,7 +81,7 @@ describe('the MCP endpoint', () => {
     await client.close();
   });
 
-  test("a call for another business is refused and shows nothing of it", async () => {
+  test('a call for another business is refused and shows nothing of it', async () => {
     const client = await connect({ authorization: `Bearer ${token}` });
     const result = await client.callTool({ name: 'business_context', arguments: { business_id: theirs } });
     assert.equal(result.isError, true);

@@ -64,7 +64,12 @@ describe('the agent with an OpenAI-compatible model', () => {
   test('a question leads to tool calls, their results reach the model, and the streamed, cited answer is stored', async () => {
     const answer = 'You spent $124.00 on software in Q3 2026 ([Matching expenses](/b/x/expenses)). Keep a cash buffer. [Source: cash-flow-basics]';
     fake.script([
-      { toolCalls: [{ name: 'expense_search', arguments: '{"category":"Software","from":"2026-07-01","to":"2026-09-30"}' }, { name: 'knowledge_search', arguments: '{"query":"cash buffer"}' }] },
+      {
+        toolCalls: [
+          { name: 'expense_search', arguments: '{"category":"Software","from":"2026-07-01","to":"2026-09-30"}' },
+          { name: 'knowledge_search', arguments: '{"query":"cash buffer"}' },
+        ],
+      },
       { text: answer },
     ]);
     const { question, reply } = await turn('What did we spend on software last quarter?');
@@ -95,7 +100,10 @@ describe('the agent with an OpenAI-compatible model', () => {
     assert.equal(stored.status, 'complete');
     assert.equal(stored.content, answer);
     assert.equal(stored.analyst, 'model');
-    assert.deepEqual(stored.tool_calls!.map((c) => c.name), ['expense_search', 'knowledge_search']);
+    assert.deepEqual(
+      stored.tool_calls!.map((c) => c.name),
+      ['expense_search', 'knowledge_search'],
+    );
     assert.ok(stored.links!.some((l) => l.href.includes('/expenses?category=Software')));
     assert.match(stored.content, /\[Source: cash-flow-basics\]/);
   });
@@ -119,7 +127,11 @@ describe('the agent with an OpenAI-compatible model', () => {
     ['a model error is shown with its status', [{ fail: { status: 500, message: 'The server had an error while processing your request.' } }], /answered with an error \(500: The server had an error/],
     ['an unreadable stream is named as such', [{ garbage: true }], /could not read/],
     ['a tool call whose arguments are not JSON stops the reply', [{ toolCalls: [{ name: 'expense_search', arguments: '{"category": Software' }] }], /not valid JSON/],
-    ['an error that echoes the key does not show it', [{ fail: { status: 401, message: 'Incorrect API key provided: sk-test-secret-key-123.', type: 'invalid_request_error', code: 'invalid_api_key' } }], /answered with an error \(401: Incorrect API key provided: \[redacted\]/],
+    [
+      'an error that echoes the key does not show it',
+      [{ fail: { status: 401, message: 'Incorrect API key provided: sk-test-secret-key-123.', type: 'invalid_request_error', code: 'invalid_api_key' } }],
+      /answered with an error \(401: Incorrect API key provided: \[redacted\]/,
+    ],
   ];
   for (const [name, script, shown, ai] of failures) {
     test(`${name}; the user's message stays saved`, async () => {

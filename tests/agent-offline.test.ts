@@ -69,13 +69,23 @@ describe('the offline analyst on the demo business', () => {
   const table: Row[] = [
     ["What's my runway?", 'runway', ['metric_summary'], async () => [usd(await sum((q) => q.whereNot('kind', 'payout').where('occurred_on', '<=', TODAY)))]],
     ['How much cash do we have in the bank?', 'runway', ['metric_summary'], async () => [usd(await sum((q) => q.whereNot('kind', 'payout')))]],
-    ['Are we burning money?', 'runway', ['metric_summary'], async () => {
-      // Burn as the metrics page states it: the 90 days' operating outflow per average month.
-      const n = await net('2026-08-28', TODAY);
-      return [n < 0 ? usd(Math.round((-n / 90) * (365.25 / 12))) : usd(n)];
-    }],
-    ["What's hurting my score?", 'score_weak', ['readiness_breakdown'], async () => ['**' + (await readiness.latest(db, store))!.score + '/100**', 'Chargeback ratio', '0.95%']],
-    ['Explain the readiness score', 'score_explained', ['readiness_breakdown', 'knowledge_search'], async () => [`${(await readiness.latest(db, store))!.score}/100`, '[Source: readiness-score-explained]']],
+    [
+      'Are we burning money?',
+      'runway',
+      ['metric_summary'],
+      async () => {
+        // Burn as the metrics page states it: the 90 days' operating outflow per average month.
+        const n = await net('2026-08-28', TODAY);
+        return [n < 0 ? usd(Math.round((-n / 90) * (365.25 / 12))) : usd(n)];
+      },
+    ],
+    ["What's hurting my score?", 'score_weak', ['readiness_breakdown'], async () => [`**${(await readiness.latest(db, store))!.score}/100**`, 'Chargeback ratio', '0.95%']],
+    [
+      'Explain the readiness score',
+      'score_explained',
+      ['readiness_breakdown', 'knowledge_search'],
+      async () => [`${(await readiness.latest(db, store))!.score}/100`, '[Source: readiness-score-explained]'],
+    ],
     ['What is my funding readiness score?', 'score', ['readiness_breakdown'], async () => [`${(await readiness.latest(db, store))!.score}/100`]],
     ['Am I ready for funding?', 'score', ['readiness_breakdown'], async () => [`${(await readiness.latest(db, store))!.score}/100`]],
     ['What should I do next?', 'recommendations', ['top_recommendations'], async () => [(await recommendations.list(db, store, { status: 'open', priority: 'all' }))[0].title]],
@@ -92,17 +102,32 @@ describe('the offline analyst on the demo business', () => {
     ['What was our revenue in September?', 'pnl', ['profit_and_loss'], async () => [usd(await revenue('2026-09-01', '2026-09-30'))]],
     ['Profit this quarter', 'pnl', ['profit_and_loss'], async () => [usd(await net('2026-10-01', TODAY))]],
     ['How are sales going?', 'performance', ['metric_summary'], async () => [usd(await revenue('2026-10-27', TODAY))]],
-    ["What's our gross margin?", 'margin', ['metric_summary'], async () => {
-      const rev = await revenue('2026-08-28', TODAY);
-      const cogs = await sum((q) => q.where('kind', 'cogs').whereBetween('occurred_on', ['2026-08-28', TODAY]));
-      return [`${(((rev + cogs) / rev) * 100).toFixed(1)} %`];
-    }],
-    ['How many chargebacks have we had?', 'chargebacks', ['metric_summary', 'knowledge_search'], async () => {
-      const n = await db('transactions').where({ business_id: store, kind: 'chargeback' }).whereBetween('occurred_on', ['2026-08-28', TODAY]).count({ n: '*' }).first();
-      return [`**${Number(n!.n)}** chargeback`, '[Source: reducing-chargebacks]'];
-    }],
+    [
+      "What's our gross margin?",
+      'margin',
+      ['metric_summary'],
+      async () => {
+        const rev = await revenue('2026-08-28', TODAY);
+        const cogs = await sum((q) => q.where('kind', 'cogs').whereBetween('occurred_on', ['2026-08-28', TODAY]));
+        return [`${(((rev + cogs) / rev) * 100).toFixed(1)} %`];
+      },
+    ],
+    [
+      'How many chargebacks have we had?',
+      'chargebacks',
+      ['metric_summary', 'knowledge_search'],
+      async () => {
+        const n = await db('transactions').where({ business_id: store, kind: 'chargeback' }).whereBetween('occurred_on', ['2026-08-28', TODAY]).count({ n: '*' }).first();
+        return [`**${Number(n!.n)}** chargeback`, '[Source: reducing-chargebacks]'];
+      },
+    ],
     ['What is our refund rate?', 'refunds', ['metric_summary'], async () => [usd(-(await sum((q) => q.where('kind', 'refund').whereBetween('occurred_on', ['2026-08-28', TODAY]))))]],
-    ['How many transactions are in the ledger?', 'context', ['business_context'], async () => [new Intl.NumberFormat('en-US').format(Number((await db('transactions').where({ business_id: store }).count({ n: '*' }).first())!.n))]],
+    [
+      'How many transactions are in the ledger?',
+      'context',
+      ['business_context'],
+      async () => [new Intl.NumberFormat('en-US').format(Number((await db('transactions').where({ business_id: store }).count({ n: '*' }).first())!.n))],
+    ],
     ['Tell me about my business', 'context', ['business_context'], async () => ['**Northwind Goods**', 'USD']],
     ["What's a good gross margin?", 'knowledge', ['knowledge_search'], async () => ['[Source: unit-economics]']],
     ['How does payout timing work?', 'knowledge', ['knowledge_search'], async () => ['[Source: payout-timing]']],
@@ -114,7 +139,10 @@ describe('the offline analyst on the demo business', () => {
     test(`"${question}" → ${tools.join(' + ')}`, async () => {
       const reply = await answerOffline(db, store, question, CTX);
       assert.equal(reply.intent, intent);
-      assert.deepEqual(reply.toolCalls.map((c) => c.name), tools);
+      assert.deepEqual(
+        reply.toolCalls.map((c) => c.name),
+        tools,
+      );
       for (const figure of await expected()) assert.ok(reply.text.includes(figure), `answer to "${question}" should contain ${figure}:\n${reply.text}`);
       assert.match(reply.text, /offline analyst/);
       assert.equal(reply.analyst, 'offline');
@@ -142,7 +170,10 @@ describe('the offline analyst on the demo business', () => {
       .limit(1);
     const products = await answerOffline(db, store, 'What are my top products?', CTX);
     assert.equal(products.intent, 'products');
-    assert.deepEqual(products.toolCalls.map((c) => c.name), ['sku_performance']);
+    assert.deepEqual(
+      products.toolCalls.map((c) => c.name),
+      ['sku_performance'],
+    );
     assert.ok(products.text.includes(`**${topSku.sku}**`), products.text);
 
     const [worst] = await db('ad_campaign_stats as s')
@@ -160,12 +191,14 @@ describe('the offline analyst on the demo business', () => {
 
     const forecast = await answerOffline(db, store, 'Forecast our cash', CTX);
     assert.equal(forecast.intent, 'forecast');
-    assert.deepEqual(forecast.toolCalls.map((c) => c.name), ['cash_forecast']);
+    assert.deepEqual(
+      forecast.toolCalls.map((c) => c.name),
+      ['cash_forecast'],
+    );
     assert.match(forecast.text, /below zero within that time is \*\*\d/);
     assert.ok(forecast.links.some((l) => l.href === `/b/${store}/forecast?horizon=180`));
     const page = (await forecasting.forecast(db, store, TODAY, { horizonDays: 180 }))!;
     assert.ok(forecast.text.includes(formatMoney(page.p50[179], 'USD')), 'the stored forecast says what the forecast page computes');
-
   });
 
   test('a question the rules do not know falls back to the guides, and the plan is the same every time', () => {

@@ -22,8 +22,21 @@ describe('suggested changes: the agent proposes, the user confirms', () => {
   let software: string;
   let awsIds: string[];
 
-  const uncategorisedAws = () => ctx.db('transactions').where({ business_id: businessId, counterparty: 'AWS' }).whereNull('category_id').count({ n: '*' }).first().then((r) => Number(r!.n));
-  const ruleCount = () => ctx.db('categorization_rules').where({ business_id: businessId }).count({ n: '*' }).first().then((r) => Number(r!.n));
+  const uncategorisedAws = () =>
+    ctx
+      .db('transactions')
+      .where({ business_id: businessId, counterparty: 'AWS' })
+      .whereNull('category_id')
+      .count({ n: '*' })
+      .first()
+      .then((r) => Number(r!.n));
+  const ruleCount = () =>
+    ctx
+      .db('categorization_rules')
+      .where({ business_id: businessId })
+      .count({ n: '*' })
+      .first()
+      .then((r) => Number(r!.n));
 
   before(async () => {
     ctx = await createTestApp();
@@ -34,7 +47,14 @@ describe('suggested changes: the agent proposes, the user confirms', () => {
     software = (await ctx.db('categories').where({ business_id: businessId, name: 'Software' }).first('id')).id;
     // Three months of AWS filed under Software, then a card import that left two months uncategorised.
     await insertLedgerRows(ctx.db, businessId, [
-      ...['2026-07-03', '2026-08-03', '2026-09-03'].map((d) => ({ occurred_on: d, description: 'AWS EMEA invoice', counterparty: 'AWS', amount: -12_000, amount_base: -12_000, category_id: software })),
+      ...['2026-07-03', '2026-08-03', '2026-09-03'].map((d) => ({
+        occurred_on: d,
+        description: 'AWS EMEA invoice',
+        counterparty: 'AWS',
+        amount: -12_000,
+        amount_base: -12_000,
+        category_id: software,
+      })),
       { occurred_on: '2026-10-03', description: 'AWS EMEA invoice', counterparty: 'AWS', amount: -13_000, amount_base: -13_000 },
       { occurred_on: '2026-11-03', description: 'AWS EMEA invoice', counterparty: 'AWS', amount: -14_000, amount_base: -14_000 },
       { occurred_on: '2026-11-05', description: 'Coffee beans', counterparty: 'Corner Roasters', amount: -2_500, amount_base: -2_500 },
@@ -48,7 +68,10 @@ describe('suggested changes: the agent proposes, the user confirms', () => {
   test('asked about uncategorised expenses, the offline analyst proposes a rule and a recategorisation from the vendor’s history', async () => {
     const reply = await answerOffline(ctx.db, businessId, 'Which expenses are uncategorised?', toolContext(ctx.clock));
     assert.equal(reply.intent, 'categorise');
-    assert.deepEqual(reply.toolCalls.map((c) => c.name), ['categorisation_suggestions']);
+    assert.deepEqual(
+      reply.toolCalls.map((c) => c.name),
+      ['categorisation_suggestions'],
+    );
     assert.match(reply.text, /\*\*3\*\* uncategorised expenses/);
     assert.match(reply.text, /3 of 3 categorised expenses from AWS are filed under Software/);
     assert.match(reply.text, /Corner Roasters.*no proposal/);
@@ -86,10 +109,16 @@ describe('suggested changes: the agent proposes, the user confirms', () => {
 
   test('a viewer is refused both steps, and nothing is written', async () => {
     for (const confirm of [undefined, 'yes']) {
-      const res = await viewer.agent.post(`/b/${businessId}/suggested-changes`).type('form').send({ _csrf: viewer.csrf, kind: 'rule', field: 'counterparty', pattern: 'AWS', category_id: software, confirm });
+      const res = await viewer.agent
+        .post(`/b/${businessId}/suggested-changes`)
+        .type('form')
+        .send({ _csrf: viewer.csrf, kind: 'rule', field: 'counterparty', pattern: 'AWS', category_id: software, confirm });
       assert.equal(res.status, 403);
     }
-    const res = await viewer.agent.post(`/b/${businessId}/suggested-changes`).type('form').send({ _csrf: viewer.csrf, kind: 'recategorise', transaction_ids: awsIds.join(','), category_id: software, confirm: 'yes' });
+    const res = await viewer.agent
+      .post(`/b/${businessId}/suggested-changes`)
+      .type('form')
+      .send({ _csrf: viewer.csrf, kind: 'recategorise', transaction_ids: awsIds.join(','), category_id: software, confirm: 'yes' });
     assert.equal(res.status, 403);
     assert.equal(await ruleCount(), 0);
     assert.equal(await uncategorisedAws(), 2);
@@ -98,20 +127,37 @@ describe('suggested changes: the agent proposes, the user confirms', () => {
   test('someone from another business is refused, and so is a form tampered with another business’s ids', async () => {
     const stranger = await signedInOwner(ctx, { name: 'Elsewhere Ltd' });
     const theirCategory = (await ctx.db('categories').where({ business_id: stranger.businessId, name: 'Software' }).first('id')).id;
-    const [theirExpense] = await insertLedgerRows(ctx.db, stranger.businessId, [{ description: 'Their AWS', counterparty: 'AWS' }]).then(() => ctx.db('transactions').where({ business_id: stranger.businessId }).pluck('id'));
+    const [theirExpense] = await insertLedgerRows(ctx.db, stranger.businessId, [{ description: 'Their AWS', counterparty: 'AWS' }]).then(() =>
+      ctx.db('transactions').where({ business_id: stranger.businessId }).pluck('id'),
+    );
 
-    const intruder = await stranger.owner.agent.post(`/b/${businessId}/suggested-changes`).type('form').send({ _csrf: stranger.owner.csrf, kind: 'rule', field: 'counterparty', pattern: 'AWS', category_id: software, confirm: 'yes' });
+    const intruder = await stranger.owner.agent
+      .post(`/b/${businessId}/suggested-changes`)
+      .type('form')
+      .send({ _csrf: stranger.owner.csrf, kind: 'rule', field: 'counterparty', pattern: 'AWS', category_id: software, confirm: 'yes' });
     assert.equal(intruder.status, 403);
 
-    const otherCategory = await owner.agent.post(`/b/${businessId}/suggested-changes`).type('form').send({ _csrf: owner.csrf, kind: 'rule', field: 'counterparty', pattern: 'AWS', category_id: theirCategory, confirm: 'yes' });
+    const otherCategory = await owner.agent
+      .post(`/b/${businessId}/suggested-changes`)
+      .type('form')
+      .send({ _csrf: owner.csrf, kind: 'rule', field: 'counterparty', pattern: 'AWS', category_id: theirCategory, confirm: 'yes' });
     assert.equal(otherCategory.status, 422);
     assert.match(otherCategory.text, /Pick a category from the list\./);
-    const otherCategoryMove = await owner.agent.post(`/b/${businessId}/suggested-changes`).type('form').send({ _csrf: owner.csrf, kind: 'recategorise', transaction_ids: awsIds.join(','), category_id: theirCategory, confirm: 'yes' });
+    const otherCategoryMove = await owner.agent
+      .post(`/b/${businessId}/suggested-changes`)
+      .type('form')
+      .send({ _csrf: owner.csrf, kind: 'recategorise', transaction_ids: awsIds.join(','), category_id: theirCategory, confirm: 'yes' });
     assert.equal(otherCategoryMove.status, 422);
-    const otherExpense = await owner.agent.post(`/b/${businessId}/suggested-changes`).type('form').send({ _csrf: owner.csrf, kind: 'recategorise', transaction_ids: [...awsIds, theirExpense].join(','), category_id: software, confirm: 'yes' });
+    const otherExpense = await owner.agent
+      .post(`/b/${businessId}/suggested-changes`)
+      .type('form')
+      .send({ _csrf: owner.csrf, kind: 'recategorise', transaction_ids: [...awsIds, theirExpense].join(','), category_id: software, confirm: 'yes' });
     assert.equal(otherExpense.status, 422);
     assert.match(otherExpense.text, /Some of these expenses are not in this business\./);
-    const garbled = await owner.agent.post(`/b/${businessId}/suggested-changes`).type('form').send({ _csrf: owner.csrf, kind: 'recategorise', transaction_ids: 'not-an-id', category_id: software, confirm: 'yes' });
+    const garbled = await owner.agent
+      .post(`/b/${businessId}/suggested-changes`)
+      .type('form')
+      .send({ _csrf: owner.csrf, kind: 'recategorise', transaction_ids: 'not-an-id', category_id: software, confirm: 'yes' });
     assert.equal(garbled.status, 422);
     const unknownKind = await owner.agent.post(`/b/${businessId}/suggested-changes`).type('form').send({ _csrf: owner.csrf, kind: 'delete_everything', confirm: 'yes' });
     assert.equal(unknownKind.status, 422);
@@ -123,7 +169,10 @@ describe('suggested changes: the agent proposes, the user confirms', () => {
   });
 
   test('an owner confirming the rule creates it and files the rows the preview showed, audited', async () => {
-    const res = await owner.agent.post(`/b/${businessId}/suggested-changes`).type('form').send({ _csrf: owner.csrf, kind: 'rule', field: 'counterparty', pattern: 'AWS', category_id: software, confirm: 'yes' });
+    const res = await owner.agent
+      .post(`/b/${businessId}/suggested-changes`)
+      .type('form')
+      .send({ _csrf: owner.csrf, kind: 'rule', field: 'counterparty', pattern: 'AWS', category_id: software, confirm: 'yes' });
     assert.equal(res.status, 303);
     assert.equal(res.headers.location, `/b/${businessId}/rules`);
     const rules = await ctx.db('categorization_rules').where({ business_id: businessId }).select('field', 'match', 'pattern', 'category_id');
@@ -138,7 +187,10 @@ describe('suggested changes: the agent proposes, the user confirms', () => {
   test('an owner confirming a recategorisation files exactly the named expenses', async () => {
     const roasters = await ctx.db('transactions').where({ business_id: businessId, counterparty: 'Corner Roasters' }).pluck('id');
     const meals = (await ctx.db('categories').where({ business_id: businessId, name: 'Meals' }).first('id')).id;
-    const res = await owner.agent.post(`/b/${businessId}/suggested-changes`).type('form').send({ _csrf: owner.csrf, kind: 'recategorise', transaction_ids: roasters.join(','), category_id: meals, confirm: 'yes' });
+    const res = await owner.agent
+      .post(`/b/${businessId}/suggested-changes`)
+      .type('form')
+      .send({ _csrf: owner.csrf, kind: 'recategorise', transaction_ids: roasters.join(','), category_id: meals, confirm: 'yes' });
     assert.equal(res.status, 303);
     const row = await ctx.db('transactions').where({ id: roasters[0] }).first('category_id');
     assert.equal(row.category_id, meals);

@@ -23,8 +23,12 @@ test('after random inserts, edits, deletes and bulk imports the stored aggregate
   const user = await insertUser(db);
   const biz = await insertBusiness(db, user.id);
   const other = await insertBusiness(db, user.id, { name: 'Other' });
-  const cats = await db('categories').insert([1, 2, 3].map((i) => ({ business_id: biz.id, name: `Cat ${i}` }))).returning('id');
-  const prods = await db('products').insert([1, 2].map((i) => ({ business_id: biz.id, sku: `SKU-${i}`, name: `P${i}`, currency: 'USD' }))).returning('id');
+  const cats = await db('categories')
+    .insert([1, 2, 3].map((i) => ({ business_id: biz.id, name: `Cat ${i}` })))
+    .returning('id');
+  const prods = await db('products')
+    .insert([1, 2].map((i) => ({ business_id: biz.id, sku: `SKU-${i}`, name: `P${i}`, currency: 'USD' })))
+    .returning('id');
   const rnd = seeded(20261125);
   let n = 0;
   const row = () => {
@@ -62,7 +66,12 @@ test('after random inserts, edits, deletes and bulk imports the stored aggregate
       const ids = await db('transactions').where('business_id', biz.id).orderByRaw('md5(id::text || ?)', [step]).limit(rnd.int(1, 5)).pluck('id');
       await db('transactions')
         .whereIn('id', ids)
-        .update({ amount_base: db.raw('amount_base + ?', [rnd.int(-999, 999)]), occurred_on: addDays(TODAY, -rnd.int(0, 40)), kind: rnd.pick(LEDGER_KINDS), category_id: rnd.pick([null, ...cats.map((c: { id: string }) => c.id)]) });
+        .update({
+          amount_base: db.raw('amount_base + ?', [rnd.int(-999, 999)]),
+          occurred_on: addDays(TODAY, -rnd.int(0, 40)),
+          kind: rnd.pick(LEDGER_KINDS),
+          category_id: rnd.pick([null, ...cats.map((c: { id: string }) => c.id)]),
+        });
     } else if (op === 3) {
       const ids = await db('transactions').where('business_id', biz.id).orderByRaw('md5(id::text || ?)', [step]).limit(rnd.int(1, 8)).pluck('id');
       await db('transactions').whereIn('id', ids).del();
@@ -76,7 +85,9 @@ test('after random inserts, edits, deletes and bulk imports the stored aggregate
         .catch((e: Error) => assert.equal(e.message, 'rollback'));
     } else {
       const pid = rnd.pick(prods).id;
-      await db('transactions').where({ business_id: biz.id, product_id: pid }).update({ product_id: rnd.pick(prods).id, quantity: rnd.int(0, 4) });
+      await db('transactions')
+        .where({ business_id: biz.id, product_id: pid })
+        .update({ product_id: rnd.pick(prods).id, quantity: rnd.int(0, 4) });
     }
   }
   // Deleting a category sets the ledger's category_id to NULL through the foreign key: an UPDATE the triggers see too.

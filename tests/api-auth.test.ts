@@ -142,7 +142,14 @@ describe('JSON API auth', () => {
   test('API sign-ins share the rate limit of the sign-in form', async () => {
     const user = await insertUser(ctx.db);
     for (let i = 0; i < ctx.config.rateLimits.loginPerAccount; i++) {
-      assert.equal((await api().post('/api/v1/auth/login').send({ email: user.email, password: `guess ${i}` })).status, 401);
+      assert.equal(
+        (
+          await api()
+            .post('/api/v1/auth/login')
+            .send({ email: user.email, password: `guess ${i}` })
+        ).status,
+        401,
+      );
     }
     const blocked = await api().post('/api/v1/auth/login').send({ email: user.email, password: user.password });
     assert.equal(blocked.status, 429);

@@ -54,7 +54,7 @@ describe('personal API tokens', () => {
     assert.notEqual((await ctx.db('users').where({ id: user.id }).first('name')).name, 'Hacked');
   });
 
-  test('nobody can revoke another user\'s token, and a nameless token is refused', async () => {
+  test("nobody can revoke another user's token, and a nameless token is refused", async () => {
     const alice = await insertUser(ctx.db);
     const bob = await insertUser(ctx.db);
     const a = await signIn(ctx.app, alice.email, alice.password);

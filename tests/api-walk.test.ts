@@ -16,16 +16,7 @@ import { addMember, createTestApp, insertBusiness, insertUser, TODAY, type TestC
  * the membership check. Anything else registered on the API must be business-scoped:
  * a route added outside `businessApiRoutes` and not listed here fails the walk.
  */
-const ACCOUNT_ROUTES = [
-  'POST /auth/signup',
-  'POST /auth/login',
-  'POST /auth/refresh',
-  'POST /auth/logout',
-  'GET /auth/me',
-  'GET /users/me',
-  'PATCH /users/me',
-  'POST /users/businesses',
-];
+const ACCOUNT_ROUTES = ['POST /auth/signup', 'POST /auth/login', 'POST /auth/refresh', 'POST /auth/logout', 'GET /auth/me', 'GET /users/me', 'PATCH /users/me', 'POST /users/businesses'];
 
 /** Writes a viewer may still make, and why. */
 const VIEWER_MAY_POST: Record<string, string> = {
@@ -33,7 +24,9 @@ const VIEWER_MAY_POST: Record<string, string> = {
   'POST /forecast': 'a read sent as POST because it computes from options in a body; nothing is stored',
 };
 
-const PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
+const PDF = Buffer.from(
+  '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
+);
 
 const key = (r: RouteInfo) => `${r.method} ${r.path}`;
 
@@ -48,8 +41,7 @@ describe('the JSON API, walked route by route', () => {
   const secrets: string[] = [];
 
   const api = () => request(ctx.app);
-  const as = (who: keyof typeof tokens, method: string, url: string) =>
-    api()[method.toLowerCase() as 'get'](`/api/v1${url}`).set('Authorization', `Bearer ${tokens[who]}`);
+  const as = (who: keyof typeof tokens, method: string, url: string) => api()[method.toLowerCase() as 'get'](`/api/v1${url}`).set('Authorization', `Bearer ${tokens[who]}`);
 
   async function login(email: string, password: string): Promise<string> {
     const res = await api().post('/api/v1/auth/login').send({ email, password });
@@ -60,7 +52,10 @@ describe('the JSON API, walked route by route', () => {
   /** The route's path with real objects of the target business in it; an unknown parameter fails the walk. */
   function fill(path: string): string {
     return path.replace(/\/([\w-]+)\/:(\w+)/g, (_m, noun: string, param: string) => {
-      const id = param === 'receiptId' ? objects.receipt : { expenses: objects.expense, recommendations: objects.recommendation, imports: objects.import, conversations: objects.conversation, businesses: target.id }[noun];
+      const id =
+        param === 'receiptId'
+          ? objects.receipt
+          : { expenses: objects.expense, recommendations: objects.recommendation, imports: objects.import, conversations: objects.conversation, businesses: target.id }[noun];
       if (!id) throw new Error(`the walk has no object for /${noun}/:${param}; create one in before()`);
       return `/${noun}/${id}`;
     });
@@ -102,8 +97,18 @@ describe('the JSON API, walked route by route', () => {
     const chat = await as('owner', 'POST', '/agent/chat').send({ business_id: target.id, message: 'What did we spend on the walnut desk?' });
     assert.equal(chat.status, 200);
     objects.conversation = chat.body.conversation_id;
-    const [recommendation] = await ctx.db('recommendations')
-      .insert({ business_id: target.id, rule: 'test', priority: 'high', title: 'Renegotiate the lathe lease', why: 'It costs too much', action: 'Call the lessor', created_at: new Date(), updated_at: new Date() })
+    const [recommendation] = await ctx
+      .db('recommendations')
+      .insert({
+        business_id: target.id,
+        rule: 'test',
+        priority: 'high',
+        title: 'Renegotiate the lathe lease',
+        why: 'It costs too much',
+        action: 'Call the lessor',
+        created_at: new Date(),
+        updated_at: new Date(),
+      })
       .returning('id');
     objects.recommendation = recommendation.id;
     secrets.push(target.name, ...Object.values(objects), 'Walnut desk', 'Hidden Timber', 'desk-invoice', 'lathe');
@@ -119,14 +124,30 @@ describe('the JSON API, walked route by route', () => {
     const scoped = new Set(businessRouteList().map(key));
     const unchecked = [...registered].filter((r) => !scoped.has(r) && !ACCOUNT_ROUTES.includes(r));
     assert.deepEqual(unchecked, [], 'add the route to a business router, or to ACCOUNT_ROUTES if it belongs to no business');
-    assert.deepEqual(ACCOUNT_ROUTES.filter((r) => !registered.has(r)), [], 'ACCOUNT_ROUTES lists only routes that exist');
-    assert.deepEqual(ACCOUNT_ROUTES.filter((r) => scoped.has(r)), [], 'an account route is not business-scoped');
-    for (const expected of ['GET /expenses', 'PUT /expenses/:id', 'PATCH /recommendations/:id', 'DELETE /imports/:id', 'GET /agent/conversations/:id', 'PATCH /users/businesses/:id', 'GET /expenses/:id/receipts/:receiptId']) {
+    assert.deepEqual(
+      ACCOUNT_ROUTES.filter((r) => !registered.has(r)),
+      [],
+      'ACCOUNT_ROUTES lists only routes that exist',
+    );
+    assert.deepEqual(
+      ACCOUNT_ROUTES.filter((r) => scoped.has(r)),
+      [],
+      'an account route is not business-scoped',
+    );
+    for (const expected of [
+      'GET /expenses',
+      'PUT /expenses/:id',
+      'PATCH /recommendations/:id',
+      'DELETE /imports/:id',
+      'GET /agent/conversations/:id',
+      'PATCH /users/businesses/:id',
+      'GET /expenses/:id/receipts/:receiptId',
+    ]) {
       assert.ok(scoped.has(expected), `${expected} is walked`);
     }
   });
 
-  test("a stranger naming the business gets 403 or 404 on every business route, and learns nothing of it", async () => {
+  test('a stranger naming the business gets 403 or 404 on every business route, and learns nothing of it', async () => {
     const routes = businessRouteList();
     for (const route of routes) {
       const url = `${fill(route.path)}?business_id=${target.id}`;
@@ -164,12 +185,26 @@ describe('the JSON API, walked route by route', () => {
     const writes = businessRouteList().filter((r) => r.method !== 'GET');
     for (const route of writes) {
       const url = `${fill(route.path)}?business_id=${target.id}`;
-      const res = await as('viewer', route.method, url).send({ business_id: target.id, status: 'done', message: 'What is my runway?', horizon_days: 30, paths: 1000, amount: 1, description: 'x', spent_on: TODAY, name: 'Renamed' });
+      const res = await as('viewer', route.method, url).send({
+        business_id: target.id,
+        status: 'done',
+        message: 'What is my runway?',
+        horizon_days: 30,
+        paths: 1000,
+        amount: 1,
+        description: 'x',
+        spent_on: TODAY,
+        name: 'Renamed',
+      });
       if (key(route) in VIEWER_MAY_POST) assert.equal(res.status, 200, `${key(route)}: ${VIEWER_MAY_POST[key(route)]}`);
       else assert.equal(res.status, 403, `${route.method} ${url} answered ${res.status}`);
     }
     assert.ok(writes.length >= 9, `walked ${writes.length} writes`);
-    assert.deepEqual(Object.keys(VIEWER_MAY_POST).filter((k) => !writes.some((r) => key(r) === k)), [], 'the exceptions are routes that exist');
+    assert.deepEqual(
+      Object.keys(VIEWER_MAY_POST).filter((k) => !writes.some((r) => key(r) === k)),
+      [],
+      'the exceptions are routes that exist',
+    );
     assert.equal((await ctx.db('businesses').where({ id: target.id }).first('name')).name, target.name);
   });
 

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestApp, insertBusiness, insertLedgerRows, signIn, signedInOwner, type TestContext, signedInMember } from './helpers.ts';
+import { createTestApp, insertLedgerRows, type signIn, signedInOwner, type TestContext, signedInMember } from './helpers.ts';
 
 describe('categories', () => {
   let ctx: TestContext;
@@ -38,9 +38,25 @@ describe('categories', () => {
     await insertLedgerRows(ctx.db, businessId, [{ category_id: SaaS }, { category_id: SaaS }, { category_id: Software }]);
     const res = await owner.agent.post(`/b/${businessId}/category-merges`).type('form').send({ _csrf: owner.csrf, from: SaaS, into: Software });
     assert.equal(res.status, 303);
-    assert.equal(await ctx.db('transactions').where({ category_id: Software }).count({ n: '*' }).first().then((r) => Number(r!.n)), 3);
+    assert.equal(
+      await ctx
+        .db('transactions')
+        .where({ category_id: Software })
+        .count({ n: '*' })
+        .first()
+        .then((r) => Number(r!.n)),
+      3,
+    );
     assert.equal(await ctx.db('categories').where({ id: SaaS }).first(), undefined);
-    assert.equal(await ctx.db('ledger_audit').where({ business_id: businessId, action: 'update' }).count({ n: '*' }).first().then((r) => Number(r!.n)), 2);
+    assert.equal(
+      await ctx
+        .db('ledger_audit')
+        .where({ business_id: businessId, action: 'update' })
+        .count({ n: '*' })
+        .first()
+        .then((r) => Number(r!.n)),
+      2,
+    );
   });
 
   test('a viewer cannot add, edit or merge categories', async () => {

@@ -15,7 +15,10 @@ describe('CSRF and security headers', () => {
     const { agent, csrf } = await signIn(ctx.app, user.email, user.password);
     const missing = await agent.post('/businesses').type('form').send({ name: 'Forged', currency: 'USD' });
     assert.equal(missing.status, 403);
-    const wrong = await agent.post('/businesses').type('form').send({ _csrf: 'x'.repeat(43), name: 'Forged', currency: 'USD' });
+    const wrong = await agent
+      .post('/businesses')
+      .type('form')
+      .send({ _csrf: 'x'.repeat(43), name: 'Forged', currency: 'USD' });
     assert.equal(wrong.status, 403);
     assert.equal((await ctx.db('businesses').where({ name: 'Forged' })).length, 0);
     const viaHeader = await agent.post('/businesses').set('X-CSRF-Token', csrf).type('form').send({ name: 'Real', currency: 'USD' });

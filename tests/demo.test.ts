@@ -37,7 +37,17 @@ describe('demo data', () => {
     for (const kind of ['sale', 'refund', 'fee', 'payout', 'ad_spend', 'cogs', 'expense', 'transfer']) assert.ok(byKind[kind], `has ${kind} rows`);
     const refundRate = byKind.refund.n / byKind.sale.n;
     assert.ok(refundRate > 0.015 && refundRate < 0.05, `refund rate ${refundRate}`);
-    assert.equal(await db('transactions').where({ business_id: store.id }).whereNot('kind', 'transfer').where('occurred_on', '>', '2026-11-25').count({ n: '*' }).first().then((r) => Number(r!.n)), 0, 'nothing in the future');
+    assert.equal(
+      await db('transactions')
+        .where({ business_id: store.id })
+        .whereNot('kind', 'transfer')
+        .where('occurred_on', '>', '2026-11-25')
+        .count({ n: '*' })
+        .first()
+        .then((r) => Number(r!.n)),
+      0,
+      'nothing in the future',
+    );
     const skus = await db('products').where({ business_id: store.id }).count({ n: '*' }).first();
     assert.ok(Number(skus!.n) >= 20 && Number(skus!.n) <= 40);
     const campaigns = await db('ad_campaigns as c')
@@ -60,7 +70,8 @@ describe('demo data', () => {
     const other = await createTestDb();
     try {
       await seedDemo(other.db, fixedClock('2026-11-25T08:00:00Z'), { days: 120 });
-      const sum = (d: Db) => d('transactions as t').join('businesses as b', 'b.id', 't.business_id').where('b.name', 'Northwind Goods').first(d.raw('count(*)::int as n'), d.raw('sum(amount_base)::bigint as total'));
+      const sum = (d: Db) =>
+        d('transactions as t').join('businesses as b', 'b.id', 't.business_id').where('b.name', 'Northwind Goods').first(d.raw('count(*)::int as n'), d.raw('sum(amount_base)::bigint as total'));
       assert.deepEqual(await sum(other.db), await sum(db));
       assert.ok(seeded && seeded.rows > 0);
     } finally {

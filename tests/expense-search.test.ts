@@ -29,7 +29,11 @@ after(() => drop());
 
 async function byIlike(q: string): Promise<string[]> {
   const like = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  return (await db('transactions').where({ business_id: biz, kind: 'expense' }).where((w) => w.whereILike('description', like).orWhereILike('counterparty', like)).orderBy('occurred_on', 'desc').pluck('description'));
+  return await db('transactions')
+    .where({ business_id: biz, kind: 'expense' })
+    .where((w) => w.whereILike('description', like).orWhereILike('counterparty', like))
+    .orderBy('occurred_on', 'desc')
+    .pluck('description');
 }
 const listed = async (q: string) => (await expenses.list(db, biz, { q, sort: 'date_desc', limit: 50 })).expenses.map((e) => e.description);
 
@@ -52,7 +56,11 @@ test('texts that arrive by edit or insert are found at once', async () => {
 });
 
 test('words found in more texts than a lookup pays for fall back to scanning, with the same rows', async () => {
-  await insertLedgerRows(db, biz, Array.from({ length: 510 }, (_, i) => ({ description: `Card payment ${i}`, occurred_on: '2026-10-01' })));
+  await insertLedgerRows(
+    db,
+    biz,
+    Array.from({ length: 510 }, (_, i) => ({ description: `Card payment ${i}`, occurred_on: '2026-10-01' })),
+  );
   const all = await expenses.list(db, biz, { q: 'card payment', sort: 'date_desc', limit: 500 });
   assert.equal(all.expenses.length, 500);
   assert.equal((await expenses.totals(db, biz, { q: 'card payment' })).count, 510);

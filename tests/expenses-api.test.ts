@@ -21,7 +21,11 @@ describe('expenses JSON API', () => {
   });
   after(() => ctx.close());
 
-  const create = (body: Record<string, unknown>, who = owner) => who.agent.post('/api/v1/expenses').set('X-CSRF-Token', who.csrf).send({ business_id: businessId, ...body });
+  const create = (body: Record<string, unknown>, who = owner) =>
+    who.agent
+      .post('/api/v1/expenses')
+      .set('X-CSRF-Token', who.csrf)
+      .send({ business_id: businessId, ...body });
 
   test('create, list with a cursor, update and delete an expense in minor units', async () => {
     const made = await create({ amount: 1234, currency: 'USD', description: 'Domain renewal', category: 'Software', spent_on: '2026-11-20', vendor: 'Namecheap' });
@@ -39,7 +43,10 @@ describe('expenses JSON API', () => {
     assert.equal(second.body.next_cursor, null);
     const ranged = await owner.agent.get('/api/v1/expenses').query({ business_id: businessId, start_date: '2026-11-02', end_date: '2026-11-03' });
     assert.deepEqual(ranged.body.expenses.map((e: { description: string }) => e.description).sort(), ['Pen 1', 'Pen 2']);
-    const put = await owner.agent.put(`/api/v1/expenses/${made.body.id}`).set('X-CSRF-Token', owner.csrf).send({ business_id: businessId, amount: 1500, description: 'Domain renewal (2y)', spent_on: '2026-11-20' });
+    const put = await owner.agent
+      .put(`/api/v1/expenses/${made.body.id}`)
+      .set('X-CSRF-Token', owner.csrf)
+      .send({ business_id: businessId, amount: 1500, description: 'Domain renewal (2y)', spent_on: '2026-11-20' });
     assert.equal(put.status, 200);
     assert.equal(put.body.amount, 1500);
     const del = await owner.agent.delete(`/api/v1/expenses/${made.body.id}`).set('X-CSRF-Token', owner.csrf).query({ business_id: businessId });

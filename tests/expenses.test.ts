@@ -25,7 +25,10 @@ describe('expenses', () => {
 
   const url = (path = '') => `/b/${businessId}/expenses${path}`;
   const add = (fields: Record<string, string>, who = owner) =>
-    who.agent.post(url()).type('form').send({ _csrf: who.csrf, occurred_on: TODAY, currency: '', category_id: '', ...fields });
+    who.agent
+      .post(url())
+      .type('form')
+      .send({ _csrf: who.csrf, occurred_on: TODAY, currency: '', category_id: '', ...fields });
 
   test('adding an expense stores a negative ledger row and shows it as spent', async () => {
     const res = await add({ description: 'Figma seat', amount: '1,234.56', category_id: softwareId, counterparty: 'Figma' });
@@ -83,7 +86,10 @@ describe('expenses', () => {
     assert.equal(res.status, 200);
     assert.match(res.text, /Coffee beans \(office\)/);
     const audit = await ctx.db('ledger_audit').where({ transaction_id: row.id }).orderBy('id');
-    assert.deepEqual(audit.map((a) => a.action), ['create', 'update']);
+    assert.deepEqual(
+      audit.map((a) => a.action),
+      ['create', 'update'],
+    );
     assert.equal(audit[1].before.amount, -1200);
     assert.equal(audit[1].after.amount, -1350);
     const history = await owner.agent.get(url(`/${row.id}/history`));
@@ -96,11 +102,19 @@ describe('expenses', () => {
 
   test('deleting removes the ledger row for real, and undo restores it with the same id', async () => {
     const row = await ctx.db('transactions').where({ description: 'Coffee beans (office)' }).first();
-    const del = await owner.agent.post(url(`/${row.id}/deletion`)).set('HX-Request', 'true').type('form').send({ _csrf: owner.csrf });
+    const del = await owner.agent
+      .post(url(`/${row.id}/deletion`))
+      .set('HX-Request', 'true')
+      .type('form')
+      .send({ _csrf: owner.csrf });
     assert.equal(del.status, 200);
     assert.match(del.text, /Undo/);
     assert.equal(await ctx.db('transactions').where({ id: row.id }).first(), undefined);
-    const undo = await owner.agent.post(url(`/${row.id}/restoration`)).set('HX-Request', 'true').type('form').send({ _csrf: owner.csrf });
+    const undo = await owner.agent
+      .post(url(`/${row.id}/restoration`))
+      .set('HX-Request', 'true')
+      .type('form')
+      .send({ _csrf: owner.csrf });
     assert.equal(undo.status, 200);
     const back = await ctx.db('transactions').where({ id: row.id }).first();
     assert.equal(back.amount, row.amount);
@@ -111,11 +125,17 @@ describe('expenses', () => {
 
   test('without JavaScript a delete redirects to the list with an undo form', async () => {
     const row = await ctx.db('transactions').where({ description: 'Figma seat' }).first();
-    const del = await owner.agent.post(url(`/${row.id}/deletion`)).type('form').send({ _csrf: owner.csrf });
+    const del = await owner.agent
+      .post(url(`/${row.id}/deletion`))
+      .type('form')
+      .send({ _csrf: owner.csrf });
     assert.equal(del.status, 303);
     const page = await owner.agent.get(del.headers.location);
     assert.match(page.text, new RegExp(`expenses/${row.id}/restoration`));
-    const undo = await owner.agent.post(url(`/${row.id}/restoration`)).type('form').send({ _csrf: owner.csrf });
+    const undo = await owner.agent
+      .post(url(`/${row.id}/restoration`))
+      .type('form')
+      .send({ _csrf: owner.csrf });
     assert.equal(undo.status, 303);
     assert.ok(await ctx.db('transactions').where({ id: row.id }).first());
   });
@@ -124,14 +144,26 @@ describe('expenses', () => {
     const row = await ctx.db('transactions').where({ description: 'Figma seat' }).first();
     assert.equal((await viewer.agent.get(url())).status, 200);
     assert.equal((await add({ description: 'Sneaky', amount: '1' }, viewer)).status, 403);
-    const edit = await viewer.agent.post(url(`/${row.id}`)).type('form').send({ _csrf: viewer.csrf, occurred_on: TODAY, description: 'x', amount: '1' });
+    const edit = await viewer.agent
+      .post(url(`/${row.id}`))
+      .type('form')
+      .send({ _csrf: viewer.csrf, occurred_on: TODAY, description: 'x', amount: '1' });
     assert.equal(edit.status, 403);
-    assert.equal((await viewer.agent.post(url(`/${row.id}/deletion`)).type('form').send({ _csrf: viewer.csrf })).status, 403);
+    assert.equal(
+      (
+        await viewer.agent
+          .post(url(`/${row.id}/deletion`))
+          .type('form')
+          .send({ _csrf: viewer.csrf })
+      ).status,
+      403,
+    );
     assert.equal((await ctx.db('transactions').where({ id: row.id }).first()).description, 'Figma seat');
   });
 
   test("another business's expense id gives 404 and never its data", async () => {
-    const [id] = await ctx.db('transactions')
+    const [id] = await ctx
+      .db('transactions')
       .insert({ business_id: otherBusinessId, kind: 'expense', amount: -999, currency: 'USD', amount_base: -999, occurred_on: TODAY, description: 'Other secret' })
       .returning('id');
     for (const path of [`/${id.id}`, `/${id.id}/edit`, `/${id.id}/history`]) {
@@ -139,7 +171,10 @@ describe('expenses', () => {
       assert.equal(res.status, 404, path);
       assert.doesNotMatch(res.text, /Other secret/);
     }
-    const del = await owner.agent.post(url(`/${id.id}/deletion`)).type('form').send({ _csrf: owner.csrf });
+    const del = await owner.agent
+      .post(url(`/${id.id}/deletion`))
+      .type('form')
+      .send({ _csrf: owner.csrf });
     assert.equal(del.status, 404);
     assert.ok(await ctx.db('transactions').where({ id: id.id }).first());
     assert.equal((await owner.agent.get(url(`/${randomUUID()}`))).status, 404);
@@ -147,7 +182,14 @@ describe('expenses', () => {
 
   test('filters, totals and keyset pages cover every row exactly once', async () => {
     const days = Array.from({ length: 25 }, (_, i) => `2026-10-${String(i + 1).padStart(2, '0')}`);
-    await insertLedgerRows(ctx.db, businessId, days.flatMap((d) => [{ occurred_on: d, description: `Paged ${d} a` }, { occurred_on: d, description: `Paged ${d} b` }]));
+    await insertLedgerRows(
+      ctx.db,
+      businessId,
+      days.flatMap((d) => [
+        { occurred_on: d, description: `Paged ${d} a` },
+        { occurred_on: d, description: `Paged ${d} b` },
+      ]),
+    );
     const seen: string[] = [];
     const totals = await owner.agent.get(url('/totals?q=Paged')).set('HX-Request', 'true');
     assert.match(totals.text, /50 expenses/);
@@ -160,7 +202,7 @@ describe('expenses', () => {
       seen.push(...[...res.text.matchAll(/Paged (\d{4}-\d\d-\d\d \w)/g)].map((m) => m[1]));
       const more = /href="([^"]+cursor=[^"]+)"/.exec(res.text);
       if (!more) break;
-      next = more[1].replace(/&amp;/g, '&') + '&limit=7';
+      next = `${more[1].replace(/&amp;/g, '&')}&limit=7`;
     }
     assert.equal(seen.length, 50);
     assert.equal(new Set(seen).size, 50);
@@ -177,9 +219,15 @@ describe('expenses', () => {
       { occurred_on: '2026-09-05', description: 'Sept refund', amount: 300, category_id: softwareId },
     ]);
     const misc = await ctx.db('transactions').where({ business_id: businessId, description: 'Sept misc' }).first('id');
-    await owner.agent.post(url(`/${misc.id}`)).type('form').send({ _csrf: owner.csrf, occurred_on: '2026-09-06', description: 'Sept misc', amount: '25.00', currency: 'USD', category_id: '' });
+    await owner.agent
+      .post(url(`/${misc.id}`))
+      .type('form')
+      .send({ _csrf: owner.csrf, occurred_on: '2026-09-06', description: 'Sept misc', amount: '25.00', currency: 'USD', category_id: '' });
     const refund = await ctx.db('transactions').where({ business_id: businessId, description: 'Sept refund' }).first('id');
-    await owner.agent.post(url(`/${refund.id}/deletion`)).type('form').send({ _csrf: owner.csrf });
+    await owner.agent
+      .post(url(`/${refund.id}/deletion`))
+      .type('form')
+      .send({ _csrf: owner.csrf });
     const money = (minor: number) => `$${(minor / 100).toLocaleString('en-US', { minimumFractionDigits: 2 })}`;
     for (const [query, where] of [
       ['', {}],

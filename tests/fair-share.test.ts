@@ -48,7 +48,7 @@ describe('one large forecast does not hold up everyone else', () => {
     assert.equal(res.body.percentiles.length, 730);
     assert.equal(res.body.paths, 20_000);
     assert.ok(latencies.length >= 3, `health was asked ${latencies.length} times while the forecast ran`);
-    assert.ok(Math.max(...latencies) < 200, `slowest /health during the forecast: ${Math.round(Math.max(...latencies))} ms (${latencies.map(Math.round).join(", ")})`);
+    assert.ok(Math.max(...latencies) < 200, `slowest /health during the forecast: ${Math.round(Math.max(...latencies))} ms (${latencies.map(Math.round).join(', ')})`);
   });
 });
 

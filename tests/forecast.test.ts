@@ -43,7 +43,10 @@ test('the monthly rent is detected as recurring, one-offs and stopped subscripti
   assert.equal(found[0].dayOfMonth, 1);
   const schedule = recurringSchedule(found, AS_OF, 60);
   // Due on Dec 1 (day index 5 after Nov 25) and Jan 1 (index 36).
-  assert.deepEqual([...schedule.keys()].filter((i) => schedule[i] !== 0), [5, 36]);
+  assert.deepEqual(
+    [...schedule.keys()].filter((i) => schedule[i] !== 0),
+    [5, 36],
+  );
   assert.equal(schedule[5], -300_000);
 });
 

@@ -204,7 +204,10 @@ export function csrfFrom(html: string): string {
 export async function signIn(app: Express, email: string, password: string) {
   const agent = request.agent(app);
   const page = await agent.get('/login');
-  const res = await agent.post('/login').type('form').send({ _csrf: csrfFrom(page.text), email, password });
+  const res = await agent
+    .post('/login')
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), email, password });
   if (res.status !== 303) throw new Error(`sign-in failed with ${res.status}`);
   const home = await agent.get('/businesses');
   return { agent, csrf: csrfFrom(home.text) };

@@ -52,7 +52,11 @@ describe('dates no calendar has, or none a business needs', () => {
       const pnl = await within(2000, 'pnl', request(ctx.app).get(`/api/v1/pnl?business_id=${fixture.businessId}&start_date=${from}&end_date=${to}`).set('Authorization', `Bearer ${token}`));
       assert.equal(pnl.status, 422, `pnl ${from}`);
       assert.ok(pnl.body.error.details.start_date || pnl.body.error.details.end_date);
-      const stats = await within(2000, 'stats', request(ctx.app).get(`/api/v1/dashboard/stats?business_id=${fixture.businessId}&preset=custom&from=${from}&to=${to}`).set('Authorization', `Bearer ${token}`));
+      const stats = await within(
+        2000,
+        'stats',
+        request(ctx.app).get(`/api/v1/dashboard/stats?business_id=${fixture.businessId}&preset=custom&from=${from}&to=${to}`).set('Authorization', `Bearer ${token}`),
+      );
       assert.equal(stats.status, 200, `stats ${from}`);
       assert.notEqual(stats.body.start_date, from);
       const list = await within(2000, 'expenses', request(ctx.app).get(`/api/v1/expenses?business_id=${fixture.businessId}&start_date=${from}`).set('Authorization', `Bearer ${token}`));
@@ -93,14 +97,19 @@ describe('text no person types', () => {
     const chat = await fixture.owner.agent.post(`/b/${fixture.businessId}/chat`).set('X-CSRF-Token', fixture.owner.csrf).type('form').send({ message: 'how much\u0007?' });
     assert.equal(chat.status, 422);
     assert.equal((await request(ctx.app).get('/health')).status, 200);
-    assert.equal(await ctx.db('transactions').where({ business_id: fixture.businessId }).count({ n: '*' }).first().then((r) => Number(r?.n)), 0);
+    assert.equal(
+      await ctx
+        .db('transactions')
+        .where({ business_id: fixture.businessId })
+        .count({ n: '*' })
+        .first()
+        .then((r) => Number(r?.n)),
+      0,
+    );
   });
 
   test('an amount with commas in the wrong places is refused, not read as a bigger number', async () => {
-    const res = await fixture.owner.agent
-      .post(`/b/${fixture.businessId}/expenses`)
-      .type('form')
-      .send({ _csrf: fixture.owner.csrf, occurred_on: '2026-11-20', description: 'Paper', amount: '1,2,3' });
+    const res = await fixture.owner.agent.post(`/b/${fixture.businessId}/expenses`).type('form').send({ _csrf: fixture.owner.csrf, occurred_on: '2026-11-20', description: 'Paper', amount: '1,2,3' });
     assert.equal(res.status, 422);
     assert.match(res.text, /Enter an amount such as 12\.50/);
   });
@@ -125,7 +134,15 @@ describe('rules PostgreSQL cannot run', () => {
       assert.equal(preview.status, 422, pattern);
       assert.doesNotMatch(preview.text, /select '' ~\*/i);
     }
-    assert.equal(await ctx.db('categorization_rules').where({ business_id: fixture.businessId }).count({ n: '*' }).first().then((r) => Number(r?.n)), 0);
+    assert.equal(
+      await ctx
+        .db('categorization_rules')
+        .where({ business_id: fixture.businessId })
+        .count({ n: '*' })
+        .first()
+        .then((r) => Number(r?.n)),
+      0,
+    );
   });
 
   test('a pattern saved before the check does not break applying the other rules', async () => {

@@ -19,7 +19,15 @@ test('descriptions compare alike whatever their case, accents and punctuation', 
   assert.equal(normalizeDescription('Amazon.com*AB12 Seattle,WA'), 'amazon com ab12 seattle wa');
   // Plain ASCII takes a fast path; it must agree with the general one.
   for (const text of ['Card payment 12 shop 3', 'SEPA-Überweisung', 'Rent / March (flat 2)', 'x'.repeat(300)]) {
-    assert.equal(normalizeDescription(text), text.toLowerCase().normalize('NFKD').replace(/[^\p{L}\p{N}]+/gu, ' ').trim().slice(0, 200));
+    assert.equal(
+      normalizeDescription(text),
+      text
+        .toLowerCase()
+        .normalize('NFKD')
+        .replace(/[^\p{L}\p{N}]+/gu, ' ')
+        .trim()
+        .slice(0, 200),
+    );
   }
   assert.equal(parseAmount('(1.234,56)', ','), -123456);
 });

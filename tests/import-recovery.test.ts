@@ -20,16 +20,24 @@ describe('an import cut off by a crash', () => {
     const user = await insertUser(ctx.db);
     const biz = await insertBusiness(ctx.db, user.id);
     const mapping = JSON.stringify({ date: 'Date', amount: 'Amount', description: 'Text' });
-    const [dead] = await ctx.db('import_batches')
+    const [dead] = await ctx
+      .db('import_batches')
       .insert({ business_id: biz.id, status: 'running', filename: 'march.csv', mapping, processed_rows: 4000, heartbeat_at: ctx.db.raw(`now() - interval '10 minutes'`) })
       .returning('id');
-    const [alive] = await ctx.db('import_batches')
+    const [alive] = await ctx
+      .db('import_batches')
       .insert({ business_id: biz.id, status: 'running', filename: 'april.csv', mapping, processed_rows: 100, heartbeat_at: ctx.db.fn.now() })
       .returning('id');
     const outcome = await runJob(recoverImports, { db: ctx.db, clock: ctx.clock, logger: createLogger('silent'), config: ctx.config });
     assert.equal(outcome.status, 'succeeded');
     const rows = await ctx.db('import_batches').whereIn('id', [dead.id, alive.id]).orderBy('filename', 'desc');
-    assert.deepEqual(rows.map((r) => [r.filename, r.status, r.processed_rows]), [['march.csv', 'pending', 0], ['april.csv', 'running', 100]]);
+    assert.deepEqual(
+      rows.map((r) => [r.filename, r.status, r.processed_rows]),
+      [
+        ['march.csv', 'pending', 0],
+        ['april.csv', 'running', 100],
+      ],
+    );
     assert.equal(rows[0].error, INTERRUPTED_MESSAGE);
     const { agent } = await signIn(ctx.app, user.email, user.password);
     const page = await agent.get(`/b/${biz.id}/imports/${dead.id}`);
@@ -48,10 +56,12 @@ describe('an import cut off by a crash', () => {
       return p;
     };
     const now = ctx.clock.now().getTime();
-    const [old] = await ctx.db('import_batches')
+    const [old] = await ctx
+      .db('import_batches')
       .insert({ business_id: biz.id, status: 'pending', filename: 'october.csv', file_path: file('old.csv'), created_at: new Date(now - 8 * 86_400_000) })
       .returning(['id', 'file_path']);
-    const [recent] = await ctx.db('import_batches')
+    const [recent] = await ctx
+      .db('import_batches')
       .insert({ business_id: biz.id, status: 'pending', filename: 'november.csv', file_path: file('recent.csv'), created_at: new Date(now - 86_400_000) })
       .returning(['id', 'file_path']);
     const outcome = await runJob(recoverImports, { db: ctx.db, clock: ctx.clock, logger: createLogger('silent'), config: ctx.config });
@@ -59,7 +69,13 @@ describe('an import cut off by a crash', () => {
     assert.equal(existsSync(old.file_path), false, 'the week-old statement is deleted');
     assert.equal(existsSync(recent.file_path), true, 'the recent one is kept');
     const rows = await ctx.db('import_batches').whereIn('id', [old.id, recent.id]).orderBy('filename', 'desc');
-    assert.deepEqual(rows.map((r) => [r.filename, r.status]), [['october.csv', 'failed'], ['november.csv', 'pending']]);
+    assert.deepEqual(
+      rows.map((r) => [r.filename, r.status]),
+      [
+        ['october.csv', 'failed'],
+        ['november.csv', 'pending'],
+      ],
+    );
     assert.equal(rows[0].error, ABANDONED_MESSAGE);
     const { agent } = await signIn(ctx.app, user.email, user.password);
     assert.match((await agent.get(`/b/${biz.id}/imports/${old.id}`)).text, /waited more than 7 days without being imported/);

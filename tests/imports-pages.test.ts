@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as imports from '../services/ledger/imports/index.ts';
-import { createTestApp, insertBusiness, signIn, signedInOwner, type TestContext, signedInMember } from './helpers.ts';
+import { createTestApp, type signIn, signedInOwner, type TestContext, signedInMember } from './helpers.ts';
 
 describe('import pages', () => {
   let ctx: TestContext;
@@ -32,12 +32,28 @@ describe('import pages', () => {
     const done = await owner.agent.get(up.headers.location).set('HX-Request', 'true');
     assert.doesNotMatch(done.text, /every 1s/, 'a finished import stops polling');
     assert.match(done.text, /Imported/);
-    assert.equal(await ctx.db('transactions').where({ import_batch_id: batchId }).count({ n: '*' }).first().then((r) => Number(r!.n)), 2);
+    assert.equal(
+      await ctx
+        .db('transactions')
+        .where({ import_batch_id: batchId })
+        .count({ n: '*' })
+        .first()
+        .then((r) => Number(r!.n)),
+      2,
+    );
     const profile = await ctx.db('import_profiles').where({ business_id: businessId }).first();
     assert.equal(profile.mapping.date_format, 'DD.MM.YYYY');
     const undo = await owner.agent.post(`${up.headers.location}/reversal`).type('form').send({ _csrf: owner.csrf });
     assert.equal(undo.status, 303);
-    assert.equal(await ctx.db('transactions').where({ business_id: businessId }).count({ n: '*' }).first().then((r) => Number(r!.n)), 0);
+    assert.equal(
+      await ctx
+        .db('transactions')
+        .where({ business_id: businessId })
+        .count({ n: '*' })
+        .first()
+        .then((r) => Number(r!.n)),
+      0,
+    );
   });
 
   test('a running import renders a progress bar that polls itself', async () => {
@@ -65,11 +81,15 @@ describe('import pages', () => {
   });
 
   test('possible duplicates are listed on the summary, and merging one deletes the imported copy (audited)', async () => {
-    const first = await owner.agent.post(`/b/${businessId}/imports?_csrf=${owner.csrf}`).attach('file', Buffer.from('Date,Description,Amount\n2026-10-01,Printer paper,-25.00\n2026-10-02,Stamps,-8.00\n'), 'a.csv');
+    const first = await owner.agent
+      .post(`/b/${businessId}/imports?_csrf=${owner.csrf}`)
+      .attach('file', Buffer.from('Date,Description,Amount\n2026-10-01,Printer paper,-25.00\n2026-10-02,Stamps,-8.00\n'), 'a.csv');
     const firstId = first.headers.location.split('/').pop()!;
     await owner.agent.post(`${first.headers.location}/run`).type('form').send({ _csrf: owner.csrf });
     await imports.settled(firstId);
-    const second = await owner.agent.post(`/b/${businessId}/imports?_csrf=${owner.csrf}`).attach('file', Buffer.from('Date,Description,Amount\n2026-10-03,PRINTER PAPER A4,-25.00\n2026-10-04,Stamps book,-8.00\n'), 'b.csv');
+    const second = await owner.agent
+      .post(`/b/${businessId}/imports?_csrf=${owner.csrf}`)
+      .attach('file', Buffer.from('Date,Description,Amount\n2026-10-03,PRINTER PAPER A4,-25.00\n2026-10-04,Stamps book,-8.00\n'), 'b.csv');
     const secondId = second.headers.location.split('/').pop()!;
     await owner.agent.post(`${second.headers.location}/run`).type('form').send({ _csrf: owner.csrf });
     await imports.settled(secondId);
@@ -81,8 +101,24 @@ describe('import pages', () => {
     assert.equal(merged.status, 303);
     const kept = await owner.agent.post(`/b/${businessId}/possible-duplicates/${ids[1]}`).type('form').send({ _csrf: owner.csrf, decision: 'keep' });
     assert.equal(kept.status, 303);
-    assert.equal(await ctx.db('transactions').where({ import_batch_id: secondId }).count({ n: '*' }).first().then((r) => Number(r!.n)), 1);
-    assert.equal(await ctx.db('possible_duplicates').where({ batch_id: secondId, status: 'open' }).count({ n: '*' }).first().then((r) => Number(r!.n)), 0);
+    assert.equal(
+      await ctx
+        .db('transactions')
+        .where({ import_batch_id: secondId })
+        .count({ n: '*' })
+        .first()
+        .then((r) => Number(r!.n)),
+      1,
+    );
+    assert.equal(
+      await ctx
+        .db('possible_duplicates')
+        .where({ batch_id: secondId, status: 'open' })
+        .count({ n: '*' })
+        .first()
+        .then((r) => Number(r!.n)),
+      0,
+    );
     const after = await owner.agent.get(second.headers.location);
     assert.doesNotMatch(after.text, /Possible duplicates<\/h2>/);
   });

@@ -89,7 +89,11 @@ describe('CSV import', () => {
       assert.equal(res.body.imported, layout.rows.length, layout.file);
       assert.equal(res.body.skipped_duplicates, 0);
       assert.deepEqual(res.body.failed, []);
-      const rows = await ctx.db('transactions').where({ import_batch_id: res.body.batch_id }).orderBy([{ column: 'occurred_on' }, { column: 'created_at' }]).select();
+      const rows = await ctx
+        .db('transactions')
+        .where({ import_batch_id: res.body.batch_id })
+        .orderBy([{ column: 'occurred_on' }, { column: 'created_at' }])
+        .select();
       assert.equal(rows.length, layout.rows.length);
       const byKey = [...rows];
       for (const [date, amount, currency, description] of layout.rows) {
@@ -145,7 +149,15 @@ describe('CSV import', () => {
     assert.equal(res.status, 201, JSON.stringify(res.body));
     assert.equal(res.body.imported, 2);
     assert.equal(res.body.skipped_duplicates, 1);
-    assert.equal(await ctx.db('transactions').where({ business_id: businessId, external_id: 'id:TX9001' }).count({ n: '*' }).first().then((r) => Number(r!.n)), 1);
+    assert.equal(
+      await ctx
+        .db('transactions')
+        .where({ business_id: businessId, external_id: 'id:TX9001' })
+        .count({ n: '*' })
+        .first()
+        .then((r) => Number(r!.n)),
+      1,
+    );
   });
 
   test('malformed files get a clear message naming the line, and the ledger is unchanged', async () => {

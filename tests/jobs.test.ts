@@ -21,7 +21,15 @@ describe('job runner', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     let runs = 0;
-    const slow: Job = { name: 'slow-job', schedule: '* * * * *', run: async () => { runs++; await gate; return { done: true }; } };
+    const slow: Job = {
+      name: 'slow-job',
+      schedule: '* * * * *',
+      run: async () => {
+        runs++;
+        await gate;
+        return { done: true };
+      },
+    };
     const first = runJob(slow, ctx);
     await new Promise((r) => setImmediate(r));
     const second = await runJob(slow, ctx);
@@ -37,11 +45,23 @@ describe('job runner', () => {
 
   test('a failing job is recorded with its error and can run again', async () => {
     let attempt = 0;
-    const flaky: Job = { name: 'flaky', schedule: '* * * * *', run: async () => { if (++attempt === 1) throw new Error('provider timed out'); } };
+    const flaky: Job = {
+      name: 'flaky',
+      schedule: '* * * * *',
+      run: async () => {
+        if (++attempt === 1) throw new Error('provider timed out');
+      },
+    };
     assert.equal((await runJob(flaky, ctx, 'manual')).status, 'failed');
     assert.equal((await runJob(flaky, ctx, 'manual')).status, 'succeeded');
     const rows = await ctx.db('job_runs').where({ job: 'flaky' }).orderBy('status');
-    assert.deepEqual(rows.map((r) => [r.status, r.error, r.trigger]), [['failed', 'provider timed out', 'manual'], ['succeeded', null, 'manual']]);
+    assert.deepEqual(
+      rows.map((r) => [r.status, r.error, r.trigger]),
+      [
+        ['failed', 'provider timed out', 'manual'],
+        ['succeeded', null, 'manual'],
+      ],
+    );
   });
 
   test('purging sessions removes only the expired ones', async () => {
@@ -56,11 +76,9 @@ describe('job runner', () => {
   test('purging also removes sign-in and reset tokens past their expiry, used or not', async () => {
     const [user] = await ctx.db('users').insert({ email: 'tokens@example.com', name: 'T', password_hash: 'x' }).returning('id');
     const token = (hash: string, expires: string, used: string | null) => ({ user_id: user.id, purpose: 'magic_link', token_hash: hash, expires_at: expires, used_at: used });
-    await ctx.db('email_tokens').insert([
-      token('expired-unused', '2026-11-25T02:00:00Z', null),
-      token('expired-used', '2026-11-25T02:00:00Z', '2026-11-25T01:55:00Z'),
-      token('live', '2026-11-25T03:10:00Z', null),
-    ]);
+    await ctx
+      .db('email_tokens')
+      .insert([token('expired-unused', '2026-11-25T02:00:00Z', null), token('expired-used', '2026-11-25T02:00:00Z', '2026-11-25T01:55:00Z'), token('live', '2026-11-25T03:10:00Z', null)]);
     await runJob(purgeSessions, ctx);
     assert.deepEqual(await ctx.db('email_tokens').where('user_id', user.id).pluck('token_hash'), ['live']);
   });

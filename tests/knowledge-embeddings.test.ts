@@ -18,7 +18,8 @@ import { fakeEmbedding, startFakeOpenAi, type FakeOpenAi } from './fakes/openai.
  * embeddings put the two near each other, as a real model would.
  */
 const DOCS: Record<string, string> = {
-  'card-disputes.md': '---\ndoc_id: card-disputes\ntitle: Card disputes\n---\n# Card disputes\n\nWhen a cardholder asks the issuer to reverse a charge, the reversal costs the fee and the goods. Answer every chargeback with proof of delivery and keep orders traceable.',
+  'card-disputes.md':
+    '---\ndoc_id: card-disputes\ntitle: Card disputes\n---\n# Card disputes\n\nWhen a cardholder asks the issuer to reverse a charge, the reversal costs the fee and the goods. Answer every chargeback with proof of delivery and keep orders traceable.',
   'payout-schedule.md': '---\ndoc_id: payout-schedule\ntitle: Payout schedule\n---\n# Payout schedule\n\nSettlements land on a fixed weekday; deposits arrive two working days later.',
   'pricing.md': '---\ndoc_id: pricing\ntitle: Pricing\n---\n# Pricing\n\nSet prices from unit costs and a margin target, then review them every quarter.',
 };

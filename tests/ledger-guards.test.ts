@@ -66,7 +66,17 @@ describe('the ledger guards itself', () => {
       const shop = await insertBusiness(ctx.db, user.id, { name: 'Leaver' });
       await ctx.db.transaction(async (trx) => {
         await audit.actAs(trx, { userId: user.id, now: NOW });
-        await trx('transactions').insert({ business_id: shop.id, kind: 'expense', amount: -100, currency: 'USD', amount_base: -100, occurred_on: TODAY, description: 'By a leaver', source: 'leaver', external_id: 'l1' });
+        await trx('transactions').insert({
+          business_id: shop.id,
+          kind: 'expense',
+          amount: -100,
+          currency: 'USD',
+          amount_base: -100,
+          occurred_on: TODAY,
+          description: 'By a leaver',
+          source: 'leaver',
+          external_id: 'l1',
+        });
       });
       await ctx.db('users').where({ id: user.id }).delete();
       const [entry] = await ctx.db('ledger_audit').where({ business_id: shop.id, action: 'create' });
@@ -77,7 +87,17 @@ describe('the ledger guards itself', () => {
 
   describe('every way into the ledger writes one entry per row, naming who acted', () => {
     test('a sync through insertMany is audited as its system actor', async () => {
-      const rows = ['a', 'b', 'c'].map((x) => ({ business_id: businessId, kind: 'sale' as const, amount: 500, currency: 'USD', amount_base: 500, occurred_on: TODAY, description: `Order ${x}`, source: 'shop-sync', external_id: x }));
+      const rows = ['a', 'b', 'c'].map((x) => ({
+        business_id: businessId,
+        kind: 'sale' as const,
+        amount: 500,
+        currency: 'USD',
+        amount_base: 500,
+        occurred_on: TODAY,
+        description: `Order ${x}`,
+        source: 'shop-sync',
+        external_id: x,
+      }));
       assert.equal(await ledger.insertMany(ctx.db, audit.systemActor('sync:shop', NOW), rows), 3);
       assert.equal(await ledger.insertMany(ctx.db, audit.systemActor('sync:shop', NOW), rows), 0, 'a replay adds nothing');
       const ids = await rowsFrom('shop-sync');
@@ -111,7 +131,11 @@ describe('the ledger guards itself', () => {
     });
 
     test('applying a rule writes one update per row it changes, as the user who applied it', async () => {
-      await insertLedgerRows(ctx.db, businessId, [{ description: 'GITHUB INC', source: 'rule' }, { description: 'GitHub seats', source: 'rule' }, { description: 'Lunch', source: 'rule' }]);
+      await insertLedgerRows(ctx.db, businessId, [
+        { description: 'GITHUB INC', source: 'rule' },
+        { description: 'GitHub seats', source: 'rule' },
+        { description: 'Lunch', source: 'rule' },
+      ]);
       await rules.create(ctx.db, businessId, { field: 'description', match: 'contains', pattern: 'github', min_amount: null, max_amount: null, category_id: categoryId, set_counterparty: 'GitHub' });
       const changed = await rules.applyToLedger(ctx.db, businessId, { userId: owner.user.id, now: NOW }, {});
       assert.ok(changed >= 2);
@@ -130,7 +154,10 @@ describe('the ledger guards itself', () => {
       const res = await owner.owner.agent.post('/api/v1/expenses').set('X-CSRF-Token', owner.owner.csrf).send({ business_id: businessId, amount: 4200, description: 'API lunch', spent_on: TODAY });
       assert.equal(res.status, 201);
       const entries = await entriesOf([res.body.id]);
-      assert.deepEqual(entries.map((e) => [e.action, e.actor_id, e.after.amount]), [['create', owner.user.id, -4200]]);
+      assert.deepEqual(
+        entries.map((e) => [e.action, e.actor_id, e.after.amount]),
+        [['create', owner.user.id, -4200]],
+      );
     });
 
     test('plain SQL in a transaction that names its actor is audited as that actor', async () => {
@@ -149,7 +176,10 @@ describe('the ledger guards itself', () => {
     });
 
     test('a write that names no actor is still audited, labelled with the database role', async () => {
-      const [row] = await ctx.db('transactions').insert({ business_id: businessId, kind: 'fee', amount: -1, currency: 'USD', amount_base: -1, occurred_on: TODAY, description: 'psql', source: 'anon' }).returning('id');
+      const [row] = await ctx
+        .db('transactions')
+        .insert({ business_id: businessId, kind: 'fee', amount: -1, currency: 'USD', amount_base: -1, occurred_on: TODAY, description: 'psql', source: 'anon' })
+        .returning('id');
       const [entry] = await entriesOf([row.id]);
       assert.equal(entry.actor_id, null);
       assert.match(entry.actor_label, /^db:/);
@@ -168,7 +198,17 @@ describe('the ledger guards itself', () => {
   });
 
   describe('a ledger row references only its own business', () => {
-    const row = (overrides: Record<string, unknown>) => ({ business_id: businessId, kind: 'expense', amount: -100, currency: 'USD', amount_base: -100, occurred_on: TODAY, description: 'Cross', source: 'cross', ...overrides });
+    const row = (overrides: Record<string, unknown>) => ({
+      business_id: businessId,
+      kind: 'expense',
+      amount: -100,
+      currency: 'USD',
+      amount_base: -100,
+      occurred_on: TODAY,
+      description: 'Cross',
+      source: 'cross',
+      ...overrides,
+    });
 
     test("a row filed under another business's category, product or campaign is refused", async () => {
       const theirCategory = (await ctx.db('categories').where({ business_id: otherBusinessId }).first('id')).id;
@@ -177,7 +217,10 @@ describe('the ledger guards itself', () => {
       await assert.rejects(ctx.db('transactions').insert(row({ category_id: theirCategory })), /foreign key/);
       await assert.rejects(ctx.db('transactions').insert(row({ product_id: theirProduct.id })), /foreign key/);
       await assert.rejects(ctx.db('transactions').insert(row({ campaign_id: theirCampaign.id })), /foreign key/);
-      const [mine] = await ctx.db('transactions').insert(row({ category_id: categoryId })).returning('id');
+      const [mine] = await ctx
+        .db('transactions')
+        .insert(row({ category_id: categoryId }))
+        .returning('id');
       await assert.rejects(ctx.db('transactions').where({ id: mine.id }).update({ category_id: theirCategory }), /foreign key/);
     });
 
@@ -188,7 +231,10 @@ describe('the ledger guards itself', () => {
 
     test('deleting a category leaves its rows uncategorised in the same business, and audits the change', async () => {
       const [category] = await ctx.db('categories').insert({ business_id: businessId, name: 'Short-lived' }).returning('id');
-      const [mine] = await ctx.db('transactions').insert(row({ category_id: category.id, external_id: 'short' })).returning('id');
+      const [mine] = await ctx
+        .db('transactions')
+        .insert(row({ category_id: category.id, external_id: 'short' }))
+        .returning('id');
       await ctx.db('categories').where({ id: category.id }).delete();
       const after = await ctx.db('transactions').where({ id: mine.id }).first();
       assert.deepEqual([after.business_id, after.category_id], [businessId, null]);

@@ -55,7 +55,10 @@ describe('members and invitations', () => {
     assert.equal(created.status, 303);
     assert.equal(created.headers.location, `${link.pathname}${link.search}`);
     const confirm = await guest.get(created.headers.location);
-    const accepted = await guest.post('/invitation').type('form').send({ _csrf: csrfFrom(confirm.text), token: link.searchParams.get('token') });
+    const accepted = await guest
+      .post('/invitation')
+      .type('form')
+      .send({ _csrf: csrfFrom(confirm.text), token: link.searchParams.get('token') });
     assert.equal(accepted.status, 303);
     assert.equal(accepted.headers.location, `/b/${businessId}`);
     const home = await guest.get(`/b/${businessId}`);
@@ -64,7 +67,10 @@ describe('members and invitations', () => {
     const nia = await ctx.db('users').where({ email: 'new.person@example.com' }).first('id');
     assert.equal(await roleOf(ctx, businessId, nia.id), 'member');
 
-    const again = await guest.post('/invitation').type('form').send({ _csrf: csrfFrom(confirm.text), token: link.searchParams.get('token') });
+    const again = await guest
+      .post('/invitation')
+      .type('form')
+      .send({ _csrf: csrfFrom(confirm.text), token: link.searchParams.get('token') });
     assert.equal(again.status, 404, 'an invitation works once');
     const members = await ownerAgent.agent.get(`/b/${businessId}/members`);
     assert.match(members.text, /Nia New/);
@@ -75,7 +81,10 @@ describe('members and invitations', () => {
     const link = await invitationLink(ctx, 'sam@example.com');
     const other = await insertUser(ctx.db, { email: 'not-sam@example.com' });
     const otherAgent = await signIn(ctx.app, other.email, other.password);
-    const wrong = await otherAgent.agent.post('/invitation').type('form').send({ _csrf: otherAgent.csrf, token: link.searchParams.get('token') });
+    const wrong = await otherAgent.agent
+      .post('/invitation')
+      .type('form')
+      .send({ _csrf: otherAgent.csrf, token: link.searchParams.get('token') });
     assert.equal(wrong.status, 403);
     assert.equal(await roleOf(ctx, businessId, other.id), undefined);
 
@@ -83,7 +92,10 @@ describe('members and invitations', () => {
     ctx.clock.advance(7 * 86_400_000 + 1000);
     try {
       const samAgent = await signIn(ctx.app, sam.email, sam.password);
-      const late = await samAgent.agent.post('/invitation').type('form').send({ _csrf: samAgent.csrf, token: link.searchParams.get('token') });
+      const late = await samAgent.agent
+        .post('/invitation')
+        .type('form')
+        .send({ _csrf: samAgent.csrf, token: link.searchParams.get('token') });
       assert.equal(late.status, 404);
       assert.equal((await samAgent.agent.get(`${link.pathname}${link.search}`)).status, 410);
     } finally {

@@ -47,7 +47,10 @@ test('currencies are ISO 4217 codes', () => {
 });
 
 test('configuration errors name the variable and never echo its value', () => {
-  assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://user:hunter2@db/x' }), (err: Error) => /DATABASE_URL/.test(err.message) && !err.message.includes('hunter2'));
+  assert.throws(
+    () => loadConfig({ DATABASE_URL: 'mysql://user:hunter2@db/x' }),
+    (err: Error) => /DATABASE_URL/.test(err.message) && !err.message.includes('hunter2'),
+  );
   assert.throws(() => loadConfig({ PORT: 'eighty' }), /PORT/);
   assert.throws(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://x/y' }), /SESSION_SECRET/);
   const ok = loadConfig({ DATABASE_URL: 'postgresql://bursar@127.0.0.1:5432/bursar' });

@@ -12,7 +12,16 @@ describe('operator page', () => {
   after(() => ctx.close());
 
   test('operators see job runs with their outcome and error; everyone else gets 403', async () => {
-    await runJob({ name: 'sync-stripe', schedule: '* * * * *', run: async () => { throw new Error('Stripe answered 503'); } }, { db: ctx.db, clock: ctx.clock, logger: createLogger('silent'), config: ctx.config });
+    await runJob(
+      {
+        name: 'sync-stripe',
+        schedule: '* * * * *',
+        run: async () => {
+          throw new Error('Stripe answered 503');
+        },
+      },
+      { db: ctx.db, clock: ctx.clock, logger: createLogger('silent'), config: ctx.config },
+    );
     const op = await insertUser(ctx.db, { email: 'ops@example.com' });
     const other = await insertUser(ctx.db);
     const opSession = await signIn(ctx.app, op.email, op.password);

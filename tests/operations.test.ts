@@ -55,7 +55,10 @@ describe('health, logs and failures', () => {
     const business = await insertBusiness(ctx.db, user.id);
     const agent = request.agent(ctx.app);
     const page = await agent.get('/login');
-    await agent.post('/login').type('form').send({ _csrf: csrfFrom(page.text), email: user.email, password: user.password });
+    await agent
+      .post('/login')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), email: user.email, password: user.password });
     // The dashboard reads the stored aggregates, so break those to make it fail.
     await ctx.db.raw('alter table daily_totals rename to daily_totals_away');
     try {

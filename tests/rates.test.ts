@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as rates from '../services/ledger/exchange-rates.ts';
-import { addMember, createTestApp, insertBusiness, insertUser, signIn, signedInOwner, type TestContext } from './helpers.ts';
+import { addMember, createTestApp, insertUser, signIn, signedInOwner, type TestContext } from './helpers.ts';
 
 describe('exchange rates', () => {
   let ctx: TestContext;
@@ -26,10 +26,14 @@ describe('exchange rates', () => {
   });
 
   test('rates import from CSV, and a bad line is named', async () => {
-    const ok = await owner.agent.post(`/b/${businessId}/rate-imports?_csrf=${owner.csrf}`).attach('file', Buffer.from('day,base,quote,rate\n2026-11-01,EUR,USD,1.1\n2026-11-02,EUR,USD,1.2\n'), 'rates.csv');
+    const ok = await owner.agent
+      .post(`/b/${businessId}/rate-imports?_csrf=${owner.csrf}`)
+      .attach('file', Buffer.from('day,base,quote,rate\n2026-11-01,EUR,USD,1.1\n2026-11-02,EUR,USD,1.2\n'), 'rates.csv');
     assert.equal(ok.status, 303);
     assert.equal(await rates.rateOn(ctx.db, businessId, 'EUR', 'USD', '2026-11-03'), 1.2);
-    const bad = await owner.agent.post(`/b/${businessId}/rate-imports?_csrf=${owner.csrf}`).attach('file', Buffer.from('day,base,quote,rate\n2026-11-03,EUR,USD,1.3\n2026-11-04,EUR,XYZ,1.3\n'), 'rates.csv');
+    const bad = await owner.agent
+      .post(`/b/${businessId}/rate-imports?_csrf=${owner.csrf}`)
+      .attach('file', Buffer.from('day,base,quote,rate\n2026-11-03,EUR,USD,1.3\n2026-11-04,EUR,XYZ,1.3\n'), 'rates.csv');
     assert.equal(bad.status, 422);
     assert.match(bad.text, /Line 3/);
     assert.equal(await rates.rateOn(ctx.db, businessId, 'EUR', 'USD', '2026-11-03'), 1.2, 'nothing from the bad file was stored');
@@ -72,7 +76,7 @@ describe('exchange rates', () => {
 });
 
 describe('rates sync job', () => {
-  test('the job stores the day\'s rates from the configured endpoint, and skips without one', async () => {
+  test("the job stores the day's rates from the configured endpoint, and skips without one", async () => {
     const { createServer } = await import('node:http');
     const { runJob } = await import('../services/jobs/runtime.ts');
     const { default: syncRates } = await import('../jobs/sync-rates.ts');
@@ -90,7 +94,15 @@ describe('rates sync job', () => {
       assert.equal(outcome.status, 'succeeded');
       const { businessId: anyBusiness } = await signedInOwner(ctx);
       assert.equal(await rates.rateOn(ctx.db, anyBusiness, 'EUR', 'USD', '2026-11-25'), 1.08, 'a reference rate converts for every business');
-      assert.equal(await ctx.db('exchange_rates').where({ source: 'sync' }).count({ n: '*' }).first().then((r) => Number(r!.n)), 2);
+      assert.equal(
+        await ctx
+          .db('exchange_rates')
+          .where({ source: 'sync' })
+          .count({ n: '*' })
+          .first()
+          .then((r) => Number(r!.n)),
+        2,
+      );
       const skipped = await runJob(syncRates, { ...jobCtx, config: ctx.config }, 'manual');
       assert.equal(skipped.status, 'succeeded');
     } finally {

@@ -16,12 +16,14 @@ const perfect: ReadinessInputs = {
   top_customer_share: 0.02,
 };
 
-const points = (inputs: Partial<ReadinessInputs>, key: string) =>
-  scoreReadiness({ ...perfect, ...inputs }).components.find((c) => c.key === key)!.points;
+const points = (inputs: Partial<ReadinessInputs>, key: string) => scoreReadiness({ ...perfect, ...inputs }).components.find((c) => c.key === key)!.points;
 
 test('the component maxima sum to 100 and a flawless business scores 100, tier strong', () => {
   const r = scoreReadiness(perfect);
-  assert.equal(r.components.reduce((s, c) => s + c.max, 0), 100);
+  assert.equal(
+    r.components.reduce((s, c) => s + c.max, 0),
+    100,
+  );
   assert.equal(r.score, 100);
   assert.equal(r.tier, 'strong');
   assert.ok(r.components.every((c) => c.toRaise === null));
@@ -29,7 +31,10 @@ test('the component maxima sum to 100 and a flawless business scores 100, tier s
 
 test('the score shown is the sum of the components shown', () => {
   const r = scoreReadiness({ ...perfect, chargeback_ratio: 0.0095, refund_rate: 0.06, runway_months: 4, revenue_growth: -0.05 });
-  assert.equal(r.score, r.components.reduce((s, c) => s + c.points, 0));
+  assert.equal(
+    r.score,
+    r.components.reduce((s, c) => s + c.points, 0),
+  );
   assert.equal(r.score, 100 - 12 - 6 - 8 - 8);
 });
 

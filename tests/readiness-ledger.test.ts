@@ -22,7 +22,11 @@ describe('readiness from the ledger', () => {
     await readiness.refresh(ctx.db, ctx.clock, biz.id, TODAY);
     await readiness.refresh(ctx.db, ctx.clock, biz.id, TODAY);
     const open = await recommendations.list(ctx.db, biz.id, { status: 'open', priority: 'high' });
-    assert.deepEqual(open.map((r) => r.rule), ['chargeback_ratio'], '1 dispute in 100 sales is 1%');
+    assert.deepEqual(
+      open.map((r) => r.rule),
+      ['chargeback_ratio'],
+      '1 dispute in 100 sales is 1%',
+    );
     const more = Array.from({ length: 150 }, (_, i) => ({ kind: 'sale' as const, amount: 5_000, amount_base: 5_000, occurred_on: addDays(TODAY, -(i % 60)) }));
     await insertLedgerRows(ctx.db, biz.id, more);
     await readiness.refresh(ctx.db, ctx.clock, biz.id, TODAY);

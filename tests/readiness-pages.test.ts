@@ -35,7 +35,10 @@ describe('readiness and recommendation pages', () => {
     assert.match(res.text, new RegExp(`class="score-value">${stored.score}<`));
     const shown = [...res.text.matchAll(/<td class="num">(\d+) \/ (\d+)<\/td>/g)].map((m) => Number(m[1]));
     assert.equal(shown.length, 10);
-    assert.equal(shown.reduce((a, b) => a + b, 0), stored.score);
+    assert.equal(
+      shown.reduce((a, b) => a + b, 0),
+      stored.score,
+    );
     assert.match(res.text, /0\.95%/);
     assert.match(res.text, /Get below 0\.90% for 8 points/);
     assert.match(res.text, /<polyline/, 'history is drawn once there are two scores');
@@ -89,7 +92,10 @@ describe('readiness and recommendations over the JSON API', () => {
     assert.equal(r.body.score, stored.score);
     assert.equal(r.body.components.length, 10);
     const h = await owner.agent.get(`/api/v1/readiness/history?business_id=${businessId}&limit=5`);
-    assert.deepEqual(h.body.scores.map((s: { score: number }) => s.score), [stored.score]);
+    assert.deepEqual(
+      h.body.scores.map((s: { score: number }) => s.score),
+      [stored.score],
+    );
     const list = await owner.agent.get('/api/v1/recommendations?status=open');
     assert.equal(list.body.recommendations.length, 1);
     const id = list.body.recommendations[0].id;

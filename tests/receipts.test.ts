@@ -19,7 +19,10 @@ const MAX_BYTES = 64 * 1024;
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** A real (tiny) PNG photo of a receipt, and a real one-page PDF. */
-const png = (background = '#f4efe6') => sharp({ create: { width: 120, height: 200, channels: 3, background } }).png().toBuffer();
+const png = (background = '#f4efe6') =>
+  sharp({ create: { width: 120, height: 200, channels: 3, background } })
+    .png()
+    .toBuffer();
 const PDF = Buffer.from(
   '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
 );
@@ -126,24 +129,39 @@ describe('receipts', () => {
   test('a file named in another script keeps its name', async () => {
     const photo = await png('#e4d9f5');
     await attach(photo, 'é😀名.png', 'image/png');
-    const row = await ctx.db('receipts').where({ business_id: businessId, sha256: sha256(photo) }).first();
+    const row = await ctx
+      .db('receipts')
+      .where({ business_id: businessId, sha256: sha256(photo) })
+      .first();
     assert.equal(row.original_name, 'é😀名.png');
   });
 
   test('a download returns the same bytes with the sniffed type, inline or as an attachment', async () => {
     const photo = await png('#d9e4f5');
     await attach(photo, 'lunch receipt.jpg', 'image/jpeg');
-    const row = await ctx.db('receipts').where({ business_id: businessId, sha256: sha256(photo) }).first();
+    const row = await ctx
+      .db('receipts')
+      .where({ business_id: businessId, sha256: sha256(photo) })
+      .first();
     assert.equal(row.original_name, 'lunch receipt.png');
-    const res = await owner.agent.get(url(`/${row.id}`)).buffer(true).parse(binary);
+    const res = await owner.agent
+      .get(url(`/${row.id}`))
+      .buffer(true)
+      .parse(binary);
     assert.equal(res.status, 200);
     assert.equal(sha256(res.body), row.sha256);
     assert.equal(res.headers['content-type'], 'image/png');
     assert.equal(res.headers['x-content-type-options'], 'nosniff');
     assert.match(res.headers['content-disposition'], /^inline; filename="lunch receipt.png"/);
-    const saved = await owner.agent.get(url(`/${row.id}?download=1`)).buffer(true).parse(binary);
+    const saved = await owner.agent
+      .get(url(`/${row.id}?download=1`))
+      .buffer(true)
+      .parse(binary);
     assert.match(saved.headers['content-disposition'], /^attachment;/);
-    const thumb = await owner.agent.get(url(`/${row.id}/thumbnail`)).buffer(true).parse(binary);
+    const thumb = await owner.agent
+      .get(url(`/${row.id}/thumbnail`))
+      .buffer(true)
+      .parse(binary);
     assert.equal(thumb.headers['content-type'], 'image/webp');
     const meta = await sharp(thumb.body).metadata();
     assert.deepEqual([meta.format, meta.width, meta.height], ['webp', 96, 96]);
@@ -180,11 +198,22 @@ describe('receipts', () => {
     assert.equal(page.status, 200);
     assert.doesNotMatch(page.text, /type="file"/);
     assert.doesNotMatch(page.text, /Remove/);
-    const download = await viewer.agent.get(url(`/${row.id}`)).buffer(true).parse(binary);
+    const download = await viewer.agent
+      .get(url(`/${row.id}`))
+      .buffer(true)
+      .parse(binary);
     assert.equal(sha256(download.body), row.sha256);
     const count = (await rowsOf(businessId)).length;
     assert.equal((await attach(PDF, 'x.pdf', 'application/pdf', viewer)).status, 403);
-    assert.equal((await viewer.agent.post(url(`/${row.id}/deletion`)).type('form').send({ _csrf: viewer.csrf })).status, 403);
+    assert.equal(
+      (
+        await viewer.agent
+          .post(url(`/${row.id}/deletion`))
+          .type('form')
+          .send({ _csrf: viewer.csrf })
+      ).status,
+      403,
+    );
     const api = await viewer.agent.delete(`/api/v1/expenses/${expenseId}/receipts/${row.id}?business_id=${businessId}`).set('X-CSRF-Token', viewer.csrf);
     assert.equal(api.status, 403);
     assert.equal((await rowsOf(businessId)).length, count);
@@ -198,7 +227,10 @@ describe('receipts', () => {
       assert.equal(res.status, 404, target);
       assert.doesNotMatch(res.body.toString('latin1'), /%PDF|theirs\.pdf/);
     }
-    const removal = await owner.agent.post(url(`/${theirs.id}/deletion`)).type('form').send({ _csrf: owner.csrf });
+    const removal = await owner.agent
+      .post(url(`/${theirs.id}/deletion`))
+      .type('form')
+      .send({ _csrf: owner.csrf });
     assert.equal(removal.status, 404);
     const attachToTheirs = await attach(PDF, 'sneaky.pdf', 'application/pdf', owner, url('', businessId, otherExpenseId));
     assert.equal(attachToTheirs.status, 404);
@@ -214,13 +246,20 @@ describe('receipts', () => {
     assert.ok((await filesOf(businessId)).includes(row.id), 'the file stays while the audit trail can restore the expense');
     const restored = await owner.agent.post(`/b/${businessId}/expenses/${expenseId}/restoration`).type('form').send({ _csrf: owner.csrf });
     assert.equal(restored.status, 303);
-    const download = await owner.agent.get(url(`/${row.id}`)).buffer(true).parse(binary);
+    const download = await owner.agent
+      .get(url(`/${row.id}`))
+      .buffer(true)
+      .parse(binary);
     assert.equal(sha256(download.body), row.sha256);
   });
 
   test('removing a receipt deletes its row, its file and its thumbnail', async () => {
     const [row] = await rowsOf(businessId);
-    const res = await owner.agent.post(url(`/${row.id}/deletion`)).type('form').send({ _csrf: owner.csrf }).set('HX-Request', 'true');
+    const res = await owner.agent
+      .post(url(`/${row.id}/deletion`))
+      .type('form')
+      .send({ _csrf: owner.csrf })
+      .set('HX-Request', 'true');
     assert.equal(res.status, 200);
     assert.match(res.text, /^\s*<section id="receipts-panel"/);
     assert.equal(await ctx.db('receipts').where({ id: row.id }).first(), undefined);
@@ -255,7 +294,10 @@ describe('receipts of a deleted business', () => {
     try {
       const { businessId, owner } = await signedInOwner(ctx, { name: 'Closing Down Ltd' });
       const id = await insertExpense(ctx.db, businessId, 'Last ink');
-      await owner.agent.post(`/b/${businessId}/expenses/${id}/receipts`).set('X-CSRF-Token', owner.csrf).attach('file', await png(), 'last.png');
+      await owner.agent
+        .post(`/b/${businessId}/expenses/${id}/receipts`)
+        .set('X-CSRF-Token', owner.csrf)
+        .attach('file', await png(), 'last.png');
       assert.equal((await readdir(path.join(dir, businessId))).length, 2);
       const res = await owner.agent.post(`/b/${businessId}/settings/deletion`).type('form').send({ _csrf: owner.csrf, confirm_name: 'Closing Down Ltd' });
       assert.equal(res.status, 303);
@@ -356,7 +398,10 @@ describe('receipts in S3-compatible storage', () => {
 
 describe('receipt configuration', () => {
   test('S3 storage without its settings stops start-up naming the variable', () => {
-    assert.throws(() => loadConfig({ RECEIPTS_STORAGE: 's3', S3_ENDPOINT: 'http://127.0.0.1:9000' }), (err: Error) => err instanceof ConfigError && /S3_BUCKET/.test(err.message));
+    assert.throws(
+      () => loadConfig({ RECEIPTS_STORAGE: 's3', S3_ENDPOINT: 'http://127.0.0.1:9000' }),
+      (err: Error) => err instanceof ConfigError && /S3_BUCKET/.test(err.message),
+    );
     const ok = loadConfig({ RECEIPTS_STORAGE: 's3', S3_ENDPOINT: 'http://127.0.0.1:9000', S3_BUCKET: 'books', S3_ACCESS_KEY_ID: 'id', S3_SECRET_ACCESS_KEY: 'shh' });
     assert.equal(ok.receipts.s3?.bucket, 'books');
     assert.equal(loadConfig({}).receipts.maxBytes, 10 * 1024 * 1024);

@@ -5,7 +5,6 @@ import { calm } from './fixtures.ts';
 import * as recommendations from '../services/readiness/recommendations.ts';
 import { createTestApp, insertBusiness, insertUser, type TestContext } from './helpers.ts';
 
-
 test('a calm business gets no recommendations', () => {
   assert.deepEqual(recommend(calm), []);
 });
@@ -42,7 +41,10 @@ describe('recommendations over time', () => {
     await recommendations.sync(ctx.db, ctx.clock, businessId, recommend(high));
     await recommendations.sync(ctx.db, ctx.clock, businessId, recommend(high));
     let open = await recommendations.list(ctx.db, businessId, { status: 'open', priority: 'all' });
-    assert.deepEqual(open.map((r) => [r.rule, r.priority]), [['chargeback_ratio', 'high']]);
+    assert.deepEqual(
+      open.map((r) => [r.rule, r.priority]),
+      [['chargeback_ratio', 'high']],
+    );
     await recommendations.sync(ctx.db, ctx.clock, businessId, recommend({ ...calm, chargeback_ratio: 0.003 }));
     open = await recommendations.list(ctx.db, businessId, { status: 'open', priority: 'all' });
     assert.equal(open.length, 0);

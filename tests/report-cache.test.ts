@@ -103,7 +103,9 @@ describe('cached reports follow every change', () => {
     await ctx.db('products').where({ id: productId }).update({ name: 'Alpha Plus' });
     const [campaign] = await ctx.db('ad_campaigns').insert({ business_id: bizId, platform: 'meta', external_id: 'c1', name: 'Winter push' }).returning('id');
     await ctx.db('ad_campaign_stats').insert({ campaign_id: campaign.id, business_id: bizId, day: '2026-11-05', spend: 4_000, revenue: 2_000, conversions: 1, currency: 'USD' });
-    await ctx.db('readiness_scores').insert({ business_id: bizId, as_of: '2026-11-25', score: 61, tier: 'ready', components: JSON.stringify([]), inputs: JSON.stringify({}), computed_at: ctx.clock.now() });
+    await ctx
+      .db('readiness_scores')
+      .insert({ business_id: bizId, as_of: '2026-11-25', score: 61, tier: 'ready', components: JSON.stringify([]), inputs: JSON.stringify({}), computed_at: ctx.clock.now() });
 
     html = await dashboard();
     assert.match(html, /Alpha Plus/);
@@ -145,7 +147,7 @@ describe('cached pages follow who is asking', () => {
     const second = await signIn(ctx.app, user.email, user.password);
     for (const s of [first, second, first, second]) {
       const page = await s.agent.get(`/b/${bizId}${NOV}`);
-      assert.equal(csrfFrom(page.text), s.csrf, 'the page carries its own session\'s token');
+      assert.equal(csrfFrom(page.text), s.csrf, "the page carries its own session's token");
     }
     assert.notEqual(first.csrf, second.csrf);
 
@@ -202,7 +204,10 @@ describe('the fragment cache', () => {
 
   test('a failed render is not kept: the next request tries again', async () => {
     const cache = new FragmentCache(1000);
-    await assert.rejects(cache.getOrCreate('k', async () => Promise.reject(new Error('database down'))), /database down/);
+    await assert.rejects(
+      cache.getOrCreate('k', async () => Promise.reject(new Error('database down'))),
+      /database down/,
+    );
     assert.equal(await cache.getOrCreate('k', async () => 'cards'), 'cards');
   });
 });

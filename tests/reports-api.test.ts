@@ -37,7 +37,10 @@ test('GET /dashboard/stats gives the figures in minor units with the currency an
 test('GET /pnl gives months × lines and totals', async () => {
   const res = await owner.agent.get(`/api/v1/pnl?business_id=${bizId}&start_date=2026-10-01&end_date=2026-11-25`);
   assert.equal(res.status, 200);
-  assert.deepEqual(res.body.months.map((m: { month: string }) => m.month), ['2026-10', '2026-11']);
+  assert.deepEqual(
+    res.body.months.map((m: { month: string }) => m.month),
+    ['2026-10', '2026-11'],
+  );
   const revenue = res.body.lines.find((l: { key: string }) => l.key === 'revenue');
   assert.deepEqual(revenue.cells, [31 * 20_000, 25 * 20_000]);
   assert.equal(res.body.totals.net, 56 * 20_000 - 2 * 150_000);
@@ -65,7 +68,10 @@ test('GET /metrics computes a snapshot when there is none; /metrics/history list
   assert.equal(res.body.revenue_total, 30 * 20_000);
   assert.equal(res.body.refund_rate, 0);
   const hist = await owner.agent.get(`/api/v1/metrics/history?business_id=${bizId}`);
-  assert.deepEqual(hist.body.metrics.map((m: { as_of: string }) => m.as_of), [TODAY]);
+  assert.deepEqual(
+    hist.body.metrics.map((m: { as_of: string }) => m.as_of),
+    [TODAY],
+  );
 });
 
 test('a viewer reads the reports API; a stranger gets 403', async () => {

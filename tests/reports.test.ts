@@ -120,7 +120,10 @@ describe('dashboard figures', () => {
     assert.equal(s.trend.bucket, 'day');
     assert.equal(s.trend.labels.length, 25);
     assert.equal(s.trend.series.cash[24], 982_800);
-    assert.equal(s.trend.series.revenue.reduce((t, v) => t! + v!, 0), 90_000);
+    assert.equal(
+      s.trend.series.revenue.reduce((t, v) => t! + v!, 0),
+      90_000,
+    );
   });
 
   test('a period longer than a quarter trends by month, each month with its own figures', async () => {
@@ -169,11 +172,14 @@ describe('dashboard figures', () => {
 describe('profit and loss', () => {
   test('every cell and total of September to November matches the hand calculation', async () => {
     const s = await pnl.statement(ctx.db, bizId, { from: '2026-09-01', to: '2026-11-25' });
-    assert.deepEqual(s.months.map((m) => [m.key, m.from, m.to]), [
-      ['2026-09', '2026-09-01', '2026-09-30'],
-      ['2026-10', '2026-10-01', '2026-10-31'],
-      ['2026-11', '2026-11-01', '2026-11-25'],
-    ]);
+    assert.deepEqual(
+      s.months.map((m) => [m.key, m.from, m.to]),
+      [
+        ['2026-09', '2026-09-01', '2026-09-30'],
+        ['2026-10', '2026-10-01', '2026-10-31'],
+        ['2026-11', '2026-11-01', '2026-11-25'],
+      ],
+    );
     const rows = s.lines.map((l) => [l.label, ...l.cells, l.total]);
     assert.deepEqual(rows, [
       ['Revenue', 10_000, 40_000, 105_000, 155_000],
@@ -210,9 +216,15 @@ describe('profit and loss', () => {
     assert.equal((res.text.match(/data-row=/g) ?? []).length, 1);
     assert.match(res.text, /Rent November/);
     const revenue = await pnl.rowsBehind(ctx.db, bizId, { line: 'revenue', from: '2026-11-01', to: '2026-11-25' }, null);
-    assert.deepEqual(revenue.rows.map((r) => r.amount_base).sort((x, y) => x - y), [5_000, 20_000, 30_000, 50_000]);
+    assert.deepEqual(
+      revenue.rows.map((r) => r.amount_base).sort((x, y) => x - y),
+      [5_000, 20_000, 30_000, 50_000],
+    );
     const uncategorised = await pnl.rowsBehind(ctx.db, bizId, { line: 'opex', category: null, from: '2026-09-01', to: '2026-11-25' }, null);
-    assert.deepEqual(uncategorised.rows.map((r) => r.description), ['Something']);
+    assert.deepEqual(
+      uncategorised.rows.map((r) => r.description),
+      ['Something'],
+    );
   });
 
   test('drill-down pages follow each other by keyset without gaps or repeats', async () => {
@@ -268,7 +280,10 @@ describe('metrics', () => {
     await metrics.snapshotMetrics(ctx.db, bizId, '2026-11-25');
     await metrics.snapshotMetrics(ctx.db, bizId, '2026-11-25');
     const hist = await metrics.history(ctx.db, bizId);
-    assert.deepEqual(hist.map((h) => h.as_of), ['2026-10-31', '2026-11-25']);
+    assert.deepEqual(
+      hist.map((h) => h.as_of),
+      ['2026-10-31', '2026-11-25'],
+    );
     assert.equal(hist[1].metrics.revenue_total, 90_000);
     const res = await session.agent.get(`/b/${bizId}/metrics`);
     assert.equal(res.status, 200);
@@ -292,7 +307,10 @@ describe('products and campaigns', () => {
     assert.ok(Math.abs(rows[0].marginPct! - 32_000 / 60_000) < 1e-12);
     assert.equal(rows[1].marginPct, 13_000 / 25_000);
     const bySku = await profitability.skus(ctx.db, bizId, NOV, 'marginPct', 'asc');
-    assert.deepEqual(bySku.map((r) => r.sku), ['SKU-B', 'SKU-A']);
+    assert.deepEqual(
+      bySku.map((r) => r.sku),
+      ['SKU-B', 'SKU-A'],
+    );
     const page = await session.agent.get(`/b/${bizId}/products?preset=custom&from=2026-11-01&to=2026-11-25&sort=revenue&dir=asc`);
     assert.equal(page.status, 200);
     assert.match(page.text, /aria-sort="ascending"/);
@@ -308,7 +326,13 @@ describe('products and campaigns', () => {
         ['Video Y', 2_000, 1, 1_000, 0.5, 2_000, true],
       ],
     );
-    assert.deepEqual(r.platforms.map((p) => [p.platform, p.spend, p.roas]), [['google', 7_000, 2], ['meta', 2_000, 0.5]]);
+    assert.deepEqual(
+      r.platforms.map((p) => [p.platform, p.spend, p.roas]),
+      [
+        ['google', 7_000, 2],
+        ['meta', 2_000, 0.5],
+      ],
+    );
     const page = await session.agent.get(`/b/${bizId}/campaigns?preset=custom&from=2026-11-01&to=2026-11-25&threshold=2.5`);
     assert.equal((page.text.match(/class="flag"/g) ?? []).length, 2);
   });

@@ -33,7 +33,15 @@ describe('categorisation rules', () => {
     const preview = await rules.preview(ctx.db, businessId, rule, {});
     assert.equal(preview.count, 2);
     assert.deepEqual(preview.rows.map((r) => r.description).sort(), ['UBER *TRIP 8812', 'Uber Eats order']);
-    assert.equal(await ctx.db('transactions').where({ business_id: businessId, category_id: cat.Travel }).count({ n: '*' }).first().then((r) => Number(r!.n)), 0);
+    assert.equal(
+      await ctx
+        .db('transactions')
+        .where({ business_id: businessId, category_id: cat.Travel })
+        .count({ n: '*' })
+        .first()
+        .then((r) => Number(r!.n)),
+      0,
+    );
   });
 
   test('rules apply in order, first match wins, with amount ranges, and every change is audited', async () => {
@@ -42,13 +50,21 @@ describe('categorisation rules', () => {
     await rules.create(ctx.db, businessId, rules.ruleInput.parse({ match: 'regex', pattern: '^(big )?aws', max_amount: 100000, category_id: cat.Software }));
     const changed = await rules.applyToLedger(ctx.db, businessId, actor(), {});
     assert.equal(changed, 3);
-    const rows = await ctx.db('transactions as t').leftJoin('categories as c', 'c.id', 't.category_id').where('t.business_id', businessId).orderBy('t.occurred_on').select('t.description', 'c.name', 't.counterparty');
-    assert.deepEqual(rows.map((r) => [r.description, r.name, r.counterparty]), [
-      ['UBER *TRIP 8812', 'Travel', 'Uber'],
-      ['Uber Eats order', 'Meals', null],
-      ['AWS EMEA', 'Software', null],
-      ['Big AWS bill', null, null],
-    ]);
+    const rows = await ctx
+      .db('transactions as t')
+      .leftJoin('categories as c', 'c.id', 't.category_id')
+      .where('t.business_id', businessId)
+      .orderBy('t.occurred_on')
+      .select('t.description', 'c.name', 't.counterparty');
+    assert.deepEqual(
+      rows.map((r) => [r.description, r.name, r.counterparty]),
+      [
+        ['UBER *TRIP 8812', 'Travel', 'Uber'],
+        ['Uber Eats order', 'Meals', null],
+        ['AWS EMEA', 'Software', null],
+        ['Big AWS bill', null, null],
+      ],
+    );
     const audits = await ctx.db('ledger_audit').where({ business_id: businessId, action: 'update' });
     assert.equal(audits.length, 3);
     assert.equal(await rules.applyToLedger(ctx.db, businessId, actor(), {}), 0, 'applying again changes nothing');
@@ -68,7 +84,10 @@ describe('categorisation rules', () => {
 
   test('the rules page previews a rule with GET, saves it, and applies the rules to a filter', async () => {
     const base = `/b/${businessId}`;
-    await insertLedgerRows(ctx.db, businessId, [{ description: 'Shell fuel 1', amount: -5000 }, { description: 'Shell fuel 2', amount: -6000 }]);
+    await insertLedgerRows(ctx.db, businessId, [
+      { description: 'Shell fuel 1', amount: -5000 },
+      { description: 'Shell fuel 2', amount: -6000 },
+    ]);
     const preview = await owner.agent.get(`${base}/rule-previews`).query({ field: 'description', match: 'contains', pattern: 'shell', category_id: cat.Travel }).set('HX-Request', 'true');
     assert.equal(preview.status, 200);
     assert.match(preview.text, /would change 2 rows/);
@@ -80,6 +99,10 @@ describe('categorisation rules', () => {
     const applied = await owner.agent.post(`${base}/rule-applications`).type('form').send({ _csrf: owner.csrf, q: 'fuel 1' });
     assert.equal(applied.status, 303);
     const rows = await ctx.db('transactions').where({ business_id: businessId }).whereLike('description', 'Shell fuel%').orderBy('description').select('category_id');
-    assert.deepEqual(rows.map((r) => r.category_id), [cat.Travel, null], 'only the filtered row changed');
+    assert.deepEqual(
+      rows.map((r) => r.category_id),
+      [cat.Travel, null],
+      'only the filtered row changed',
+    );
   });
 });

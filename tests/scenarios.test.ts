@@ -22,11 +22,19 @@ test('each lever moves daily cash by the amount its definition says', () => {
   assert.ok(Math.abs(g[364] - 6_000) < 1e-6);
   // A hire from Dec 1 at 30,437.50 a month: 1,000 a day from that day, nothing before.
   const hire = scenarioFlow(DRIVERS, { ...NONE, hire_monthly_cost: 30_437.5, hire_from: '2026-12-01' }, TODAY, 10);
-  assert.deepEqual(Array.from(hire, (v) => Math.round(v)), [0, 0, 0, 0, 0, -1000, -1000, -1000, -1000, -1000]);
+  assert.deepEqual(
+    Array.from(hire, (v) => Math.round(v)),
+    [0, 0, 0, 0, 0, -1000, -1000, -1000, -1000, -1000],
+  );
   // A loan of 100,000 on Dec 1, three repayments of 35,000 on Jan 1, Feb 1 and Mar 1.
   const loan = scenarioFlow(DRIVERS, { ...NONE, loan_amount: 100_000, loan_on: '2026-12-01', loan_monthly_repayment: 35_000, loan_months: 3 }, TODAY, 200);
   const moves = [...loan.keys()].filter((i) => loan[i] !== 0).map((i) => [addDays(TODAY, i + 1), loan[i]]);
-  assert.deepEqual(moves, [['2026-12-01', 100_000], ['2027-01-01', -35_000], ['2027-02-01', -35_000], ['2027-03-01', -35_000]]);
+  assert.deepEqual(moves, [
+    ['2026-12-01', 100_000],
+    ['2027-01-01', -35_000],
+    ['2027-02-01', -35_000],
+    ['2027-03-01', -35_000],
+  ]);
 });
 
 let ctx: TestContext;
@@ -98,10 +106,14 @@ test('an owner deletes a scenario; a viewer and another business cannot', async 
   assert.equal((await owner.agent.get(`/b/${bizId}/scenarios/${id}`)).status, 404);
 });
 
-test('POST /api/v1/forecast with a saved scenario runs the forecast with it; another business\'s scenario is a 404', async () => {
+test("POST /api/v1/forecast with a saved scenario runs the forecast with it; another business's scenario is a 404", async () => {
   const made = await owner.agent.post(`/b/${bizId}/scenarios`).type('form').send({ _csrf: owner.csrf, name: 'Big hire', hire_monthly_cost: '30,437.50', hire_from: '2026-12-01' });
   const id = made.headers.location.split('/').pop();
-  const post = (body: Record<string, unknown>) => owner.agent.post('/api/v1/forecast').set('X-CSRF-Token', owner.csrf).send({ business_id: bizId, horizon_days: 120, paths: 2000, ...body });
+  const post = (body: Record<string, unknown>) =>
+    owner.agent
+      .post('/api/v1/forecast')
+      .set('X-CSRF-Token', owner.csrf)
+      .send({ business_id: bizId, horizon_days: 120, paths: 2000, ...body });
   const baseline = await post({});
   const withHire = await post({ scenario: id });
   assert.equal(withHire.status, 200);

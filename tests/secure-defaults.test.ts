@@ -52,16 +52,22 @@ describe('a default install, with no .env', () => {
     const constants = sourceConstants();
     assert.ok(constants.length > 50, 'the scan found the source');
     for (const secret of constants) {
-      const res = await request(app).get('/api/v1/users/me').set('Authorization', `Bearer ${await forge(secret, user.id)}`);
+      const res = await request(app)
+        .get('/api/v1/users/me')
+        .set('Authorization', `Bearer ${await forge(secret, user.id)}`);
       assert.equal(res.status, 401, `a token signed with ${JSON.stringify(secret.slice(0, 40))} was accepted`);
     }
-    const genuine = await request(app).get('/api/v1/users/me').set('Authorization', `Bearer ${await forge(config.jwtSecret, user.id)}`);
+    const genuine = await request(app)
+      .get('/api/v1/users/me')
+      .set('Authorization', `Bearer ${await forge(config.jwtSecret, user.id)}`);
     assert.equal(genuine.status, 200, 'the instance secret itself signs valid tokens');
   });
 
   test('refuses an access token that never expires', async () => {
     const user = await insertUser(db);
-    const res = await request(app).get('/api/v1/users/me').set('Authorization', `Bearer ${await forge(config.jwtSecret, user.id, { exp: false })}`);
+    const res = await request(app)
+      .get('/api/v1/users/me')
+      .set('Authorization', `Bearer ${await forge(config.jwtSecret, user.id, { exp: false })}`);
     assert.equal(res.status, 401);
   });
 
@@ -110,7 +116,10 @@ describe('client addresses behind (or not behind) a proxy', () => {
     return createApp({ db, config, clock: fixedClock(`${TODAY}T12:00:00Z`), logger: createLogger('silent') });
   };
   const attempt = (app: ReturnType<typeof createApp>, n: number) =>
-    request(app).post('/api/v1/auth/login').set('X-Forwarded-For', `203.0.113.${n}`).send({ email: `nobody${n}@example.com`, password: 'wrong password here' });
+    request(app)
+      .post('/api/v1/auth/login')
+      .set('X-Forwarded-For', `203.0.113.${n}`)
+      .send({ email: `nobody${n}@example.com`, password: 'wrong password here' });
 
   test('by default a spoofed X-Forwarded-For does not give each attempt a fresh address to rate-limit', async () => {
     const app = appWith(false);

@@ -18,7 +18,10 @@ async function linkMailedTo(ctx: TestContext, email: string): Promise<URL> {
 
 async function postForm(agent: Agent, page: string, action: string, fields: Record<string, string>) {
   const csrf = csrfFrom((await agent.get(page)).text);
-  return agent.post(action).type('form').send({ _csrf: csrf, ...fields });
+  return agent
+    .post(action)
+    .type('form')
+    .send({ _csrf: csrf, ...fields });
 }
 
 async function sessionsOf(ctx: TestContext, userId: string) {
@@ -48,7 +51,10 @@ describe('magic links and password reset', () => {
     const confirm = await agent.get(`${link.pathname}${link.search}`);
     assert.equal(confirm.status, 200, 'following the link shows a button; it does not sign in on GET');
     assert.equal(await sessionsOf(ctx, user.id), 0);
-    const used = await agent.post('/login/magic').type('form').send({ _csrf: csrfFrom(confirm.text), token });
+    const used = await agent
+      .post('/login/magic')
+      .type('form')
+      .send({ _csrf: csrfFrom(confirm.text), token });
     assert.equal(used.status, 303);
     const home = await agent.get('/businesses');
     assert.equal(home.status, 200);
@@ -75,7 +81,11 @@ describe('magic links and password reset', () => {
     const known = await postForm(request.agent(ctx.app), '/login/magic-link', '/login/magic-link', { email: user.email });
     const unknown = await postForm(request.agent(ctx.app), '/login/magic-link', '/login/magic-link', { email: 'nobody-here@example.com' });
     assert.equal(known.status, unknown.status);
-    const strip = (html: string, email: string) => html.replace(email, 'EMAIL').replace(/value="[^"]+"/g, '').replace(/"X-CSRF-Token": "[^"]+"/g, '');
+    const strip = (html: string, email: string) =>
+      html
+        .replace(email, 'EMAIL')
+        .replace(/value="[^"]+"/g, '')
+        .replace(/"X-CSRF-Token": "[^"]+"/g, '');
     assert.equal(strip(known.text, user.email), strip(unknown.text, 'nobody-here@example.com'));
     assert.equal(await ctx.db('outbox').where({ to_address: 'nobody-here@example.com' }).first(), undefined);
     const resetUnknown = await postForm(request.agent(ctx.app), '/password-reset', '/password-reset', { email: 'nobody-here@example.com' });
@@ -95,7 +105,10 @@ describe('magic links and password reset', () => {
     assert.equal(link.pathname, '/password-reset/new');
     const form = await browser.get(`${link.pathname}${link.search}`);
     assert.equal(form.status, 200);
-    const short = await browser.post('/password-reset/new').type('form').send({ _csrf: csrfFrom(form.text), token: link.searchParams.get('token'), password: 'short' });
+    const short = await browser
+      .post('/password-reset/new')
+      .type('form')
+      .send({ _csrf: csrfFrom(form.text), token: link.searchParams.get('token'), password: 'short' });
     assert.equal(short.status, 422);
     assert.match(short.text, /Use at least 10 characters/);
     const done = await browser
@@ -129,7 +142,10 @@ describe('rate limits', () => {
     const agent = request.agent(ctx.app);
     const csrf = csrfFrom((await agent.get('/login')).text);
     for (let i = 1; i <= 10; i++) {
-      const res = await agent.post('/login').type('form').send({ _csrf: csrf, email: target.email, password: `guess ${i}` });
+      const res = await agent
+        .post('/login')
+        .type('form')
+        .send({ _csrf: csrf, email: target.email, password: `guess ${i}` });
       assert.equal(res.status, 422, `attempt ${i}`);
     }
     const blocked = await agent.post('/login').type('form').send({ _csrf: csrf, email: target.email, password: target.password });
@@ -156,7 +172,14 @@ describe('rate limits', () => {
     const csrf = csrfFrom((await agent.get('/login')).text);
     const statuses = [];
     for (let i = 0; i < 4; i++) {
-      statuses.push((await agent.post('/login').type('form').send({ _csrf: csrf, email: `someone${i}@example.com`, password: 'x' })).status);
+      statuses.push(
+        (
+          await agent
+            .post('/login')
+            .type('form')
+            .send({ _csrf: csrf, email: `someone${i}@example.com`, password: 'x' })
+        ).status,
+      );
     }
     assert.deepEqual(statuses, [422, 422, 422, 429]);
   });
@@ -186,7 +209,10 @@ describe('secrets stay out of the logs', () => {
       await postForm(agent, '/login/magic-link', '/login/magic-link', { email: user.email });
       const link = await linkMailedTo(ctx, user.email);
       const confirm = await agent.get(`${link.pathname}${link.search}`);
-      await agent.post('/login/magic').type('form').send({ _csrf: csrfFrom(confirm.text), token: link.searchParams.get('token') });
+      await agent
+        .post('/login/magic')
+        .type('form')
+        .send({ _csrf: csrfFrom(confirm.text), token: link.searchParams.get('token') });
       await postForm(agent, '/password-reset', '/password-reset', { email: user.email });
       const reset = await linkMailedTo(ctx, user.email);
       await agent.get(`${reset.pathname}${reset.search}`);
@@ -233,7 +259,7 @@ describe('sessions page', () => {
     const page = await desk.agent.get('/account/sessions');
     assert.equal(page.status, 200);
     const handles = [...page.text.matchAll(/name="session" value="([0-9a-f]+)"/g)].map((m) => m[1]);
-    assert.equal(handles.length, 2, 'my two sessions, not the stranger\'s');
+    assert.equal(handles.length, 2, "my two sessions, not the stranger's");
     assert.match(page.text, /This browser/);
     const current = /This browser[\s\S]*?name="session" value="([0-9a-f]+)"/.exec(page.text)![1];
     const other = handles.find((h) => h !== current)!;

@@ -78,10 +78,7 @@ describe('tenant isolation', () => {
     const viewer = await signedInMember(ctx, businessId, 'viewer');
     const page = await viewer.agent.get(`/b/${businessId}/settings`);
     assert.equal(page.status, 200);
-    const res = await viewer.agent
-      .post(`/b/${businessId}/settings`)
-      .type('form')
-      .send({ _csrf: viewer.csrf, name: 'Renamed by viewer', currency: 'USD' });
+    const res = await viewer.agent.post(`/b/${businessId}/settings`).type('form').send({ _csrf: viewer.csrf, name: 'Renamed by viewer', currency: 'USD' });
     assert.equal(res.status, 403);
     const row = await ctx.db('businesses').where({ id: businessId }).first('name');
     assert.equal(row.name, 'Secret Widgets Ltd');

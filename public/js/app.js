@@ -1,7 +1,5 @@
 // Small behaviour that every page shares. No inline scripts anywhere: the CSP forbids them.
 (function () {
-  'use strict';
-
   // A select inside a form marked data-autosubmit navigates as soon as it changes.
   document.addEventListener('change', function (event) {
     var form = event.target.closest && event.target.closest('form[data-autosubmit]');
@@ -14,7 +12,9 @@
     el.textContent = message;
     el.hidden = false;
     clearTimeout(el._timer);
-    el._timer = setTimeout(function () { el.hidden = true; }, 6000);
+    el._timer = setTimeout(function () {
+      el.hidden = true;
+    }, 6000);
   }
 
   // An htmx request that failed would otherwise do nothing visible.

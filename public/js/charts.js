@@ -4,8 +4,6 @@
 // An element names its data with data-chart="<id of the block>" and what to draw
 // with data-kind: spark (one series, no axes), line (series over time), fan (P10-P90 band).
 (function () {
-  'use strict';
-
   var cache = {};
   function dataOf(id) {
     var el = document.getElementById(id);
@@ -17,25 +15,46 @@
   }
 
   function seconds(labels) {
-    return labels.map(function (d) { return Date.parse(d.length === 7 ? d + '-01' : d) / 1000; });
+    return labels.map(function (d) {
+      return Date.parse(d.length === 7 ? d + '-01' : d) / 1000;
+    });
   }
 
-  var GREEN = '#1f5f4a', RED = '#b42318', GREY = '#5f6b7a';
+  var GREEN = '#1f5f4a',
+    RED = '#b42318',
+    GREY = '#5f6b7a';
 
   function spark(el, data) {
     var values = data.series[el.dataset.series];
-    if (!values || values.filter(function (v) { return v !== null; }).length < 2) return;
-    return new uPlot({
-      width: Math.max(120, el.clientWidth), height: 44,
-      legend: { show: false }, cursor: { show: false }, select: { show: false },
-      axes: [{ show: false }, { show: false }],
-      scales: { x: { time: true } },
-      series: [{}, { stroke: GREEN, width: 1.5, fill: 'rgba(31,95,74,0.08)', spanGaps: true }],
-    }, [seconds(data.labels), values], el);
+    if (
+      !values ||
+      values.filter(function (v) {
+        return v !== null;
+      }).length < 2
+    )
+      return;
+    return new uPlot(
+      {
+        width: Math.max(120, el.clientWidth),
+        height: 44,
+        legend: { show: false },
+        cursor: { show: false },
+        select: { show: false },
+        axes: [{ show: false }, { show: false }],
+        scales: { x: { time: true } },
+        series: [{}, { stroke: GREEN, width: 1.5, fill: 'rgba(31,95,74,0.08)', spanGaps: true }],
+      },
+      [seconds(data.labels), values],
+      el,
+    );
   }
 
   function money(digits) {
-    return function (u, vals) { return vals.map(function (v) { return v === null ? '' : (v / Math.pow(10, digits)).toLocaleString('en-US', { notation: 'compact', maximumFractionDigits: 1 }); }); };
+    return function (u, vals) {
+      return vals.map(function (v) {
+        return v === null ? '' : (v / 10 ** digits).toLocaleString('en-US', { notation: 'compact', maximumFractionDigits: 1 });
+      });
+    };
   }
 
   function line(el, data) {
@@ -48,24 +67,38 @@
       series.push({ label: k.replace(/_/g, ' '), stroke: colors[i % colors.length], width: 2, spanGaps: true });
       cols.push(data.series[k]);
     });
-    var fmt = unit === 'ratio'
-      ? function (u, vals) { return vals.map(function (v) { return v === null ? '' : (v * 100).toFixed(1) + '%'; }); }
-      : unit === 'money' ? money(Number(el.dataset.digits || 2)) : undefined;
-    return new uPlot({
-      width: Math.max(240, el.clientWidth), height: Number(el.dataset.height || 220),
-      scales: { x: { time: true } },
-      axes: [{}, fmt ? { values: fmt, size: 60 } : { size: 60 }],
-      series: series,
-    }, cols, el);
+    var fmt =
+      unit === 'ratio'
+        ? function (u, vals) {
+            return vals.map(function (v) {
+              return v === null ? '' : (v * 100).toFixed(1) + '%';
+            });
+          }
+        : unit === 'money'
+          ? money(Number(el.dataset.digits || 2))
+          : undefined;
+    return new uPlot(
+      {
+        width: Math.max(240, el.clientWidth),
+        height: Number(el.dataset.height || 220),
+        scales: { x: { time: true } },
+        axes: [{}, fmt ? { values: fmt, size: 60 } : { size: 60 }],
+        series: series,
+      },
+      cols,
+      el,
+    );
   }
 
   function fan(el, data) {
     var digits = Number(el.dataset.digits || 2);
     var x = seconds(data.days);
-    var series = [{},
+    var series = [
+      {},
       { label: 'P90', stroke: 'rgba(31,95,74,0.5)', width: 1, points: { show: false } },
       { label: 'P50', stroke: GREEN, width: 2, points: { show: false } },
-      { label: 'P10', stroke: 'rgba(180,35,24,0.6)', width: 1, points: { show: false } }];
+      { label: 'P10', stroke: 'rgba(180,35,24,0.6)', width: 1, points: { show: false } },
+    ];
     var cols = [x, data.p90, data.p50, data.p10];
     if (data.baseline) {
       series.push({ label: 'Baseline P50', stroke: GREY, width: 2, dash: [6, 4], points: { show: false } });
@@ -75,13 +108,18 @@
       series.push({ label: 'What happened', stroke: '#2563eb', width: 2, dash: [6, 4], spanGaps: false });
       cols.push(data.actual);
     }
-    return new uPlot({
-      width: Math.max(280, el.clientWidth), height: 300,
-      scales: { x: { time: true } },
-      axes: [{}, { values: money(digits), size: 64 }],
-      series: series,
-      bands: [{ series: [1, 3], fill: 'rgba(31,95,74,0.12)' }],
-    }, cols, el);
+    return new uPlot(
+      {
+        width: Math.max(280, el.clientWidth),
+        height: 300,
+        scales: { x: { time: true } },
+        axes: [{}, { values: money(digits), size: 64 }],
+        series: series,
+        bands: [{ series: [1, 3], fill: 'rgba(31,95,74,0.12)' }],
+      },
+      cols,
+      el,
+    );
   }
 
   var KINDS = { spark: spark, line: line, fan: fan };
@@ -102,6 +140,10 @@
   // After every htmx swap (a fragment, or a boosted page whose body was replaced) draw
   // whatever is not drawn yet; the data blocks are only certain to be in the document
   // once the swap has settled.
-  document.addEventListener('htmx:afterSettle', function () { draw(document); });
-  document.addEventListener('DOMContentLoaded', function () { draw(document); });
+  document.addEventListener('htmx:afterSettle', function () {
+    draw(document);
+  });
+  document.addEventListener('DOMContentLoaded', function () {
+    draw(document);
+  });
 })();

@@ -1,8 +1,6 @@
 // The chat thread and drawer: keep the newest message in view, send on Enter, close on Escape.
 // No inline scripts anywhere: the CSP allows only files from this origin.
 (function () {
-  'use strict';
-
   function scrollThread(el) {
     var thread = el && el.closest ? el.closest('.chat-thread') : null;
     var list = thread ? thread.querySelector('.chat-messages') : null;
@@ -36,11 +34,15 @@
   });
 
   // Opening the drawer puts the cursor in the question box.
-  document.addEventListener('toggle', function (event) {
-    var drawer = event.target;
-    if (drawer.matches && drawer.matches('details[data-chat-drawer]') && drawer.open) {
-      var input = drawer.querySelector('.chat-form textarea');
-      if (input) input.focus();
-    }
-  }, true);
+  document.addEventListener(
+    'toggle',
+    function (event) {
+      var drawer = event.target;
+      if (drawer.matches && drawer.matches('details[data-chat-drawer]') && drawer.open) {
+        var input = drawer.querySelector('.chat-form textarea');
+        if (input) input.focus();
+      }
+    },
+    true,
+  );
 })();

@@ -33,7 +33,13 @@ export function chatRoutes(deps: AppDeps): Router {
   router.post('/chat/messages', async (req, res) => {
     const { businessId, userId } = ids(res);
     const input = parseForm(conversations.messageInput, req.body);
-    if (!input.ok) return render(req, res, { ...thread, status: 422 }, { conversations: await conversations.list(db, businessId, userId), conversation: null, messages: [], values: req.body, errors: input.errors, chatPage: true });
+    if (!input.ok)
+      return render(
+        req,
+        res,
+        { ...thread, status: 422 },
+        { conversations: await conversations.list(db, businessId, userId), conversation: null, messages: [], values: req.body, errors: input.errors, chatPage: true },
+      );
     if (wantsFragment(req)) {
       const turn = await conversations.startTurn(db, clock, businessId, userId, input.data);
       return render(req, res, thread, { conversation: turn.conversation, messages: await conversations.messages(db, businessId, turn.conversation.id), errors: {} });
@@ -71,7 +77,12 @@ export function chatRoutes(deps: AppDeps): Router {
     const input = parseForm(conversations.renameInput, req.body);
     if (!input.ok) {
       const { conversation, messages } = await conversations.withMessages(db, businessId, userId, String(req.params.conversationId));
-      return render(req, res, { page, status: 422 }, { conversations: await conversations.list(db, businessId, userId), conversation, messages, errors: {}, renameErrors: input.errors, renameValues: req.body, chatPage: true });
+      return render(
+        req,
+        res,
+        { page, status: 422 },
+        { conversations: await conversations.list(db, businessId, userId), conversation, messages, errors: {}, renameErrors: input.errors, renameValues: req.body, chatPage: true },
+      );
     }
     const renamed = await conversations.rename(db, clock, businessId, userId, String(req.params.conversationId), input.data.title);
     redirectAfterPost(req, res, `/b/${businessId}/chat/${renamed.id}`);

@@ -44,7 +44,10 @@ export function mcpRoutes(deps: AppDeps): Router {
 
   // Stateless: there is no session to resume (GET) or end (DELETE).
   router.all('/mcp', (_req, res) => {
-    res.status(405).set('Allow', 'POST').json({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed.' }, id: null });
+    res
+      .status(405)
+      .set('Allow', 'POST')
+      .json({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed.' }, id: null });
   });
 
   return router;

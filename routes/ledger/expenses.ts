@@ -65,7 +65,12 @@ export function expenseRoutes(deps: AppDeps): Router {
       return render(req, res, formView, { ...(await listData(req, res)), values: req.body, errors: err.details });
     }
     if (!wantsFragment(req)) return redirectAfterPost(req, res, base(res));
-    render(req, res, { page: 'pages/expenses/index.njk', partial: 'partials/expenses/created.njk' }, { ...(await listData(req, res)), values: { ...newValues(), currency: input.data.currency }, errors: {} });
+    render(
+      req,
+      res,
+      { page: 'pages/expenses/index.njk', partial: 'partials/expenses/created.njk' },
+      { ...(await listData(req, res)), values: { ...newValues(), currency: input.data.currency }, errors: {} },
+    );
   });
 
   // ---- one expense ----

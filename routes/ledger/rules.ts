@@ -16,7 +16,7 @@ export function ruleRoutes({ db, clock }: AppDeps): Router {
   const router = Router({ mergeParams: true });
   const home = (res: Response) => `/b/${res.locals.business.id}/rules`;
 
-  async function listData(req: Request, res: Response, values: Record<string, unknown> = {}, errors: Record<string, string[]> = {}) {
+  async function listData(_req: Request, res: Response, values: Record<string, unknown> = {}, errors: Record<string, string[]> = {}) {
     const id = res.locals.business.id;
     const [list, cats] = await Promise.all([rules.list(db, id), categories.list(db, id)]);
     return { rules: list, categories: cats, values, errors, preview: null as Awaited<ReturnType<typeof rules.preview>> | null };

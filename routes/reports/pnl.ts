@@ -19,7 +19,10 @@ const drillQuery = z.object({
   category: uuid().optional(),
   from: day(),
   to: day(),
-  after: z.string().regex(new RegExp(`^\\d{4}-\\d{2}-\\d{2}_${UUID_PATTERN}$`, 'i')).optional(),
+  after: z
+    .string()
+    .regex(new RegExp(`^\\d{4}-\\d{2}-\\d{2}_${UUID_PATTERN}$`, 'i'))
+    .optional(),
 });
 
 /** Profit and loss by month, its CSV, and the ledger rows behind a cell. */

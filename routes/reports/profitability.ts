@@ -27,7 +27,12 @@ export function profitabilityRoutes({ db, clock }: AppDeps): Router {
     const q = parseOrThrow(campaignQuery, req.query);
     const { preset, range } = rangeOf(q, isoDate(clock.now()));
     const data = await profitability.campaigns(db, res.locals.business.id, range, q.threshold);
-    render(req, res, { page: 'pages/business/campaigns.njk', partial: 'partials/campaigns/table.njk' }, { ...data, range, preset, threshold: q.threshold, presets: PRESETS, presetLabels: PRESET_LABELS });
+    render(
+      req,
+      res,
+      { page: 'pages/business/campaigns.njk', partial: 'partials/campaigns/table.njk' },
+      { ...data, range, preset, threshold: q.threshold, presets: PRESETS, presetLabels: PRESET_LABELS },
+    );
   });
   return router;
 }

@@ -12,10 +12,7 @@ export function contentDisposition(kind: 'inline' | 'attachment', name: string):
  * Streams a stored file with the type we sniffed at upload, never one a client gave,
  * and `nosniff` so the browser does not guess another. Private: it is one business's.
  */
-export async function sendStoredFile(
-  res: Response,
-  file: { body: Readable; contentType: string; size?: number; etag: string; name: string; disposition: 'inline' | 'attachment' },
-): Promise<void> {
+export async function sendStoredFile(res: Response, file: { body: Readable; contentType: string; size?: number; etag: string; name: string; disposition: 'inline' | 'attachment' }): Promise<void> {
   res.set({
     'Content-Type': file.contentType,
     'Content-Disposition': contentDisposition(file.disposition, file.name),

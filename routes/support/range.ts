@@ -12,7 +12,10 @@ const isoDay = day();
  */
 export function rangeQuery(defaultPreset: Preset) {
   return z.object({
-    preset: z.preprocess((v) => (Array.isArray(v) ? v[v.length - 1] : v), z.enum(PRESETS)).catch(defaultPreset).default(defaultPreset),
+    preset: z
+      .preprocess((v) => (Array.isArray(v) ? v[v.length - 1] : v), z.enum(PRESETS))
+      .catch(defaultPreset)
+      .default(defaultPreset),
     from: isoDay.optional().catch(undefined),
     to: isoDay.optional().catch(undefined),
   });

@@ -27,7 +27,10 @@ export function render(req: Request, res: Response, view: View, data: Record<str
   const context = { ...data, csrfToken: req.session ? csrfToken(req) : undefined, path: req.originalUrl };
   if (!fragment) Object.assign(context, { flash: req.session ? takeFlash(req) : [] });
   const html = renderTemplate(req.app, res.locals, fragment ? view.partial! : view.page, context);
-  res.status(view.status ?? 200).type('html').send(html);
+  res
+    .status(view.status ?? 200)
+    .type('html')
+    .send(html);
 }
 
 /**
@@ -41,13 +44,7 @@ export function render(req: Request, res: Response, view: View, data: Record<str
  * shows of the viewer changes (see `viewerKey`): a reload or a return to the page then
  * costs the session query and a write.
  */
-export async function renderCached(
-  req: Request,
-  res: Response,
-  view: Required<Pick<View, 'page' | 'partial'>>,
-  key: string,
-  load: () => Promise<Record<string, unknown>>,
-): Promise<void> {
+export async function renderCached(req: Request, res: Response, view: Required<Pick<View, 'page' | 'partial'>>, key: string, load: () => Promise<Record<string, unknown>>): Promise<void> {
   const business = res.locals.business;
   const cache = fragmentCache(req.app);
   const fragmentId = fragmentKey(business, view.partial, key);

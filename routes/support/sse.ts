@@ -10,7 +10,12 @@ export function openEventStream(res: Response): void {
 /** One server-sent event; a multi-line payload becomes several `data:` lines, which the browser joins with "\n". */
 export function sendEvent(res: Response, event: string, data: string): void {
   if (res.writableEnded || res.destroyed) return;
-  res.write(`event: ${event}\n${data.split(/\r?\n/).map((line) => `data: ${line}`).join('\n')}\n\n`);
+  res.write(
+    `event: ${event}\n${data
+      .split(/\r?\n/)
+      .map((line) => `data: ${line}`)
+      .join('\n')}\n\n`,
+  );
 }
 
 /** Renders a view to a string with the app's template environment (for an event's HTML). */

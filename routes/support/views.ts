@@ -46,9 +46,7 @@ export function configureViews(app: Express, root: string, watch: boolean): nunj
     autoescape: true,
     throwOnUndefined: false,
   });
-  env.addFilter('money', (amount: number | null | undefined, currency: string) =>
-    amount === null || amount === undefined ? '—' : formatMoney(amount, currency),
-  );
+  env.addFilter('money', (amount: number | null | undefined, currency: string) => (amount === null || amount === undefined ? '—' : formatMoney(amount, currency)));
   env.addFilter('moneyCompact', (amount: number, currency: string) => formatMoneyCompact(amount, currency));
   env.addFilter('kindLabel', (kind: string) => KIND_LABELS[kind] ?? kind);
   // A calendar day ('2026-11-25') or a timestamp (a Date from a timestamptz column), as 'Nov 25, 2026'.

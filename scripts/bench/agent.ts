@@ -73,7 +73,23 @@ try {
   const seededAt = performance.now();
   await seedDemo(db, clock);
   const store = (await db('businesses').where({ name: 'Northwind Goods' }).first('id')).id as string;
-  const signals = { monthly_revenue: 8_000_000, currency: 'USD', revenue_growth: 0.2, revenue_volatility: 0.3, refund_rate: 0.03, chargeback_ratio: 0.004, payout_reliability: 1, gross_margin: 0.55, runway_months: null, months_of_history: 24, top_customer_share: 0.01, previous_refund_rate: 0.03, campaigns: [], top_sku: null, uncategorised_expenses: { count: 0, amount: 0 } };
+  const signals = {
+    monthly_revenue: 8_000_000,
+    currency: 'USD',
+    revenue_growth: 0.2,
+    revenue_volatility: 0.3,
+    refund_rate: 0.03,
+    chargeback_ratio: 0.004,
+    payout_reliability: 1,
+    gross_margin: 0.55,
+    runway_months: null,
+    months_of_history: 24,
+    top_customer_share: 0.01,
+    previous_refund_rate: 0.03,
+    campaigns: [],
+    top_sku: null,
+    uncategorised_expenses: { count: 0, amount: 0 },
+  };
   await readiness.record(db, clock, store, TODAY, signals);
   await recommendations.sync(db, clock, store, recommend(signals));
   await indexKnowledge(db, clock);
@@ -96,8 +112,18 @@ try {
   // The two tools that read a stored snapshot, when there is none from the last hour and they compute and store it
   // (the first question after the hourly job missed a business, or after midnight): reported beside the budget.
   const cold = {
-    metric_summary: stats(await time(() => runTool(db, store, 'metric_summary', {}, ctx), () => db('metric_snapshots').where({ business_id: store, as_of: TODAY }).delete())),
-    cash_forecast: stats(await time(() => runTool(db, store, 'cash_forecast', {}, ctx), () => db('forecast_snapshots').where({ business_id: store }).delete())),
+    metric_summary: stats(
+      await time(
+        () => runTool(db, store, 'metric_summary', {}, ctx),
+        () => db('metric_snapshots').where({ business_id: store, as_of: TODAY }).delete(),
+      ),
+    ),
+    cash_forecast: stats(
+      await time(
+        () => runTool(db, store, 'cash_forecast', {}, ctx),
+        () => db('forecast_snapshots').where({ business_id: store }).delete(),
+      ),
+    ),
   };
 
   // A year's P&L reads ~40k rows; reported beside the budget, since the reports issue's stored totals will serve it.

@@ -53,7 +53,7 @@ try {
     await load(url, { cookie }, 4, 1); // warm-up
     results[key] = await load(url, { cookie }, USERS, SECONDS);
   }
-  process.stdout.write(JSON.stringify({ ledger_rows: ledgerRows, users: USERS, seconds_each: SECONDS, http: results }, null, 2) + '\n');
+  process.stdout.write(`${JSON.stringify({ ledger_rows: ledgerRows, users: USERS, seconds_each: SECONDS, http: results }, null, 2)}\n`);
 } finally {
   await stopChildren(children);
 }

@@ -113,7 +113,10 @@ export async function startBare(): Promise<{ child: ChildProcess; url: string }>
 /** Signs in through the form, as a browser would; the session cookie. */
 export async function signIn(base: string, email: string, password: string): Promise<string> {
   const page = await fetch(`${base}/login`, { headers: PROXY });
-  const cookie = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const cookie = page.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
   const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1];
   const res = await fetch(`${base}/login`, {
     method: 'POST',
@@ -122,5 +125,10 @@ export async function signIn(base: string, email: string, password: string): Pro
     redirect: 'manual',
   });
   if (res.status !== 303) throw new Error(`sign-in failed: ${res.status}`);
-  return res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ') || cookie;
+  return (
+    res.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ') || cookie
+  );
 }

@@ -36,7 +36,7 @@ for (let i = 0; i < IMPORT_ROWS; i++) {
 const csvPath = path.join(dir, 'statement.csv');
 writeFileSync(csvPath, statement.join('\n'));
 const copyPath = path.join(dir, 'copy.tsv');
-writeFileSync(copyPath, copyRows.join('\n') + '\n');
+writeFileSync(copyPath, `${copyRows.join('\n')}\n`);
 chmodSync(copyPath, 0o644);
 
 // Baseline: the database's own bulk load, same rows, same table and indexes.
@@ -78,7 +78,7 @@ const rulesNoopMs = Date.now() - t;
 rmSync(dir, { recursive: true, force: true });
 await db.destroy();
 process.stdout.write(
-  JSON.stringify(
+  `${JSON.stringify(
     {
       ledger_rows: LEDGER_ROWS,
       import_rows: IMPORT_ROWS,
@@ -99,5 +99,5 @@ process.stdout.write(
     },
     null,
     2,
-  ) + '\n',
+  )}\n`,
 );

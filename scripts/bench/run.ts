@@ -82,7 +82,7 @@ try {
   let fresh = 0;
   const uncachedCards = () => {
     const n = fresh++;
-    return `${b}?preset=custom&from=${addDays(TODAY, -30 - (n % 60) - Math.floor(n / 60) % 60)}&to=${addDays(TODAY, -(Math.floor(n / 60) % 60))}`;
+    return `${b}?preset=custom&from=${addDays(TODAY, -30 - (n % 60) - (Math.floor(n / 60) % 60))}&to=${addDays(TODAY, -(Math.floor(n / 60) % 60))}`;
   };
   const targets: [string, string | (() => string), Record<string, string>][] = [
     ['dashboard_page', b, auth],

@@ -39,7 +39,17 @@ export async function seedBench(db: Db, rows: number, today: string) {
      ) v`,
     { biz: biz.id, start, days, rows, rent: cat('Rent'), payroll: cat('Payroll'), utilities: cat('Utilities'), software: cat('Software'), shipping: cat('Shipping'), sales: cat('Sales') },
   );
-  await db('transactions').insert({ business_id: biz.id, kind: 'transfer', amount: 50_000_000, currency: 'USD', amount_base: 50_000_000, occurred_on: start, description: 'Opening balance', source: 'bench', external_id: 'opening' });
+  await db('transactions').insert({
+    business_id: biz.id,
+    kind: 'transfer',
+    amount: 50_000_000,
+    currency: 'USD',
+    amount_base: 50_000_000,
+    occurred_on: start,
+    description: 'Opening balance',
+    source: 'bench',
+    external_id: 'opening',
+  });
   const insertMs = Date.now() - started;
   const campaigns = await db('ad_campaigns')
     .insert([...Array(5)].map((_, i) => ({ business_id: biz.id, platform: i % 2 ? 'meta' : 'google', external_id: `c${i}`, name: `Campaign ${i}` })))

@@ -35,4 +35,3 @@ export async function benchBusiness(db: Db, rows: number): Promise<{ businessId:
   await db.raw('analyze transactions');
   return { businessId: business.id, userId: user.id, email, password };
 }
-

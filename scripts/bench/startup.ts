@@ -14,7 +14,9 @@ async function timeStart(dataDir: string, port: number): Promise<{ ms: number; r
   });
   try {
     for (let i = 0; i < 1200; i++) {
-      const ok = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok).catch(() => false);
+      const ok = await fetch(`http://127.0.0.1:${port}/health`)
+        .then((r) => r.ok)
+        .catch(() => false);
       if (ok) return { ms: Math.round(performance.now() - started), rssMb: null };
       await new Promise((r) => setTimeout(r, 50));
     }

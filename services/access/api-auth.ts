@@ -62,7 +62,10 @@ export async function issue(db: Db, secret: string, now: Date, userId: string): 
  */
 export async function refresh(db: Db, secret: string, now: Date, token: string): Promise<TokenPair> {
   const outcome = await db.transaction(async (trx) => {
-    const row = await trx('refresh_tokens').where({ token_hash: hashToken(token) }).forUpdate().first();
+    const row = await trx('refresh_tokens')
+      .where({ token_hash: hashToken(token) })
+      .forUpdate()
+      .first();
     if (!row || row.revoked_at || new Date(row.expires_at) <= now) return { ok: false as const };
     if (row.rotated_at) {
       await trx('refresh_tokens').where({ family_id: row.family_id }).whereNull('revoked_at').update({ revoked_at: now });
@@ -79,7 +82,9 @@ export async function refresh(db: Db, secret: string, now: Date, token: string):
 
 /** Signs out an API client: revokes the refresh token's whole family. Unknown tokens are ignored. */
 export async function revoke(db: Db, now: Date, token: string): Promise<void> {
-  const row = await db('refresh_tokens').where({ token_hash: hashToken(token) }).first('family_id');
+  const row = await db('refresh_tokens')
+    .where({ token_hash: hashToken(token) })
+    .first('family_id');
   if (!row) return;
   await db('refresh_tokens').where({ family_id: row.family_id }).whereNull('revoked_at').update({ revoked_at: now });
 }

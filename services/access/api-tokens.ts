@@ -40,6 +40,10 @@ export async function revoke(db: Db, userId: string, tokenId: string, now: Date)
 
 /** The owner and scope of a live token, recording its use; null for an unknown or revoked one. */
 export async function authenticate(db: Db, now: Date, token: string): Promise<{ userId: string; scope: Scope } | null> {
-  const [row] = await db('api_tokens').where({ token_hash: hashToken(token) }).whereNull('revoked_at').update({ last_used_at: now }).returning(['user_id', 'scope']);
+  const [row] = await db('api_tokens')
+    .where({ token_hash: hashToken(token) })
+    .whereNull('revoked_at')
+    .update({ last_used_at: now })
+    .returning(['user_id', 'scope']);
   return row ? { userId: row.user_id, scope: row.scope } : null;
 }

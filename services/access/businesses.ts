@@ -19,17 +19,7 @@ export type Business = {
   is_demo: boolean;
 };
 
-export const INDUSTRIES = [
-  'E-commerce',
-  'Software / SaaS',
-  'Professional services',
-  'Construction and trades',
-  'Retail',
-  'Hospitality',
-  'Health',
-  'Creative and media',
-  'Other',
-];
+export const INDUSTRIES = ['E-commerce', 'Software / SaaS', 'Professional services', 'Construction and trades', 'Retail', 'Hospitality', 'Health', 'Creative and media', 'Other'];
 
 const optionalText = (max: number) =>
   z
@@ -46,11 +36,7 @@ export const businessInput = z
     name: z.string({ error: 'Enter a name' }).trim().min(1, 'Enter a name').max(120, 'Keep it under 120 characters'),
     legal_entity: optionalText(160),
     industry: optionalText(80),
-    currency: z
-      .string({ error: 'Choose a currency' })
-      .trim()
-      .toUpperCase()
-      .refine(isCurrency, 'Choose a known ISO 4217 currency, e.g. USD or EUR'),
+    currency: z.string({ error: 'Choose a currency' }).trim().toUpperCase().refine(isCurrency, 'Choose a known ISO 4217 currency, e.g. USD or EUR'),
     revenue_estimate: z.union([z.string(), z.number()]).optional().nullable(),
     founded_on: z
       .string()
@@ -95,11 +81,7 @@ export async function update(db: Db, businessId: string, input: BusinessInput): 
 }
 
 export async function listForUser(db: Db, userId: string): Promise<(Business & { role: Role })[]> {
-  return db('memberships as m')
-    .join('businesses as b', 'b.id', 'm.business_id')
-    .where('m.user_id', userId)
-    .orderBy('b.name')
-    .select('b.*', 'm.role');
+  return db('memberships as m').join('businesses as b', 'b.id', 'm.business_id').where('m.user_id', userId).orderBy('b.name').select('b.*', 'm.role');
 }
 
 /** Roles allowed to change a business's data; viewers only read. The one definition: pages, API and MCP use it. */

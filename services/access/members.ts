@@ -61,11 +61,7 @@ export async function invite(
   input: z.output<typeof inviteInput>,
 ): Promise<void> {
   assertMayTouch(actor, input.role);
-  const existing = await db('memberships as m')
-    .join('users as u', 'u.id', 'm.user_id')
-    .where('m.business_id', business.id)
-    .whereRaw('lower(u.email) = ?', [input.email])
-    .first('m.role');
+  const existing = await db('memberships as m').join('users as u', 'u.id', 'm.user_id').where('m.business_id', business.id).whereRaw('lower(u.email) = ?', [input.email]).first('m.role');
   if (existing) throw new Validation({ email: ['This person is already a member.'] });
   const token = randomToken(32);
   await db('invitations').insert({

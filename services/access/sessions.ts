@@ -9,12 +9,14 @@ import { USER_WITH_BUSINESSES, type UserWithBusinesses } from './users.ts';
  * statement on PostgreSQL, so the server plans it once per connection, not per request.
  */
 export async function readWithUser(db: Db, sid: string, now: Date): Promise<{ sess: Record<string, unknown>; user: UserWithBusinesses | null } | null> {
-  const { rows } = await db.raw(
-    `select s.sess, usr.* from sessions s
+  const { rows } = await db
+    .raw(
+      `select s.sess, usr.* from sessions s
      left join lateral (select ${USER_WITH_BUSINESSES} from users u where u.id = (s.sess->>'userId')::uuid) usr on true
      where s.sid = ? and s.expired > ?`,
-    [sid, now],
-  ).options({ name: 'session-with-user' });
+      [sid, now],
+    )
+    .options({ name: 'session-with-user' });
   if (!rows.length) return null;
   const { sess, ...user } = rows[0];
   return { sess: sessData(sess), user: user.id ? user : null };

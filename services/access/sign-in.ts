@@ -32,12 +32,7 @@ const normalise = (email: string) => email.trim().toLowerCase();
  * or null when the email and password do not match; throws RateLimited when either
  * counter is over its allowance. A right password clears the account's counter.
  */
-export async function withPassword(
-  db: Db,
-  limits: Config['rateLimits'],
-  now: Date,
-  input: { email: string; password: string; ip: string },
-): Promise<User | null> {
+export async function withPassword(db: Db, limits: Config['rateLimits'], now: Date, input: { email: string; password: string; ip: string }): Promise<User | null> {
   const accountKey = `login:account:${normalise(input.email)}`;
   await rateLimits.consume(db, now, [
     { key: accountKey, points: limits.loginPerAccount, windowSeconds: limits.windowSeconds },

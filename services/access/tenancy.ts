@@ -10,7 +10,6 @@ import { isUuid } from '../core/ids.ts';
  * object addressed by its own id reads the database.
  */
 
-
 type MemberBusiness = Business & { role: Role; data_version: number };
 /** A user with the businesses they belong to, as loaded with the session or token. */
 export type Member = { businesses: MemberBusiness[] };

@@ -33,11 +33,7 @@ export function hashPassword(password: string): Promise<string> {
 /** Creates a user; throws Validation on the email field when it is already registered. */
 export async function createUser(db: Db, input: SignupInput): Promise<User> {
   const password_hash = await hashPassword(input.password);
-  const [row] = await db('users')
-    .insert({ email: input.email, name: input.name, password_hash })
-    .onConflict(db.raw('(lower(email))'))
-    .ignore()
-    .returning(['id', 'email', 'name', 'created_at']);
+  const [row] = await db('users').insert({ email: input.email, name: input.name, password_hash }).onConflict(db.raw('(lower(email))')).ignore().returning(['id', 'email', 'name', 'created_at']);
   if (!row) throw new Validation({ email: ['An account with this email already exists. Sign in instead.'] });
   return row;
 }
@@ -49,9 +45,7 @@ let dummyHash: Promise<string> | undefined;
  * when the email is unknown, so timing does not reveal which accounts exist.
  */
 export async function authenticate(db: Db, email: string, password: string): Promise<User | null> {
-  const row = await db('users')
-    .whereRaw('lower(email) = ?', [email.trim().toLowerCase()])
-    .first('id', 'email', 'name', 'created_at', 'password_hash');
+  const row = await db('users').whereRaw('lower(email) = ?', [email.trim().toLowerCase()]).first('id', 'email', 'name', 'created_at', 'password_hash');
   if (!row?.password_hash) {
     dummyHash ??= hashPassword('not-a-real-password');
     await argon2.verify(await dummyHash, password).catch(() => false);

@@ -26,7 +26,6 @@ export type Message = {
   seq: number;
 };
 
-
 export const messageInput = z.object({
   message: z.string({ error: 'Write a question' }).trim().min(1, 'Write a question').max(4000, 'Keep it under 4,000 characters'),
   conversation_id: uuid('Not a conversation id')
@@ -74,9 +73,13 @@ export async function startTurn(db: Db, clock: Clock, businessId: string, userId
       conversation = await get(trx, businessId, userId, input.conversation_id);
       await trx('conversations').where({ id: conversation.id }).update({ updated_at: now });
     } else {
-      [conversation] = await trx('conversations').insert({ business_id: businessId, user_id: userId, title: titleFrom(input.message), created_at: now, updated_at: now }).returning('*');
+      [conversation] = await trx('conversations')
+        .insert({ business_id: businessId, user_id: userId, title: titleFrom(input.message), created_at: now, updated_at: now })
+        .returning('*');
     }
-    const [question] = await trx('messages').insert({ conversation_id: conversation.id, business_id: businessId, role: 'user', content: input.message, status: 'complete', created_at: now }).returning('*');
+    const [question] = await trx('messages')
+      .insert({ conversation_id: conversation.id, business_id: businessId, role: 'user', content: input.message, status: 'complete', created_at: now })
+      .returning('*');
     const [reply] = await trx('messages').insert({ conversation_id: conversation.id, business_id: businessId, role: 'assistant', content: '', status: 'pending', created_at: now }).returning('*');
     return { conversation, question: question as Message, reply: reply as Message };
   });
@@ -100,10 +103,23 @@ export async function claim(db: Db, businessId: string, messageId: string): Prom
   return row ?? null;
 }
 
-export async function complete(db: Db, businessId: string, messageId: string, reply: { text: string; toolCalls: ToolCallRecord[]; links: Link[]; suggestions: Suggestion[]; analyst: 'offline' | 'model' }): Promise<Message> {
+export async function complete(
+  db: Db,
+  businessId: string,
+  messageId: string,
+  reply: { text: string; toolCalls: ToolCallRecord[]; links: Link[]; suggestions: Suggestion[]; analyst: 'offline' | 'model' },
+): Promise<Message> {
   const [row] = await db('messages')
     .where({ id: messageId, business_id: businessId })
-    .update({ content: reply.text, tool_calls: JSON.stringify(reply.toolCalls), links: JSON.stringify(reply.links), suggestions: JSON.stringify(reply.suggestions), analyst: reply.analyst, status: 'complete', error: null })
+    .update({
+      content: reply.text,
+      tool_calls: JSON.stringify(reply.toolCalls),
+      links: JSON.stringify(reply.links),
+      suggestions: JSON.stringify(reply.suggestions),
+      analyst: reply.analyst,
+      status: 'complete',
+      error: null,
+    })
     .returning('*');
   return row;
 }

@@ -77,10 +77,7 @@ export async function indexDocuments(db: Db, clock: Clock, docs: KnowledgeDoc[])
       if (stored.get(doc.doc_id) === doc.hash) continue;
       const chunks = chunkDocument(doc.body);
       await trx('knowledge_chunks').where({ doc_id: doc.doc_id }).delete();
-      await trx('knowledge_documents')
-        .insert({ doc_id: doc.doc_id, title: doc.title, content_hash: doc.hash, chunk_count: chunks.length, indexed_at: clock.now() })
-        .onConflict('doc_id')
-        .merge();
+      await trx('knowledge_documents').insert({ doc_id: doc.doc_id, title: doc.title, content_hash: doc.hash, chunk_count: chunks.length, indexed_at: clock.now() }).onConflict('doc_id').merge();
       if (chunks.length) await trx('knowledge_chunks').insert(chunks.map((c) => ({ ...c, doc_id: doc.doc_id })));
       indexed.push(doc.doc_id);
     }

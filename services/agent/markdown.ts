@@ -16,7 +16,10 @@ export function answerHtml(text: string): string {
       const firstItem = lines.findIndex((l) => /^(- |\d+\. )/.test(l));
       if (firstItem > 0 && lines.slice(firstItem).every((l) => /^(- |\d+\. )/.test(l))) {
         const ordered = /^\d/.test(lines[firstItem]);
-        const items = lines.slice(firstItem).map((l) => `<li>${inline(l.replace(/^(- |\d+\. )/, ''))}</li>`).join('');
+        const items = lines
+          .slice(firstItem)
+          .map((l) => `<li>${inline(l.replace(/^(- |\d+\. )/, ''))}</li>`)
+          .join('');
         return `<p>${lines.slice(0, firstItem).map(inline).join('<br>')}</p>${ordered ? `<ol>${items}</ol>` : `<ul>${items}</ul>`}`;
       }
       return `<p>${lines.map(inline).join('<br>')}</p>`;

@@ -23,10 +23,8 @@ const text = (value: unknown, isError = false) => ({ content: [{ type: 'text' as
 export function mcpServerFor(db: Db, clock: Clock, logger: Logger, user: Member & { id: string }, version: string, embedder: Embedder | null = null): McpServer {
   const server = new McpServer({ name: 'bursar', version });
 
-  server.registerTool(
-    'list_businesses',
-    { description: 'The businesses you can ask about, with your role in each.', inputSchema: {} },
-    async () => text({ businesses: (await businesses.listForUser(db, user.id)).map((b) => ({ id: b.id, name: b.name, currency: b.currency, role: b.role })) }),
+  server.registerTool('list_businesses', { description: 'The businesses you can ask about, with your role in each.', inputSchema: {} }, async () =>
+    text({ businesses: (await businesses.listForUser(db, user.id)).map((b) => ({ id: b.id, name: b.name, currency: b.currency, role: b.role })) }),
   );
 
   for (const tool of TOOLS) {

@@ -65,10 +65,7 @@ export async function answerWithModel(
   try {
     for (let round = 1; round <= MAX_ROUNDS; round++) {
       const last = round === MAX_ROUNDS;
-      const stream = await client.chat.completions.create(
-        { model: ai.model, messages, stream: true, ...(last ? {} : { tools: openAiTools() }) },
-        { signal: controller.signal },
-      );
+      const stream = await client.chat.completions.create({ model: ai.model, messages, stream: true, ...(last ? {} : { tools: openAiTools() }) }, { signal: controller.signal });
       const pending: Pending[] = [];
       let roundText = '';
       for await (const chunk of stream) {

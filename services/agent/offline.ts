@@ -74,7 +74,10 @@ export function planFor(question: string, today: string, vocab: Vocabulary): Pla
   const scoreWord = /\b(score|readiness|fundab\w*|financeab\w*)\b/;
 
   if (is(scoreWord) && is(/\b(explain\w*|how (is|does|do you)|calculat\w*|made up|work\w*|mean\w*|formula)\b/)) {
-    return plan('score_explained', [{ tool: 'readiness_breakdown', args: {} }, { tool: 'knowledge_search', args: { query: 'readiness score components points thresholds', limit: 2 } }]);
+    return plan('score_explained', [
+      { tool: 'readiness_breakdown', args: {} },
+      { tool: 'knowledge_search', args: { query: 'readiness score components points thresholds', limit: 2 } },
+    ]);
   }
   if (is(scoreWord) && is(/\b(hurt\w*|drag\w*|los\w*|low\w*|weak\w*|improv\w*|rais\w*|boost\w*|increas\w*|better|wrong|holding)\b/)) {
     return plan('score_weak', [{ tool: 'readiness_breakdown', args: {} }]);
@@ -99,7 +102,10 @@ export function planFor(question: string, today: string, vocab: Vocabulary): Pla
     return plan('products', [{ tool: 'sku_performance', args: { ...range, limit: 5 } }]);
   }
   if (is(/\bchargebacks?\b|\bdisputes?\b/)) {
-    return plan('chargebacks', [{ tool: 'metric_summary', args: {} }, { tool: 'knowledge_search', args: { query: 'reduce chargebacks dispute ratio', limit: 1 } }]);
+    return plan('chargebacks', [
+      { tool: 'metric_summary', args: {} },
+      { tool: 'knowledge_search', args: { query: 'reduce chargebacks dispute ratio', limit: 1 } },
+    ]);
   }
   if (is(/\brefund\w*|\breturns\b/)) return plan('refunds', [{ tool: 'metric_summary', args: {} }]);
   if (is(/\brunway\b|\bburn\w*|\brun(ning)? out of (cash|money)\b|\bhow long (will|can|does) .*(last|survive|go)\b|\bcash\b|\bbank balance\b|\bmoney (do|have) we\b/)) {
@@ -113,7 +119,7 @@ export function planFor(question: string, today: string, vocab: Vocabulary): Pla
   const category = matchCategory(q, vocab);
   const vendor = matchVendor(q, vocab);
   const spendWords = /\bspen[dt]\w*|\bpa(id|y|ying)\b|\bcost(s|ing)? us\b|\bexpenses?\b|\bbills?\b|\bsubscriptions?\b|\bhow much (did|do|have) (we|i)\b/;
-  if ((category || vendor) && (is(spendWords) || is(/\bhow much\b/)) || is(/\bexpenses?\b/) && !is(/\b(profit|p&l|revenue|net)\b/)) {
+  if (((category || vendor) && (is(spendWords) || is(/\bhow much\b/))) || (is(/\bexpenses?\b/) && !is(/\b(profit|p&l|revenue|net)\b/))) {
     const args: Record<string, unknown> = { limit: 20 };
     if (category) args.category = category;
     if (vendor && !category) args.q = vendor;
@@ -123,7 +129,11 @@ export function planFor(question: string, today: string, vocab: Vocabulary): Pla
   if (is(/\bmargins?\b|\bgross profit\b/)) {
     return period ? plan('margin', [{ tool: 'profit_and_loss', args: { from: period.from, to: period.to } }]) : plan('margin', [{ tool: 'metric_summary', args: {} }]);
   }
-  if (is(/\bhow did (we|i|the business|it) do\b|\bhow (were|was|are|is) (we|sales|business|things)\b|\bprofit\w*|\bp ?& ?l\b|\bp and l\b|\bpnl\b|\bnet income\b|\brevenue\b|\bsales\b|\bincome\b|\bearn\w*|\bmake\b|\bmade\b|\bturnover\b|\blos(s|ing)\b|\bcosts?\b/)) {
+  if (
+    is(
+      /\bhow did (we|i|the business|it) do\b|\bhow (were|was|are|is) (we|sales|business|things)\b|\bprofit\w*|\bp ?& ?l\b|\bp and l\b|\bpnl\b|\bnet income\b|\brevenue\b|\bsales\b|\bincome\b|\bearn\w*|\bmake\b|\bmade\b|\bturnover\b|\blos(s|ing)\b|\bcosts?\b/,
+    )
+  ) {
     return period ? plan('pnl', [{ tool: 'profit_and_loss', args: { from: period.from, to: period.to } }]) : plan('performance', [{ tool: 'metric_summary', args: {} }]);
   }
   if (is(/\bhow many (transactions|rows|entries|records)\b|\bhistory\b|\bfounded\b|\bcurrency\b|\babout (my|our|the|this) (business|company)\b|\bwho are we\b|\bwhat do you know\b|\bledger\b/)) {
@@ -174,7 +184,9 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
       } else lines.push('Every component is at full marks.');
       if (plan.intent === 'score_explained') {
         const hit = (data('knowledge_search').results as D[] | undefined)?.[0];
-        lines.push(`The score adds up ten components, each scored by fixed thresholds on one figure from your books; the readiness page shows every component's points and the figure behind them. [Source: ${hit?.doc_id ?? 'readiness-score-explained'}]`);
+        lines.push(
+          `The score adds up ten components, each scored by fixed thresholds on one figure from your books; the readiness page shows every component's points and the figure behind them. [Source: ${hit?.doc_id ?? 'readiness-score-explained'}]`,
+        );
       } else lines.push('[Source: readiness-score-explained]');
       break;
     }
@@ -184,7 +196,7 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
       if (!recs.length) lines.push('There are no open recommendations right now.');
       else {
         lines.push(`You have **${r.open}** open recommendation${r.open === 1 ? '' : 's'}. The most urgent:`);
-        recs.forEach((x, i) => lines.push(`${i + 1}. **${x.title}** (${x.priority}): ${x.action}`));
+        for (const [i, x] of recs.entries()) lines.push(`${i + 1}. **${x.title}** (${x.priority}): ${x.action}`);
       }
       break;
     }
@@ -194,9 +206,13 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
         lines.push('Every expense has a category: there is nothing to sort out.');
         break;
       }
-      lines.push(`You have **${formatCount(d.uncategorised.count)}** uncategorised expense${d.uncategorised.count === 1 ? '' : 's'}, ${money(d.uncategorised.spent)} in all. The vendors with the most:`);
+      lines.push(
+        `You have **${formatCount(d.uncategorised.count)}** uncategorised expense${d.uncategorised.count === 1 ? '' : 's'}, ${money(d.uncategorised.spent)} in all. The vendors with the most:`,
+      );
       for (const v of d.vendors as D[]) {
-        lines.push(`- **${v.vendor}**: ${v.uncategorised} expense${v.uncategorised === 1 ? '' : 's'}, ${v.spent.text}. ${v.proposal ? `${v.proposal.evidence}, so they probably belong there too.` : 'No other expense from this vendor has a category yet, so I have no proposal.'}`);
+        lines.push(
+          `- **${v.vendor}**: ${v.uncategorised} expense${v.uncategorised === 1 ? '' : 's'}, ${v.spent.text}. ${v.proposal ? `${v.proposal.evidence}, so they probably belong there too.` : 'No other expense from this vendor has a category yet, so I have no proposal.'}`,
+        );
       }
       if (suggestions.some((s) => s.kind === 'rule')) lines.push('I can only suggest: each button below shows which rows the change would touch and asks you to confirm before anything is changed.');
       break;
@@ -208,7 +224,9 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
         break;
       }
       const top = d.top_by_revenue[0];
-      lines.push(`From ${d.from} to ${d.to}, your best-selling product is **${top.sku}** (${top.name}): ${money(top.revenue)} net revenue from ${top.units} units, margin ${money(top.margin)}${top.margin_pct ? ` (${top.margin_pct.text})` : ''}.`);
+      lines.push(
+        `From ${d.from} to ${d.to}, your best-selling product is **${top.sku}** (${top.name}): ${money(top.revenue)} net revenue from ${top.units} units, margin ${money(top.margin)}${top.margin_pct ? ` (${top.margin_pct.text})` : ''}.`,
+      );
       lines.push(`Highest margins: ${(d.best_by_margin as D[]).map((r) => `${r.sku} ${money(r.margin)}`).join(', ')}.`);
       const worst = (d.worst_by_margin as D[])[0];
       if (worst) lines.push(`Lowest margin: ${worst.sku} at ${money(worst.margin)}${worst.margin_pct ? ` (${worst.margin_pct.text})` : ''}.`);
@@ -222,11 +240,16 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
         break;
       }
       const worst = rows[0];
-      lines.push(`From ${d.from} to ${d.to}, your weakest campaign is **${worst.name}** (${worst.platform}): ${money(worst.spend)} spent for ${money(worst.revenue)} of revenue, a ROAS of **${worst.roas ?? 'n/a'}**.`);
+      lines.push(
+        `From ${d.from} to ${d.to}, your weakest campaign is **${worst.name}** (${worst.platform}): ${money(worst.spend)} spent for ${money(worst.revenue)} of revenue, a ROAS of **${worst.roas ?? 'n/a'}**.`,
+      );
       const best = rows[rows.length - 1];
       if (best !== worst) lines.push(`The strongest is ${best.name} (${best.platform}) at a ROAS of ${best.roas ?? 'n/a'}.`);
       const flagged = rows.filter((r) => r.below_threshold);
-      if (flagged.length) lines.push(`${flagged.length} campaign${flagged.length === 1 ? ' returns' : 's return'} less than its spend (ROAS under 1): ${flagged.map((r) => r.name).join(', ')}. [Source: unit-economics]`);
+      if (flagged.length)
+        lines.push(
+          `${flagged.length} campaign${flagged.length === 1 ? ' returns' : 's return'} less than its spend (ROAS under 1): ${flagged.map((r) => r.name).join(', ')}. [Source: unit-economics]`,
+        );
       break;
     }
     case 'forecast': {
@@ -235,16 +258,26 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
         lines.push('There is not enough ledger history to forecast cash yet.');
         break;
       }
-      lines.push(`Over the next ${d.horizon_days} days (${d.paths.toLocaleString('en-US')} simulated paths from your own history), cash ends at about ${money(d.end_cash.p50)} in the middle case, between ${d.end_cash.p10.text} (P10) and ${d.end_cash.p90.text} (P90), from ${d.start_cash.text} today.`);
+      lines.push(
+        `Over the next ${d.horizon_days} days (${d.paths.toLocaleString('en-US')} simulated paths from your own history), cash ends at about ${money(d.end_cash.p50)} in the middle case, between ${d.end_cash.p10.text} (P10) and ${d.end_cash.p90.text} (P90), from ${d.start_cash.text} today.`,
+      );
       lines.push(`The chance that cash goes below zero within that time is **${d.probability_cash_below_zero?.text ?? '0 %'}**.`);
       const recurring = d.recurring as D[];
-      if (recurring?.length) lines.push(`Recurring items it found: ${recurring.slice(0, 4).map((r) => `${r.counterparty} (${r.amount.text}, ${r.cadence})`).join(', ')}. [Source: cash-flow-basics]`);
+      if (recurring?.length)
+        lines.push(
+          `Recurring items it found: ${recurring
+            .slice(0, 4)
+            .map((r) => `${r.counterparty} (${r.amount.text}, ${r.cadence})`)
+            .join(', ')}. [Source: cash-flow-basics]`,
+        );
       break;
     }
     case 'chargebacks': {
       const m = data('metric_summary');
       const ratio = m.chargeback_ratio_90d;
-      lines.push(`In the last 90 days you had **${m.chargebacks_90d.count}** chargeback${m.chargebacks_90d.count === 1 ? '' : 's'} costing ${money(m.chargebacks_90d.amount)}; the chargeback ratio is **${ratio ? ratio.text : 'not available (no sales)'}** of sales transactions.`);
+      lines.push(
+        `In the last 90 days you had **${m.chargebacks_90d.count}** chargeback${m.chargebacks_90d.count === 1 ? '' : 's'} costing ${money(m.chargebacks_90d.amount)}; the chargeback ratio is **${ratio ? ratio.text : 'not available (no sales)'}** of sales transactions.`,
+      );
       if (ratio && ratio.value >= 0.009) lines.push('That is at or above the 0.9 % where card networks start monitoring a merchant.');
       else if (ratio) lines.push('That is below the 0.9 % where card networks start monitoring a merchant.');
       const hit = (data('knowledge_search').results as D[] | undefined)?.[0];
@@ -278,10 +311,14 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
     case 'margin': {
       if (p) {
         const r = data('profit_and_loss');
-        lines.push(`Gross margin for ${p.label} was **${r.gross_margin ? r.gross_margin.text : 'n/a'}**: revenue ${money(r.revenue)} less cost of goods ${money(r.cost_of_goods)} leaves ${money(r.gross_profit)}.`);
+        lines.push(
+          `Gross margin for ${p.label} was **${r.gross_margin ? r.gross_margin.text : 'n/a'}**: revenue ${money(r.revenue)} less cost of goods ${money(r.cost_of_goods)} leaves ${money(r.gross_profit)}.`,
+        );
       } else {
         const m = data('metric_summary');
-        lines.push(`Gross margin over the last 90 days is **${m.gross_margin_90d ? m.gross_margin_90d.text : 'n/a'}** (gross profit ${money(m.gross_profit_90d)} on revenue ${money(m.last_90_days.revenue)}).`);
+        lines.push(
+          `Gross margin over the last 90 days is **${m.gross_margin_90d ? m.gross_margin_90d.text : 'n/a'}** (gross profit ${money(m.gross_profit_90d)} on revenue ${money(m.last_90_days.revenue)}).`,
+        );
       }
       lines.push('[Source: unit-economics]');
       break;
@@ -310,9 +347,11 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
     case 'knowledge': {
       const hits = (data('knowledge_search').results ?? []) as D[];
       if (!hits.length) {
-        lines.push("I couldn't match that question. Try: \"what's my runway?\", \"how did we do last month?\", \"what did we spend on software last quarter?\", \"what's hurting my score?\", \"chargebacks\" or \"what should I do next?\".");
+        lines.push(
+          'I couldn\'t match that question. Try: "what\'s my runway?", "how did we do last month?", "what did we spend on software last quarter?", "what\'s hurting my score?", "chargebacks" or "what should I do next?".',
+        );
       } else {
-        lines.push('From Bursar\'s guides:');
+        lines.push("From Bursar's guides:");
         for (const h of hits) lines.push(`- **${h.title}**${h.heading ? ` (${h.heading})` : ''}: ${h.excerpt} [Source: ${h.doc_id}]`);
       }
       break;
@@ -358,4 +397,3 @@ export async function answerOffline(db: Db, businessId: string, question: string
     analyst: 'offline',
   };
 }
-

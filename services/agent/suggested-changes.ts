@@ -17,7 +17,12 @@ const categoryId = uuid('Pick a category from the list.');
 const transactionIds = z
   .string()
   .trim()
-  .transform((s) => s.split(',').map((id) => id.trim()).filter(Boolean))
+  .transform((s) =>
+    s
+      .split(',')
+      .map((id) => id.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(uuid('Some of these expenses are not in this business.')).min(1, 'Name at least one expense.').max(50, 'At most 50 expenses at a time.'));
 
 export const suggestedChangeForm = z.discriminatedUnion(
@@ -47,7 +52,15 @@ async function categoryName(db: Db, businessId: string, id: string): Promise<str
   return row.name;
 }
 
-const asRule = (c: Extract<SuggestedChange, { kind: 'rule' }>) => ({ field: c.field, match: 'contains' as const, pattern: c.pattern, min_amount: null, max_amount: null, category_id: c.category_id, set_counterparty: null });
+const asRule = (c: Extract<SuggestedChange, { kind: 'rule' }>) => ({
+  field: c.field,
+  match: 'contains' as const,
+  pattern: c.pattern,
+  min_amount: null,
+  max_amount: null,
+  category_id: c.category_id,
+  set_counterparty: null,
+});
 
 /**
  * What confirming would change: for a rule, the rules page's own preview of the
@@ -69,7 +82,10 @@ export async function preview(db: Db, businessId: string, change: SuggestedChang
     .where({ 't.business_id': businessId, 't.kind': 'expense' })
     .whereIn('t.id', ids)
     .whereRaw('t.category_id is distinct from ?', [change.category_id])
-    .orderBy([{ column: 't.occurred_on', order: 'desc' }, { column: 't.id', order: 'desc' }])
+    .orderBy([
+      { column: 't.occurred_on', order: 'desc' },
+      { column: 't.id', order: 'desc' },
+    ])
     .select('t.id', 't.occurred_on', 't.description', 't.counterparty', 't.amount_base', 'c.name as category_name');
   return { title: `Move ${ids.length} expense${ids.length === 1 ? '' : 's'} to ${category}`, category, count: rows.length, rows };
 }

@@ -80,7 +80,19 @@ export function pnlLines(t: Totals) {
   const adSpend = -(t.ad_spend ?? 0);
   const operating = -(t.expense ?? 0);
   const grossProfit = revenue - cogs;
-  return { revenue, sales: t.sale ?? 0, refunds: -(t.refund ?? 0), chargebacks: -(t.chargeback ?? 0), cogs, grossProfit, fees, adSpend, operating, costs: -sumKinds(t, COST_KINDS), net: revenue + sumKinds(t, COST_KINDS) };
+  return {
+    revenue,
+    sales: t.sale ?? 0,
+    refunds: -(t.refund ?? 0),
+    chargebacks: -(t.chargeback ?? 0),
+    cogs,
+    grossProfit,
+    fees,
+    adSpend,
+    operating,
+    costs: -sumKinds(t, COST_KINDS),
+    net: revenue + sumKinds(t, COST_KINDS),
+  };
 }
 
 export const businessContext = defineTool({
@@ -91,18 +103,32 @@ export const businessContext = defineTool({
     // From the stored daily totals (a row count per day and kind), so the cost does not grow with the ledger.
     const [b, range] = await Promise.all([
       businessRow(db, businessId),
-      db('daily_totals').where({ business_id: businessId }).where('entries', '<>', 0).first(db.raw('min(day) as first'), db.raw('max(day) as last'), db.raw('coalesce(sum(entries), 0)::bigint as rows')),
+      db('daily_totals')
+        .where({ business_id: businessId })
+        .where('entries', '<>', 0)
+        .first(db.raw('min(day) as first'), db.raw('max(day) as last'), db.raw('coalesce(sum(entries), 0)::bigint as rows')),
     ]);
     return {
-      data: { name: b.name, legal_entity: b.legal_entity, industry: b.industry, currency: b.currency, founded_on: b.founded_on, ledger: { first_date: range.first, last_date: range.last, rows: range.rows } },
-      links: [{ label: 'Overview', href: `/b/${businessId}` }, { label: 'Settings', href: `/b/${businessId}/settings` }],
+      data: {
+        name: b.name,
+        legal_entity: b.legal_entity,
+        industry: b.industry,
+        currency: b.currency,
+        founded_on: b.founded_on,
+        ledger: { first_date: range.first, last_date: range.last, rows: range.rows },
+      },
+      links: [
+        { label: 'Overview', href: `/b/${businessId}` },
+        { label: 'Settings', href: `/b/${businessId}/settings` },
+      ],
     };
   },
 });
 
 export const readinessBreakdown = defineTool({
   name: 'readiness_breakdown',
-  description: 'The latest funding-readiness score (0-100), its tier and its ten components with points, the figure behind them and what would raise them; the components losing the most points come first.',
+  description:
+    'The latest funding-readiness score (0-100), its tier and its ten components with points, the figure behind them and what would raise them; the components losing the most points come first.',
   parameters: z.object({}),
   async run(db, businessId) {
     const current = await readiness.latest(db, businessId);
@@ -255,7 +281,10 @@ export const expenseSearch = defineTool({
       businessRow(db, businessId),
       filtered().first(db.raw('count(*)::bigint as n'), db.raw('coalesce(-sum(t.amount_base), 0)::bigint as spent')),
       filtered()
-        .orderBy([{ column: 't.occurred_on', order: 'desc' }, { column: 't.id', order: 'desc' }])
+        .orderBy([
+          { column: 't.occurred_on', order: 'desc' },
+          { column: 't.id', order: 'desc' },
+        ])
         .limit(args.limit)
         .select('t.occurred_on', 't.description', 't.counterparty', 't.amount', 't.currency', 't.amount_base', 'c.name as category'),
     ]);
@@ -286,7 +315,8 @@ function escapeLike(s: string): string {
 
 export const knowledgeSearch = defineTool({
   name: 'knowledge_search',
-  description: "Searches Bursar's knowledge base (funding readiness, the score explained, chargebacks, revenue stability, payout timing, cash-flow basics, unit economics). Cite results as [Source: doc_id].",
+  description:
+    "Searches Bursar's knowledge base (funding readiness, the score explained, chargebacks, revenue stability, payout timing, cash-flow basics, unit economics). Cite results as [Source: doc_id].",
   parameters: z.object({ query: z.string().trim().min(1).max(300).describe('What to look up'), limit: z.number().int().min(1).max(5).default(3) }),
   async run(db, _businessId, { query, limit }, { embedder }) {
     // An embeddings endpoint that fails costs the search its meaning-based half, not the answer.
@@ -337,11 +367,24 @@ export const categorisationSuggestions = defineTool({
         uncategorised: { count: totals.n, spent: amount(totals.spent, c) },
         vendors: vendors.map((v: { counterparty: string; n: number; spent: number; ids: string[] }) => {
           const top = usage.find((u) => u.counterparty === v.counterparty);
-          const proposal = top && top.n * 2 > top.total ? { field: 'counterparty', match: 'contains', pattern: v.counterparty, category_id: top.category_id, category: top.category, evidence: `${top.n} of ${top.total} categorised expenses from ${v.counterparty} are filed under ${top.category}` } : null;
+          const proposal =
+            top && top.n * 2 > top.total
+              ? {
+                  field: 'counterparty',
+                  match: 'contains',
+                  pattern: v.counterparty,
+                  category_id: top.category_id,
+                  category: top.category,
+                  evidence: `${top.n} of ${top.total} categorised expenses from ${v.counterparty} are filed under ${top.category}`,
+                }
+              : null;
           return { vendor: v.counterparty, uncategorised: v.n, spent: amount(v.spent, c), expense_ids: v.ids, proposal };
         }),
       },
-      links: [{ label: 'Uncategorised expenses', href: `/b/${businessId}/expenses?category=none` }, { label: 'Rules', href: `/b/${businessId}/rules` }],
+      links: [
+        { label: 'Uncategorised expenses', href: `/b/${businessId}/expenses?category=none` },
+        { label: 'Rules', href: `/b/${businessId}/rules` },
+      ],
     };
   },
 });
@@ -371,7 +414,14 @@ export const skuPerformance = defineTool({
     const shape = (r: profitability.SkuRow) => ({ sku: r.sku, name: r.name, revenue: amount(r.revenue, c), units: r.units, margin: amount(r.margin, c), margin_pct: ratio(r.marginPct) });
     const byRevenue = [...rows].sort((x, y) => y.revenue - x.revenue);
     return {
-      data: { ...range, currency: c, products: rows.length, best_by_margin: rows.slice(0, args.limit).map(shape), top_by_revenue: byRevenue.slice(0, args.limit).map(shape), worst_by_margin: rows.slice(-Math.min(args.limit, 3)).reverse().map(shape) },
+      data: {
+        ...range,
+        currency: c,
+        products: rows.length,
+        best_by_margin: rows.slice(0, args.limit).map(shape),
+        top_by_revenue: byRevenue.slice(0, args.limit).map(shape),
+        worst_by_margin: rows.slice(-Math.min(args.limit, 3)).reverse().map(shape),
+      },
       links: [{ label: 'Products', href: `/b/${businessId}/products?from=${range.from}&to=${range.to}` }],
     };
   },
@@ -390,7 +440,16 @@ export const campaignPerformance = defineTool({
       data: {
         ...range,
         currency: c,
-        campaigns: rows.map((r) => ({ name: r.name, platform: r.platform, spend: amount(r.spend, c), conversions: r.conversions, revenue: amount(r.revenue, c), roas: r.roas === null ? null : Math.round(r.roas * 100) / 100, cpa: r.cpa === null ? null : amount(r.cpa, c), below_threshold: r.isBelowThreshold })),
+        campaigns: rows.map((r) => ({
+          name: r.name,
+          platform: r.platform,
+          spend: amount(r.spend, c),
+          conversions: r.conversions,
+          revenue: amount(r.revenue, c),
+          roas: r.roas === null ? null : Math.round(r.roas * 100) / 100,
+          cpa: r.cpa === null ? null : amount(r.cpa, c),
+          below_threshold: r.isBelowThreshold,
+        })),
       },
       links: [{ label: 'Campaigns', href: `/b/${businessId}/campaigns?from=${range.from}&to=${range.to}` }],
     };

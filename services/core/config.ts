@@ -53,9 +53,17 @@ const schema = z.object({
   // --- receipts (issue 5)
   RECEIPTS_STORAGE: z.enum(['disk', 's3']).default('disk'),
   RECEIPTS_DIR: z.string().min(1).default('./data/receipts'),
-  RECEIPT_MAX_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(10 * 1024 * 1024),
+  RECEIPT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * 1024 * 1024)
+    .default(10 * 1024 * 1024),
   S3_ENDPOINT: z.url().optional(),
-  S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name').optional(),
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name')
+    .optional(),
   S3_REGION: z.string().min(1).default('us-east-1'),
   S3_ACCESS_KEY_ID: z.string().min(1).optional(),
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
@@ -150,7 +158,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
     logLevel: e.LOG_LEVEL,
     seedDemo: !isProduction && e.SEED_DEMO === 'auto',
     trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
-    operatorEmails: e.OPERATOR_EMAILS.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean),
+    operatorEmails: e.OPERATOR_EMAILS.split(',')
+      .map((x) => x.trim().toLowerCase())
+      .filter(Boolean),
     ratesUrl: e.RATES_URL ?? null,
     version,
     jwtSecret: e.JWT_SECRET ?? '',
@@ -182,7 +192,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
           : null,
     },
     embeddings:
-      e.OPENAI_API_KEY && e.OPENAI_EMBEDDINGS_MODEL ? { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL || null, model: e.OPENAI_EMBEDDINGS_MODEL, timeoutMs: Math.min(e.OPENAI_TIMEOUT_MS, 15_000) } : null,
+      e.OPENAI_API_KEY && e.OPENAI_EMBEDDINGS_MODEL
+        ? { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL || null, model: e.OPENAI_EMBEDDINGS_MODEL, timeoutMs: Math.min(e.OPENAI_TIMEOUT_MS, 15_000) }
+        : null,
   };
 }
 

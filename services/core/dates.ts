@@ -22,10 +22,6 @@ export const day = () =>
     .trim()
     .superRefine((value, ctx) => {
       if (isDay(value)) return;
-      const message = !/^\d{4}-\d{2}-\d{2}$/.test(value)
-        ? 'Use a date like 2026-11-25.'
-        : value < FIRST_DAY || value > LAST_DAY
-          ? 'Use a date between 1900 and 2100.'
-          : 'That date does not exist.';
+      const message = !/^\d{4}-\d{2}-\d{2}$/.test(value) ? 'Use a date like 2026-11-25.' : value < FIRST_DAY || value > LAST_DAY ? 'Use a date between 1900 and 2100.' : 'That date does not exist.';
       ctx.addIssue({ code: 'custom', message });
     });

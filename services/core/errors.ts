@@ -68,7 +68,10 @@ export class TooLarge extends AppError {
 export class RateLimited extends AppError {
   status = 429;
   code = 'rate_limited';
-  constructor(public retryAfterSeconds: number, message = 'Too many attempts. Please wait and try again.') {
+  constructor(
+    public retryAfterSeconds: number,
+    message = 'Too many attempts. Please wait and try again.',
+  ) {
     super(message);
   }
 }

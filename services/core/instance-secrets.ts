@@ -8,7 +8,10 @@ import { randomToken } from './crypto.ts';
  * agrees. Two processes asking at once get the same one (the first insert wins).
  */
 export async function instanceSecret(db: Db, name: string): Promise<string> {
-  await db('instance_secrets').insert({ name, value: randomToken(48) }).onConflict('name').ignore();
+  await db('instance_secrets')
+    .insert({ name, value: randomToken(48) })
+    .onConflict('name')
+    .ignore();
   const row = await db('instance_secrets').where({ name }).first('value');
   return row.value;
 }

@@ -37,9 +37,7 @@ export function renderMessage(message: Message): { html: string; text: string } 
 export async function sendMail(db: Db, config: Pick<Config, 'sendgrid' | 'mailFrom'>, logger: Logger, message: Message): Promise<Delivery> {
   const body = renderMessage(message);
   if (!config.sendgrid.apiKey) {
-    const [row] = await db('outbox')
-      .insert({ to_address: message.to, subject: message.subject, template: message.template, html: body.html, text: body.text })
-      .returning('id');
+    const [row] = await db('outbox').insert({ to_address: message.to, subject: message.subject, template: message.template, html: body.html, text: body.text }).returning('id');
     return { via: 'outbox', id: row.id };
   }
   const service = new MailService();

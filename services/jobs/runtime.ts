@@ -11,6 +11,7 @@ export type JobContext = { db: Db; clock: Clock; logger: Logger; config: Config 
 export type Job = {
   name: string;
   schedule: string;
+  // biome-ignore lint/suspicious/noConfusingVoidType: a job that reports nothing returns nothing.
   run(ctx: JobContext): Promise<Record<string, unknown> | void>;
 };
 
@@ -38,7 +39,9 @@ export async function runJob(job: Job, ctx: JobContext, trigger: 'schedule' | 'm
     const [run] = await db('job_runs').insert({ job: job.name, trigger, status: 'running', started_at: clock.now() }).returning('id');
     try {
       const result = (await job.run(ctx)) ?? {};
-      await db('job_runs').where({ id: run.id }).update({ status: 'succeeded', finished_at: clock.now(), result: JSON.stringify(result) });
+      await db('job_runs')
+        .where({ id: run.id })
+        .update({ status: 'succeeded', finished_at: clock.now(), result: JSON.stringify(result) });
       logger.info({ job: job.name, result }, 'job succeeded');
       return { status: 'succeeded', runId: run.id };
     } catch (err) {

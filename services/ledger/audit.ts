@@ -73,9 +73,6 @@ export async function history(db: Db, businessId: string, transactionId: string)
 
 /** The before-image of the row's latest deletion, or null when its last entry is not a delete. */
 export async function lastDeleted(db: Db, businessId: string, transactionId: string): Promise<Record<string, unknown> | null> {
-  const row = await db('ledger_audit')
-    .where({ business_id: businessId, transaction_id: transactionId })
-    .orderBy('id', 'desc')
-    .first('action', 'before');
+  const row = await db('ledger_audit').where({ business_id: businessId, transaction_id: transactionId }).orderBy('id', 'desc').first('action', 'before');
   return row && row.action === 'delete' ? row.before : null;
 }

@@ -94,7 +94,11 @@ export async function get(db: Db, businessId: string, id: string): Promise<Categ
 
 /** Adds a category; throws Validation on `name` when the business already has one so named. */
 export async function create(db: Db, businessId: string, input: CategoryInput): Promise<Category> {
-  const [row] = await db('categories').insert({ ...input, business_id: businessId }).onConflict(['business_id', 'name']).ignore().returning(['id', 'name', 'icon', 'kind']);
+  const [row] = await db('categories')
+    .insert({ ...input, business_id: businessId })
+    .onConflict(['business_id', 'name'])
+    .ignore()
+    .returning(['id', 'name', 'icon', 'kind']);
   if (!row) throw new Validation({ name: ['There is already a category with this name.'] });
   return row;
 }

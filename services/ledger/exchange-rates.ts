@@ -26,7 +26,13 @@ function ratesOfPair(db: Db, businessId: string, from: string, to: string, lastD
 /** The rate that turns one `from` unit into `to` units on a day for the business; null when no rate exists on or before it. */
 export async function rateOn(db: Db, businessId: string, from: string, to: string, day: string): Promise<number | null> {
   if (from === to) return 1;
-  const row = await db.from(ratesOfPair(db, businessId, from, to, day).as('r')).orderBy([{ column: 'day', order: 'desc' }, { column: 'own', order: 'desc' }]).first('base', 'rate');
+  const row = await db
+    .from(ratesOfPair(db, businessId, from, to, day).as('r'))
+    .orderBy([
+      { column: 'day', order: 'desc' },
+      { column: 'own', order: 'desc' },
+    ])
+    .first('base', 'rate');
   if (!row) return null;
   const rate = Number(row.rate);
   return row.base === from ? rate : 1 / rate;
@@ -54,7 +60,10 @@ export async function converterFor(db: Db, businessId: string, currency: string,
   if (currency === base) return (amount) => amount;
   const rows: { base: string; day: string; rate: string }[] = await db
     .from(ratesOfPair(db, businessId, currency, base, lastDay).as('r'))
-    .orderBy([{ column: 'day', order: 'asc' }, { column: 'own', order: 'asc' }])
+    .orderBy([
+      { column: 'day', order: 'asc' },
+      { column: 'own', order: 'asc' },
+    ])
     .select('base', 'day', 'rate');
   const days = rows.map((r) => r.day);
   const rates = rows.map((r) => (r.base === currency ? Number(r.rate) : 1 / Number(r.rate)));
@@ -104,7 +113,11 @@ export type ListedRate = RateInput & { own: boolean };
 export async function recentRates(db: Db, businessId: string, limit = 50): Promise<ListedRate[]> {
   const own = db('business_exchange_rates').where('business_id', businessId).select('base', 'quote', 'day', 'rate', db.raw('true as own'));
   const reference = db('exchange_rates').select('base', 'quote', 'day', 'rate', db.raw('false as own'));
-  const rows = await db.from(db.unionAll([own, reference], true).as('r')).orderBy([{ column: 'day', order: 'desc' }, { column: 'own', order: 'desc' }, 'base', 'quote']).limit(limit).select('*');
+  const rows = await db
+    .from(db.unionAll([own, reference], true).as('r'))
+    .orderBy([{ column: 'day', order: 'desc' }, { column: 'own', order: 'desc' }, 'base', 'quote'])
+    .limit(limit)
+    .select('*');
   return rows.map((r: ListedRate & { rate: string }) => ({ ...r, rate: Number(r.rate) }));
 }
 
@@ -113,7 +126,12 @@ const code = z.string().trim().toUpperCase().refine(isCurrency, 'Use an ISO curr
 
 /** One rate typed on the rates page: "1 BASE = RATE QUOTE on DAY". */
 export const rateForm = z
-  .object({ base: code, quote: code, day: isoDay, rate: z.coerce.number({ message: 'Enter the rate, e.g. 1.0825.' }).min(0.000001, 'The rate must be at least 0.000001.').max(1e9, 'The rate must be at most 1,000,000,000.') })
+  .object({
+    base: code,
+    quote: code,
+    day: isoDay,
+    rate: z.coerce.number({ message: 'Enter the rate, e.g. 1.0825.' }).min(0.000001, 'The rate must be at least 0.000001.').max(1e9, 'The rate must be at most 1,000,000,000.'),
+  })
   .refine((r) => r.base !== r.quote, { path: ['quote'], message: 'Pick two different currencies.' });
 
 /**
@@ -149,10 +167,12 @@ const ratesPayload = z.object({
 /** A rates endpoint's answer as rate rows; codes that are not ISO currencies are left out. Pure. */
 export function normalizeRatesPayload(json: unknown): RateInput[] {
   const p = ratesPayload.parse(json);
-  return Object.entries(p.rates)
-    .map(([quote, rate]) => ({ base: p.base, quote: quote.toUpperCase(), day: p.date, rate }))
-    // A rate too small or too large to store is left out, not a failed sync.
-    .filter((r) => r.quote !== r.base && isCurrency(r.quote) && r.rate >= 0.000001 && r.rate <= 1e9);
+  return (
+    Object.entries(p.rates)
+      .map(([quote, rate]) => ({ base: p.base, quote: quote.toUpperCase(), day: p.date, rate }))
+      // A rate too small or too large to store is left out, not a failed sync.
+      .filter((r) => r.quote !== r.base && isCurrency(r.quote) && r.rate >= 0.000001 && r.rate <= 1e9)
+  );
 }
 
 /** Fetches the day's rates from the configured endpoint and stores them; returns how many. Throws on an HTTP error or a payload of another shape. */

@@ -63,7 +63,11 @@ export function expenseForm(baseCurrency: string) {
     .object({
       occurred_on: isoDay,
       description: z.string().trim().min(1, 'Say what it was for.').max(500),
-      amount: z.string().trim().min(1, 'Enter the amount spent.').regex(/^-?[\d,\s]*\d(\.\d+)?$/, 'Enter an amount such as 12.50.'),
+      amount: z
+        .string()
+        .trim()
+        .min(1, 'Enter the amount spent.')
+        .regex(/^-?[\d,\s]*\d(\.\d+)?$/, 'Enter an amount such as 12.50.'),
       currency: z
         .string()
         .trim()
@@ -71,7 +75,10 @@ export function expenseForm(baseCurrency: string) {
         .optional()
         .transform((c) => c || baseCurrency)
         .refine(isCurrency, 'Use an ISO currency code such as USD or EUR.'),
-      category_id: z.union([uuid('Pick a category from the list.'), z.literal('')]).optional().transform((c) => c || null),
+      category_id: z
+        .union([uuid('Pick a category from the list.'), z.literal('')])
+        .optional()
+        .transform((c) => c || null),
       counterparty: optionalText(200),
     })
     .transform((v, ctx) => {
@@ -87,7 +94,10 @@ export function expenseForm(baseCurrency: string) {
 /** The JSON API body (DESIGN.md): integer minor units, `spent_on`, `vendor`, `category` as id or name. */
 export const expenseApiBody = z.object({
   business_id: z.string().optional(),
-  amount: z.number().int('Use integer minor units, e.g. 1234 for 12.34.').refine((n) => n !== 0, 'The amount cannot be zero.'),
+  amount: z
+    .number()
+    .int('Use integer minor units, e.g. 1234 for 12.34.')
+    .refine((n) => n !== 0, 'The amount cannot be zero.'),
   currency: z.string().trim().toUpperCase().refine(isCurrency, 'Use an ISO currency code such as USD or EUR.').optional(),
   description: z.string().trim().min(1).max(500),
   category: z.string().trim().max(120).nullable().optional(),
@@ -114,14 +124,35 @@ const moneyText = z
 
 /** Filters from a query string; amounts are in the base currency, as typed. */
 export const filterQuery = z.object({
-  from: z.union([isoDay, z.literal('')]).optional().transform((s) => s || undefined),
-  to: z.union([isoDay, z.literal('')]).optional().transform((s) => s || undefined),
-  category: z.union([uuid(), z.literal('none'), z.literal('')]).optional().transform((s) => s || undefined),
-  q: z.string().trim().max(200).optional().transform((s) => s || undefined),
+  from: z
+    .union([isoDay, z.literal('')])
+    .optional()
+    .transform((s) => s || undefined),
+  to: z
+    .union([isoDay, z.literal('')])
+    .optional()
+    .transform((s) => s || undefined),
+  category: z
+    .union([uuid(), z.literal('none'), z.literal('')])
+    .optional()
+    .transform((s) => s || undefined),
+  q: z
+    .string()
+    .trim()
+    .max(200)
+    .optional()
+    .transform((s) => s || undefined),
   min: moneyText,
   max: moneyText,
-  sort: z.enum(Object.keys(SORTS) as [Sort, ...Sort[]]).optional().default('date_desc'),
-  cursor: z.string().max(200).optional().transform((s) => s || undefined),
+  sort: z
+    .enum(Object.keys(SORTS) as [Sort, ...Sort[]])
+    .optional()
+    .default('date_desc'),
+  cursor: z
+    .string()
+    .max(200)
+    .optional()
+    .transform((s) => s || undefined),
   limit: z.coerce.number().int().min(1).max(500).optional().default(50),
 });
 export type FilterQuery = z.output<typeof filterQuery>;
@@ -164,7 +195,11 @@ const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
  * when there are too many for a lookup by value to pay. Same matches as ILIKE on the rows.
  */
 async function matchingTexts(db: Db, businessId: string, q: string): Promise<Texts | null> {
-  const rows: { field: keyof Texts; text: string }[] = await db('expense_texts').where('business_id', businessId).whereILike('text', likePattern(q)).limit(MAX_TEXTS + 1).select('field', 'text');
+  const rows: { field: keyof Texts; text: string }[] = await db('expense_texts')
+    .where('business_id', businessId)
+    .whereILike('text', likePattern(q))
+    .limit(MAX_TEXTS + 1)
+    .select('field', 'text');
   if (rows.length > MAX_TEXTS) return null;
   const texts: Texts = { description: [], counterparty: [] };
   for (const r of rows) texts[r.field].push(r.text);
@@ -396,7 +431,10 @@ export async function recategorise(db: Db, business: Business, actor: Actor, ids
     if (!changing.length) return 0;
     const changed: number = await trx('transactions')
       .where({ business_id: business.id })
-      .whereIn('id', changing.map((r: { id: string }) => r.id))
+      .whereIn(
+        'id',
+        changing.map((r: { id: string }) => r.id),
+      )
       .update({ category_id: categoryId, updated_at: actor.now });
     return changed;
   });
@@ -422,7 +460,7 @@ export async function restore(db: Db, businessId: string, actor: Actor, id: stri
     if (!isUuid(id)) throw new NotFound('There is no deleted expense to restore.');
     await audit.actAs(trx, actor);
     const image = await audit.lastDeleted(trx, businessId, id);
-    if (!image || image.kind !== 'expense') throw new NotFound('There is no deleted expense to restore.');
+    if (image?.kind !== 'expense') throw new NotFound('There is no deleted expense to restore.');
     const inserted = await audit.restoring(trx, () =>
       trx('transactions')
         .insert({ ...image, business_id: businessId, updated_at: actor.now })

@@ -101,7 +101,10 @@ function matchedRows(all: Rule[], source: string, key: string): [string, (string
 }
 
 function ruleValues(db: Db, all: Rule[]) {
-  return db.raw(`(values ${all.map(() => '(?::int, ?::uuid, ?::text)').join(', ')})`, all.flatMap((r, pos) => [pos, r.category_id, r.set_counterparty]));
+  return db.raw(
+    `(values ${all.map(() => '(?::int, ?::uuid, ?::text)').join(', ')})`,
+    all.flatMap((r, pos) => [pos, r.category_id, r.set_counterparty]),
+  );
 }
 
 /** Applies the business's rules to a staging table of an import (first match wins), in one UPDATE. */
@@ -154,7 +157,10 @@ async function applyRules(db: Db, businessId: string, actor: Actor, scope: Scope
     await audit.actAs(trx, actor);
     // A pathological pattern over a large ledger stops here instead of holding the connection.
     await trx.raw(`set local statement_timeout = '60s'`);
-    const scope_ = scopeQuery(trx, businessId, scope).clearSelect().clearOrder().select('t.id', 't.description', 't.counterparty', 't.amount_base', trx.raw('lower(t.description) as ld'), trx.raw("lower(coalesce(t.counterparty, '')) as lc"));
+    const scope_ = scopeQuery(trx, businessId, scope)
+      .clearSelect()
+      .clearOrder()
+      .select('t.id', 't.description', 't.counterparty', 't.amount_base', trx.raw('lower(t.description) as ld'), trx.raw("lower(coalesce(t.counterparty, '')) as lc"));
     // The rows a rule touches are a small part of the ledger, found by primary key; on the SSDs
     // Bursar runs on a random read costs about what a sequential one does, and with the default
     // cost the planner scanned all million rows to find ten thousand.
@@ -181,7 +187,7 @@ export type PreviewRow = { id: string; occurred_on: string; description: string;
 export async function preview(db: Db, businessId: string, rule: Omit<Rule, 'id' | 'position'>, scope: Scope, limit = 50): Promise<{ count: number; rows: PreviewRow[] }> {
   await assertUsablePattern(db, rule);
   const [where, bindings] = condition({ ...rule, id: '', position: 0 });
-  const base = (scopeQuery(db, businessId, scope))
+  const base = scopeQuery(db, businessId, scope)
     .clearSelect()
     .clearOrder()
     .whereRaw(where.replace(/\br\./g, 't.'), bindings)
@@ -193,7 +199,10 @@ export async function preview(db: Db, businessId: string, rule: Omit<Rule, 'id' 
   const [{ count }] = await base.clone().count({ count: '*' });
   const rows = await base
     .leftJoin('categories as c', 'c.id', 't.category_id')
-    .orderBy([{ column: 't.occurred_on', order: 'desc' }, { column: 't.id', order: 'desc' }])
+    .orderBy([
+      { column: 't.occurred_on', order: 'desc' },
+      { column: 't.id', order: 'desc' },
+    ])
     .limit(limit)
     .select('t.id', 't.occurred_on', 't.description', 't.counterparty', 't.amount_base', 'c.name as category_name');
   return { count: Number(count), rows };
@@ -236,7 +245,9 @@ export async function create(db: Db, businessId: string, input: z.output<typeof 
   }
   await assertUsablePattern(db, input);
   const [{ next }] = await db('categorization_rules').where({ business_id: businessId }).select(db.raw('coalesce(max(position), -1) + 1 as next'));
-  const [rule] = await db('categorization_rules').insert({ ...input, business_id: businessId, position: next }).returning('*');
+  const [rule] = await db('categorization_rules')
+    .insert({ ...input, business_id: businessId, position: next })
+    .returning('*');
   return rule;
 }
 
@@ -267,7 +278,15 @@ export function ruleForm(baseCurrency: string) {
     pattern: z.string().trim().min(1, 'Say what to look for.').max(200),
     min_amount: amount,
     max_amount: amount,
-    category_id: z.union([uuid(), z.literal('')]).optional().transform((v) => v || null),
-    set_counterparty: z.string().trim().max(200).optional().transform((v) => v || null),
+    category_id: z
+      .union([uuid(), z.literal('')])
+      .optional()
+      .transform((v) => v || null),
+    set_counterparty: z
+      .string()
+      .trim()
+      .max(200)
+      .optional()
+      .transform((v) => v || null),
   });
 }

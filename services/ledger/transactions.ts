@@ -54,11 +54,7 @@ export type KindTotals = Partial<Record<LedgerKind, number>>;
 
 /** Sums of amount_base by kind over an inclusive date range. */
 export async function totalsByKind(db: Db, businessId: string, from: string, to: string): Promise<KindTotals> {
-  const rows = await db('transactions')
-    .where('business_id', businessId)
-    .whereBetween('occurred_on', [from, to])
-    .groupBy('kind')
-    .select('kind', db.raw('sum(amount_base)::bigint as total'));
+  const rows = await db('transactions').where('business_id', businessId).whereBetween('occurred_on', [from, to]).groupBy('kind').select('kind', db.raw('sum(amount_base)::bigint as total'));
   return Object.fromEntries(rows.map((r: { kind: LedgerKind; total: number }) => [r.kind, r.total]));
 }
 
@@ -95,18 +91,7 @@ export async function recent(db: Db, businessId: string, limit = 10): Promise<Tr
       { column: 't.id', order: 'desc' },
     ])
     .limit(limit)
-    .select(
-      't.id',
-      't.kind',
-      't.amount',
-      't.currency',
-      't.amount_base',
-      't.occurred_on',
-      't.description',
-      't.counterparty',
-      'c.name as category_name',
-      'c.icon as category_icon',
-    );
+    .select('t.id', 't.kind', 't.amount', 't.currency', 't.amount_base', 't.occurred_on', 't.description', 't.counterparty', 'c.name as category_name', 'c.icon as category_icon');
 }
 
 export async function countRows(db: Db, businessId: string): Promise<number> {

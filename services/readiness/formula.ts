@@ -179,7 +179,15 @@ export function scoreReadiness(m: ReadinessInputs): Readiness {
 
   up('revenue_scale', 'Revenue scale', 15, m.monthly_revenue, REVENUE_STEPS, (v) => `${money(v, m.currency)} a month`, 'Lenders advance a multiple of monthly revenue.');
   up('revenue_growth', 'Revenue growth', 10, m.revenue_growth, GROWTH_STEPS, (v) => `${v >= 0 ? '+' : ''}${pct(v)}`, 'Compared with the same months a year earlier.');
-  down('revenue_stability', 'Revenue stability', 15, m.revenue_volatility, VOLATILITY_STEPS, (v) => `${pct(v, 0)} weekly variation`, 'Steadier weeks (subscriptions, repeat customers) make repayments predictable.');
+  down(
+    'revenue_stability',
+    'Revenue stability',
+    15,
+    m.revenue_volatility,
+    VOLATILITY_STEPS,
+    (v) => `${pct(v, 0)} weekly variation`,
+    'Steadier weeks (subscriptions, repeat customers) make repayments predictable.',
+  );
   down('refund_rate', 'Refund rate', 10, m.refund_rate, REFUND_STEPS, (v) => pct(v), 'Clear product pages and sizing cut refunds.');
   down('chargeback_ratio', 'Chargeback ratio', 15, m.chargeback_ratio, CHARGEBACK_STEPS, (v) => pct(v, 2), 'Card networks start monitoring at 0.9 %–1 %.');
   up('payout_reliability', 'Payout reliability', 5, m.payout_reliability, PAYOUT_STEPS, (v) => pct(v, 0), 'Payouts that arrive on schedule show a healthy processor account.');

@@ -21,7 +21,6 @@ export type Candidate = {
   figures: Record<string, number | string | null>;
 };
 
-
 /** Below this ROAS a campaign does not return its own spend. */
 export const ROAS_FLOOR = 1;
 /** Card networks start monitoring around 0.9 %-1 %; warn while there is still room. */

@@ -42,7 +42,9 @@ export async function sync(db: Db, clock: Clock, businessId: string, candidates:
       const fields = { priority: c.priority, title: c.title, why: c.why, action: c.action, figures: JSON.stringify(c.figures) };
       if (existing) {
         byKey.delete(key(c));
-        await trx('recommendations').where({ id: existing.id }).update({ ...fields, updated_at: now });
+        await trx('recommendations')
+          .where({ id: existing.id })
+          .update({ ...fields, updated_at: now });
       } else {
         await trx('recommendations').insert({ ...fields, business_id: businessId, rule: c.rule, subject: c.subject, status: 'open', created_at: now, updated_at: now });
         created++;

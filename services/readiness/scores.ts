@@ -66,13 +66,7 @@ export function inputsFrom(m: Metrics, currency: string, topCustomerShare: numbe
  * unless `withRecommendations` is false, brings its recommendations up to date.
  * Returns null when the business has no ledger rows yet.
  */
-export async function refresh(
-  db: Db,
-  clock: Clock,
-  businessId: string,
-  asOf: string,
-  opts: { withRecommendations?: boolean; snapshotIsFresh?: boolean } = {},
-): Promise<Readiness | null> {
+export async function refresh(db: Db, clock: Clock, businessId: string, asOf: string, opts: { withRecommendations?: boolean; snapshotIsFresh?: boolean } = {}): Promise<Readiness | null> {
   const stored = opts.snapshotIsFresh ? (await db('metric_snapshots').where({ business_id: businessId, as_of: asOf }).first('metrics'))?.metrics : null;
   const snapshot: Metrics | null = stored ?? (await metrics.snapshotMetrics(db, businessId, asOf, clock.now()));
   if (!snapshot) return null;
@@ -85,12 +79,7 @@ export async function refresh(
 }
 
 /** Refreshes every business with data; what the jobs call after metrics. */
-export async function refreshAll(
-  db: Db,
-  clock: Clock,
-  asOf: string,
-  opts: { withRecommendations?: boolean; snapshotIsFresh?: boolean } = {},
-): Promise<{ scored: number }> {
+export async function refreshAll(db: Db, clock: Clock, asOf: string, opts: { withRecommendations?: boolean; snapshotIsFresh?: boolean } = {}): Promise<{ scored: number }> {
   const ids: string[] = await db('businesses').pluck('id');
   let scored = 0;
   for (const id of ids) if (await refresh(db, clock, id, asOf, opts)) scored++;

@@ -31,18 +31,12 @@ export async function ledgerSignals(db: Db, businessId: string, asOf: string): P
       .select(db.raw('sum(amount_base)::bigint as revenue'), db.raw('sum(sum(amount_base)) over ()::bigint as total'))
       .orderBy('revenue', 'desc')
       .first(),
-    db('transactions')
-      .where({ business_id: businessId, kind: 'expense' })
-      .whereNull('category_id')
-      .first(db.raw('count(*)::int as count'), db.raw('coalesce(sum(amount_base), 0)::bigint as amount')),
+    db('transactions').where({ business_id: businessId, kind: 'expense' }).whereNull('category_id').first(db.raw('count(*)::int as count'), db.raw('coalesce(sum(amount_base), 0)::bigint as amount')),
     db('transactions')
       .where('business_id', businessId)
       .whereIn('kind', ['sale', 'refund'])
       .whereBetween('occurred_on', [addDays(asOf, -179), addDays(asOf, -90)])
-      .first(
-        db.raw(`coalesce(sum(amount_base) filter (where kind = 'sale'), 0)::bigint as sales`),
-        db.raw(`coalesce(-sum(amount_base) filter (where kind = 'refund'), 0)::bigint as refunds`),
-      ),
+      .first(db.raw(`coalesce(sum(amount_base) filter (where kind = 'sale'), 0)::bigint as sales`), db.raw(`coalesce(-sum(amount_base) filter (where kind = 'refund'), 0)::bigint as refunds`)),
   ]);
   return {
     campaigns: campaigns.map((c: { id: string; name: string; platform: string; spend: number; revenue: number }) => ({

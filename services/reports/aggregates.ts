@@ -121,6 +121,10 @@ export async function snapshot(db: Db, businessId: string): Promise<{ daily: unk
     .where((q) => q.where('entries', '<>', 0).orWhere('amount', '<>', 0).orWhere('quantity', '<>', 0))
     .orderBy(['day', 'product_id', 'kind'])
     .select('day', 'product_id', 'kind', 'amount', 'quantity', 'entries');
-  const kinds = await db('kind_totals').where('business_id', businessId).where((q) => q.where('entries', '<>', 0).orWhere('amount', '<>', 0)).orderBy('kind').select('kind', 'amount', 'entries');
+  const kinds = await db('kind_totals')
+    .where('business_id', businessId)
+    .where((q) => q.where('entries', '<>', 0).orWhere('amount', '<>', 0))
+    .orderBy('kind')
+    .select('kind', 'amount', 'entries');
   return { daily, product, kinds };
 }

@@ -164,11 +164,7 @@ export async function backfillMonthly(db: Db, businessId: string, today: string,
   dates.push(today);
   const [days, products] = await Promise.all([
     aggregates.dailyByKind(db, businessId, span.first, today),
-    db('product_daily_totals')
-      .where('business_id', businessId)
-      .whereIn('kind', ['sale', 'refund', 'chargeback'])
-      .whereBetween('day', [span.first, today])
-      .select('day', 'product_id', 'amount'),
+    db('product_daily_totals').where('business_id', businessId).whereIn('kind', ['sale', 'refund', 'chargeback']).whereBetween('day', [span.first, today]).select('day', 'product_id', 'amount'),
   ]);
   const rows = [];
   for (const asOf of dates) {
@@ -232,7 +228,7 @@ export const FRESH_FOR_MS = 60 * 60 * 1000;
  * stores it (so the page shows the same figures from then on) and returns it.
  * Null when the business has no ledger rows.
  */
-export async function fresh(db: Db, businessId: string, today: string, now: Date): Promise<Snapshot & { computed_at: Date } | null> {
+export async function fresh(db: Db, businessId: string, today: string, now: Date): Promise<(Snapshot & { computed_at: Date }) | null> {
   const row = await db('metric_snapshots').where({ business_id: businessId, as_of: today }).first('as_of', 'metrics', 'computed_at');
   if (row && now.getTime() - new Date(row.computed_at).getTime() <= FRESH_FOR_MS) return row;
   const m = await snapshotMetrics(db, businessId, today, now);

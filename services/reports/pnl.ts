@@ -38,10 +38,7 @@ export const DRILLABLE_LINES = [...LEAF_LINES.map((l) => l.key), 'opex'] as cons
  * and last clipped to the range), read from the daily aggregates.
  */
 export async function statement(db: Db, businessId: string, range: Range): Promise<Pnl> {
-  const [rows, categories] = await Promise.all([
-    aggregates.dailyTotals(db, businessId, range.from, range.to),
-    db('categories').where('business_id', businessId).select('id', 'name'),
-  ]);
+  const [rows, categories] = await Promise.all([aggregates.dailyTotals(db, businessId, range.from, range.to), db('categories').where('business_id', businessId).select('id', 'name')]);
   const months = monthsOf(range).map((m) => ({
     key: m,
     from: `${m}-01` < range.from ? range.from : `${m}-01`,
@@ -107,18 +104,9 @@ export type CellTransaction = Omit<TransactionWithCategory, 'category_icon'>;
  * the cursor of the last row of the previous page (keyset pagination: the cost of
  * a page does not grow with how deep it is).
  */
-export async function rowsBehind(
-  db: Db,
-  businessId: string,
-  q: DrillQuery,
-  after: string | null,
-  limit = 50,
-): Promise<{ rows: CellTransaction[]; next: string | null; total: number }> {
+export async function rowsBehind(db: Db, businessId: string, q: DrillQuery, after: string | null, limit = 50): Promise<{ rows: CellTransaction[]; next: string | null; total: number }> {
   const kinds = q.line === 'opex' ? ['expense'] : LEAF_LINES.find((l) => l.key === q.line)!.kinds;
-  const base = db('transactions as t')
-    .where('t.business_id', businessId)
-    .whereIn('t.kind', kinds)
-    .whereBetween('t.occurred_on', [q.from, q.to]);
+  const base = db('transactions as t').where('t.business_id', businessId).whereIn('t.kind', kinds).whereBetween('t.occurred_on', [q.from, q.to]);
   if (q.line === 'opex') {
     if (q.category) base.where('t.category_id', q.category);
     else base.whereNull('t.category_id');

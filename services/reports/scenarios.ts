@@ -25,7 +25,9 @@ export async function get(db: Db, businessId: string, id: string): Promise<Scena
 }
 
 export async function create(db: Db, businessId: string, userId: string, input: ScenarioInput & { name: string }): Promise<Scenario> {
-  const [row] = await db('forecast_scenarios').insert({ ...input, business_id: businessId, created_by: userId }).returning(COLUMNS);
+  const [row] = await db('forecast_scenarios')
+    .insert({ ...input, business_id: businessId, created_by: userId })
+    .returning(COLUMNS);
   return fromRow(row);
 }
 
@@ -40,7 +42,10 @@ export async function drivers(db: Db, businessId: string, asOf: string): Promise
   const from = addDays(asOf, -89);
   const [rows, ads] = await Promise.all([
     aggregates.dailyByKind(db, businessId, from, asOf),
-    db('ad_campaign_stats').where('business_id', businessId).whereBetween('day', [from, asOf]).first(db.raw('coalesce(sum(spend), 0)::bigint as spend'), db.raw('coalesce(sum(revenue), 0)::bigint as revenue')),
+    db('ad_campaign_stats')
+      .where('business_id', businessId)
+      .whereBetween('day', [from, asOf])
+      .first(db.raw('coalesce(sum(spend), 0)::bigint as spend'), db.raw('coalesce(sum(revenue), 0)::bigint as revenue')),
   ]);
   const sum: Record<string, number> = {};
   for (const r of rows) sum[r.kind] = (sum[r.kind] ?? 0) + Number(r.amount);
@@ -60,10 +65,7 @@ export async function compare(db: Db, businessId: string, id: string, today: str
   const scenario = await get(db, businessId, id);
   const d = await drivers(db, businessId, today);
   const extra = scenarioFlow(d, scenario, today, horizonDays);
-  const [baseline, withScenario] = await Promise.all([
-    forecast.forecast(db, businessId, today, { horizonDays }),
-    forecast.forecast(db, businessId, today, { horizonDays, extraFlow: extra }),
-  ]);
+  const [baseline, withScenario] = await Promise.all([forecast.forecast(db, businessId, today, { horizonDays }), forecast.forecast(db, businessId, today, { horizonDays, extraFlow: extra })]);
   return {
     scenario,
     drivers: d,

@@ -22,7 +22,10 @@ async function ask(page: Page, question: string, answered: number) {
   await page.keyboard.press('Enter');
   await page.locator('[data-chat-drawer] .msg-user', { hasText: question }).waitFor();
   await page.waitForFunction((n) => document.querySelectorAll('[data-chat-drawer] .msg-assistant:not(.msg-live)').length >= n, answered, { timeout: 15_000 });
-  return page.locator('[data-chat-drawer] .msg-assistant').nth(answered - 1).innerText();
+  return page
+    .locator('[data-chat-drawer] .msg-assistant')
+    .nth(answered - 1)
+    .innerText();
 }
 
 function watchProblems(page: Page): string[] {
@@ -79,7 +82,20 @@ describe('a suggested change in the chat', () => {
     const store = (await session.db('businesses').where({ name: 'Northwind Goods' }).first('id')).id;
     // A card statement imported without categories: two Klaviyo charges the demo's own history files under Software.
     await session.db('transactions').insert(
-      ['2026-11-20', '2026-11-21'].map((day, i) => ({ business_id: store, kind: 'expense', amount: -4_500, currency: 'USD', amount_base: -4_500, occurred_on: day, description: 'KLAVIYO INC CARD 4411', counterparty: 'Klaviyo', source: 'card-import', external_id: `card-${i}`, created_at: new Date(), updated_at: new Date() })),
+      ['2026-11-20', '2026-11-21'].map((day, i) => ({
+        business_id: store,
+        kind: 'expense',
+        amount: -4_500,
+        currency: 'USD',
+        amount_base: -4_500,
+        occurred_on: day,
+        description: 'KLAVIYO INC CARD 4411',
+        counterparty: 'Klaviyo',
+        source: 'card-import',
+        external_id: `card-${i}`,
+        created_at: new Date(),
+        updated_at: new Date(),
+      })),
     );
     const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });
     const problems = watchProblems(page);
@@ -96,7 +112,16 @@ describe('a suggested change in the chat', () => {
     await page.waitForURL(/\/suggested-changes$/);
     assert.match(await page.locator('.page-head h1').innerText(), /Create a rule: vendor contains 'Klaviyo' → Software/);
     assert.equal(await page.locator('#rule-preview tbody tr').count(), 2, 'the preview lists the two rows it would change');
-    assert.equal(await session.db('categorization_rules').where({ business_id: store }).count({ n: '*' }).first().then((r) => Number(r!.n)), 0, 'nothing written before confirming');
+    assert.equal(
+      await session
+        .db('categorization_rules')
+        .where({ business_id: store })
+        .count({ n: '*' })
+        .first()
+        .then((r) => Number(r!.n)),
+      0,
+      'nothing written before confirming',
+    );
     await page.screenshot({ caret: 'initial', path: `${SCREENSHOTS}/chat-suggestion-confirm.png`, fullPage: true });
 
     await page.click('button:has-text("Confirm: create the rule")');

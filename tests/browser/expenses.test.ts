@@ -51,7 +51,15 @@ test('a new user adds, edits, deletes and undoes an expense, then imports a stat
   await page.screenshot({ caret: 'initial', path: `${SCREENSHOTS}/expenses-deleted.png`, fullPage: false });
   await page.locator('tr.deleted button:has-text("Undo")').click();
   await page.locator('tr:not(.deleted)', { hasText: 'Browser test desk lamp' }).locator('a:has-text("Edit")').waitFor();
-  assert.equal(await session.db('transactions').where({ description: 'Browser test desk lamp' }).count({ n: '*' }).first().then((r) => Number(r!.n)), 1);
+  assert.equal(
+    await session
+      .db('transactions')
+      .where({ description: 'Browser test desk lamp' })
+      .count({ n: '*' })
+      .first()
+      .then((r) => Number(r!.n)),
+    1,
+  );
 
   // Import a statement big enough to watch the progress bar.
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bursar-browser-'));
@@ -66,7 +74,10 @@ test('a new user adds, edits, deletes and undoes an expense, then imports a stat
   await page.screenshot({ caret: 'initial', path: `${SCREENSHOTS}/import-preview.png`, fullPage: true });
   await page.click('button:has-text("Import all rows")');
   const progress = page.locator('progress');
-  const sawProgress = await progress.waitFor({ timeout: 5000 }).then(() => true, () => false);
+  const sawProgress = await progress.waitFor({ timeout: 5000 }).then(
+    () => true,
+    () => false,
+  );
   if (sawProgress) await page.screenshot({ caret: 'initial', path: `${SCREENSHOTS}/import-progress.png`, fullPage: false });
   await page.locator('.kpi-label:has-text("Skipped as duplicates")').waitFor({ timeout: 120_000 });
   await page.screenshot({ caret: 'initial', path: `${SCREENSHOTS}/import-summary.png`, fullPage: false });

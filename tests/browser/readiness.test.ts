@@ -25,7 +25,10 @@ test('the readiness page shows the score, a breakdown that adds up, and its hist
   const score = Number((await page.locator('.score-value').innerText()).split('/')[0]);
   const points = await page.locator('table.breakdown tbody td.num').allInnerTexts();
   assert.equal(points.length, 10);
-  assert.equal(points.reduce((s, p) => s + Number(p.split('/')[0]), 0), score);
+  assert.equal(
+    points.reduce((s, p) => s + Number(p.split('/')[0]), 0),
+    score,
+  );
   assert.ok(await page.locator('svg.sparkline polyline').isVisible());
   await page.screenshot({ caret: 'initial', path: `${SCREENSHOTS}/readiness.png`, fullPage: true });
 });

@@ -71,7 +71,14 @@ test('an owner attaches a receipt photo and a PDF to an expense, sees a refusal 
   await listed.locator('.receipt-chip img').waitFor();
   assert.equal(await listed.locator('.receipt-chip').getAttribute('title'), '2 receipts');
   await page.screenshot({ caret: 'initial', path: `${SCREENSHOTS}/expenses-with-receipt.png`, fullPage: false });
-  assert.equal(await session.db('receipts').count({ n: '*' }).first().then((r) => Number(r!.n)), 2);
+  assert.equal(
+    await session
+      .db('receipts')
+      .count({ n: '*' })
+      .first()
+      .then((r) => Number(r!.n)),
+    2,
+  );
   assert.deepEqual(problems, [], 'no script errors or CSP violations in the console');
 });
 

@@ -95,9 +95,15 @@ try {
   };
   console.log(`requests: ${hits.length}; while the database was away: ${count(during)}; after it returned: ${count(after)}`);
   check(during.length > 0 && during.every((h) => h.status === 503), 'every request while the database was away answered 503');
-  check(hits.every((h) => h.status === 200 || h.status === 503), 'no request failed otherwise (no 500, no dropped connection)');
+  check(
+    hits.every((h) => h.status === 200 || h.status === 503),
+    'no request failed otherwise (no 500, no dropped connection)',
+  );
   check(Boolean(firstOk) && firstOk!.at - backAt <= 5000, `200 again ${firstOk ? firstOk.at - backAt : '∞'} ms after the database returned (≤ 5000)`);
-  check(after.slice(-CONCURRENCY).every((h) => h.status === 200), 'the last requests all answered 200');
+  check(
+    after.slice(-CONCURRENCY).every((h) => h.status === 200),
+    'the last requests all answered 200',
+  );
   const health = await fetch(`${BASE}/health`);
   check(exited === null && health.status === 200, 'the same web process is still serving, /health 200');
 } catch (err) {

@@ -65,20 +65,38 @@ export async function startFakeGoogle(client: { id: string; secret: string }) {
       grants.delete(form.code ?? '');
       if (form.grant_type !== 'authorization_code' || !grant) return json(400, { error: 'invalid_grant', error_description: 'Malformed auth code.' });
       if (grant.redirectUri !== form.redirect_uri) return json(400, { error: 'redirect_uri_mismatch', error_description: 'Bad Request' });
-      const expected = grant.method === 'S256' ? createHash('sha256').update(form.code_verifier ?? '').digest('base64url') : form.code_verifier;
+      const expected =
+        grant.method === 'S256'
+          ? createHash('sha256')
+              .update(form.code_verifier ?? '')
+              .digest('base64url')
+          : form.code_verifier;
       if (!grant.challenge || expected !== grant.challenge) return json(400, { error: 'invalid_grant', error_description: 'Invalid code verifier.' });
       const access = `ya29.${randomBytes(24).toString('base64url')}`;
       accessTokens.set(access, grant.user);
       const now = Math.floor(Date.now() / 1000);
       const idToken = `${b64url({ alg: 'RS256', kid: 'fake', typ: 'JWT' })}.${b64url({ iss: 'https://accounts.google.com', aud: client.id, sub: grant.user.sub, email: grant.user.email, email_verified: grant.user.email_verified, iat: now, exp: now + 3600 })}.${randomBytes(32).toString('base64url')}`;
-      return json(200, { access_token: access, expires_in: 3599, id_token: idToken, scope: 'openid https://www.googleapis.com/auth/userinfo.email https://www.googleapis.com/auth/userinfo.profile', token_type: 'Bearer' });
+      return json(200, {
+        access_token: access,
+        expires_in: 3599,
+        id_token: idToken,
+        scope: 'openid https://www.googleapis.com/auth/userinfo.email https://www.googleapis.com/auth/userinfo.profile',
+        token_type: 'Bearer',
+      });
     }
     if (req.method === 'GET' && url.pathname === '/v1/userinfo') {
       // Google takes the token as a Bearer header or an access_token parameter; node-oauth (under passport) sends the latter.
       const given = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1] ?? url.searchParams.get('access_token') ?? '';
       const user = accessTokens.get(given);
       if (!user) return json(401, { error: 'invalid_request', error_description: 'Invalid Credentials' });
-      return json(200, { sub: user.sub, name: user.name, given_name: user.name.split(' ')[0], picture: user.picture ?? 'https://lh3.googleusercontent.com/a/fake', email: user.email, email_verified: user.email_verified });
+      return json(200, {
+        sub: user.sub,
+        name: user.name,
+        given_name: user.name.split(' ')[0],
+        picture: user.picture ?? 'https://lh3.googleusercontent.com/a/fake',
+        email: user.email,
+        email_verified: user.email_verified,
+      });
     }
     json(404, { error: 'not_found' });
   });

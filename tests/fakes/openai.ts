@@ -83,7 +83,12 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
       const encode = (v: number[]) => (body.encoding_format === 'base64' ? Buffer.from(new Float32Array(v).buffer).toString('base64') : v);
       const tokens = inputs.reduce((n, t) => n + (t.match(/\S+/g)?.length ?? 0), 0);
       res.writeHead(200, { 'content-type': 'application/json' }).end(
-        JSON.stringify({ object: 'list', data: inputs.map((t, index) => ({ object: 'embedding', index, embedding: encode(fakeEmbedding(t)) })), model: body.model, usage: { prompt_tokens: tokens, total_tokens: tokens } }),
+        JSON.stringify({
+          object: 'list',
+          data: inputs.map((t, index) => ({ object: 'embedding', index, embedding: encode(fakeEmbedding(t)) })),
+          model: body.model,
+          usage: { prompt_tokens: tokens, total_tokens: tokens },
+        }),
       );
       return;
     }

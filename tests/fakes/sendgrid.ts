@@ -41,11 +41,17 @@ export async function startFakeSendGrid() {
       return json(400, { errors: [{ message: 'Invalid JSON', field: null, help: null }] });
     }
     const problems: { message: string; field: string; help: string }[] = [];
-    if (!body.from?.email) problems.push({ message: 'The from object must be provided for every email send.', field: 'from', help: 'http://sendgrid.com/docs/API_Reference/Web_API_v3/Mail/errors.html#message.from' });
+    if (!body.from?.email)
+      problems.push({ message: 'The from object must be provided for every email send.', field: 'from', help: 'http://sendgrid.com/docs/API_Reference/Web_API_v3/Mail/errors.html#message.from' });
     if (!Array.isArray(body.personalizations) || !body.personalizations[0]?.to?.length) {
-      problems.push({ message: 'The personalizations field is required and must have at least one personalization.', field: 'personalizations', help: 'http://sendgrid.com/docs/API_Reference/Web_API_v3/Mail/errors.html#-Personalizations-Errors' });
+      problems.push({
+        message: 'The personalizations field is required and must have at least one personalization.',
+        field: 'personalizations',
+        help: 'http://sendgrid.com/docs/API_Reference/Web_API_v3/Mail/errors.html#-Personalizations-Errors',
+      });
     }
-    if (!body.subject && !body.personalizations?.[0]?.subject) problems.push({ message: 'The subject is required.', field: 'subject', help: 'http://sendgrid.com/docs/API_Reference/Web_API_v3/Mail/errors.html#message.subject' });
+    if (!body.subject && !body.personalizations?.[0]?.subject)
+      problems.push({ message: 'The subject is required.', field: 'subject', help: 'http://sendgrid.com/docs/API_Reference/Web_API_v3/Mail/errors.html#message.subject' });
     if (problems.length) return json(400, { errors: problems });
     received.push({ authorization: req.headers.authorization, contentType: String(req.headers['content-type']), body });
     res.writeHead(202, { 'X-Message-Id': randomBytes(11).toString('base64url') });

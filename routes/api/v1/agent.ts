@@ -15,7 +15,13 @@ export function agentApiRoutes(deps: AppDeps): Router {
     const ids = { conversation_id: conversation.id, message_id: reply.id };
     // The question is stored either way; a failed reply can be read back and retried from the chat page.
     if (reply.status === 'failed') return res.status(502).json({ error: { code: 'agent_failed', message: reply.error }, ...ids });
-    res.json({ ...ids, response: reply.content, tool_calls: (reply.tool_calls ?? []).map(({ name, arguments: args }) => ({ name, arguments: args })), analyst: reply.analyst, links: reply.links ?? [] });
+    res.json({
+      ...ids,
+      response: reply.content,
+      tool_calls: (reply.tool_calls ?? []).map(({ name, arguments: args }) => ({ name, arguments: args })),
+      analyst: reply.analyst,
+      links: reply.links ?? [],
+    });
   });
 
   router.get('/agent/conversations/:id', async (req, res) => {

@@ -63,7 +63,7 @@ export function expenseApiRoutes({ db, clock }: AppDeps): Router {
     res.status(204).end();
   });
 
-  router.get('/categories', async (req, res) => {
+  router.get('/categories', async (_req, res) => {
     const { business } = res.locals;
     const list = await categories.list(db, business.id);
     res.json({ categories: list.map(({ id, name, icon }) => ({ id, name, icon })) });

@@ -12,9 +12,8 @@ const forecastBody = z.object({
   horizon_days: z.number().int().min(30).max(730).default(365),
   paths: z.number().int().min(1000).max(20_000).default(forecast.DEFAULT_PATHS),
   seed: z.number().int().min(0).optional(),
-  scenario: uuid('Use the id of one of the business\'s saved scenarios.').optional(),
+  scenario: uuid("Use the id of one of the business's saved scenarios.").optional(),
 });
-
 
 /** A Monte Carlo cash forecast as JSON (a POST: it computes, and takes options in a body). Money is integer minor units of the business's base currency, named in `currency`. */
 export function forecastApiRoutes(deps: AppDeps): Router {

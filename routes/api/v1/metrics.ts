@@ -20,7 +20,7 @@ export function metricsApiRoutes(deps: AppDeps): Router {
     res.json({ business_id: business.id, currency: business.currency, metrics: list.map((h) => ({ as_of: h.as_of, ...h.metrics })) });
   });
 
-  router.get('/metrics', async (req, res) => {
+  router.get('/metrics', async (_req, res) => {
     const { business } = res.locals;
     const snap = await metrics.current(db, business.id, isoDate(clock.now()));
     res.json({ business_id: business.id, currency: business.currency, as_of: snap?.as_of ?? null, ...(snap?.metrics ?? {}) });

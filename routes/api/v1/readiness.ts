@@ -13,7 +13,7 @@ export function readinessApiRoutes(deps: AppDeps): Router {
   const { db, clock } = deps;
   const router = Router();
 
-  router.get('/readiness', async (req, res) => {
+  router.get('/readiness', async (_req, res) => {
     const { business } = res.locals;
     const current = await readiness.latest(db, business.id);
     if (!current) throw new NotFound('The readiness score has not been computed yet.');
@@ -30,7 +30,20 @@ export function readinessApiRoutes(deps: AppDeps): Router {
     const { business } = res.locals;
     const filter = parseOrThrow(recommendations.listFilter, req.query);
     const items = await recommendations.list(db, business.id, filter);
-    res.json({ recommendations: items.map(({ id, rule, priority, title, why, action, figures, status, created_at, updated_at }) => ({ id, rule, priority, title, why, action, figures, status, created_at, updated_at })) });
+    res.json({
+      recommendations: items.map(({ id, rule, priority, title, why, action, figures, status, created_at, updated_at }) => ({
+        id,
+        rule,
+        priority,
+        title,
+        why,
+        action,
+        figures,
+        status,
+        created_at,
+        updated_at,
+      })),
+    });
   });
 
   router.patch('/recommendations/:id', requireWriter, async (req: Request<{ id: string }>, res) => {

@@ -13,7 +13,10 @@ export const HEAD_BYTES = 64 * 1024;
 
 /** A file that cannot be imported as it is: a 422 whose message names the line when there is one. */
 export class UnreadableFile extends Validation {
-  constructor(message: string, public line?: number) {
+  constructor(
+    message: string,
+    public line?: number,
+  ) {
     super({ file: [message] }, message);
   }
 }
@@ -85,13 +88,17 @@ export function detect(head: Buffer): Detected {
   if (!width) throw new UnreadableFile('No rows with at least two columns were found; is this a CSV file?');
   const headerIndex = records.findIndex((r) => r.record.length === width && r.record.filter((c) => /[A-Za-z]/.test(c)).length >= Math.ceil(width / 2));
   if (headerIndex < 0) throw new UnreadableFile('No header row was found: the first row of the table should name its columns.');
-  const samples = records.slice(headerIndex + 1).filter((r) => r.record.length >= width - 1).slice(0, 50).map((r) => r.record);
+  const samples = records
+    .slice(headerIndex + 1)
+    .filter((r) => r.record.length >= width - 1)
+    .slice(0, 50)
+    .map((r) => r.record);
   if (!samples.length) throw new UnreadableFile('The file has a header but no rows.');
   return { encoding, delimiter, headerLine: records[headerIndex].info.lines, header: records[headerIndex].record, samples };
 }
 
 function lastCompleteUtf8(buf: Buffer): number {
-  let i = buf.length;
+  const i = buf.length;
   for (let back = 1; back <= 3 && i - back >= 0; back++) {
     const b = buf[i - back];
     if ((b & 0xc0) === 0x80) continue;
@@ -103,7 +110,10 @@ function lastCompleteUtf8(buf: Buffer): number {
 
 /** The delimiter (, ; tab |) that splits the most lines into the same number of fields. */
 export function detectDelimiter(text: string): string {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '').slice(0, 40);
+  const lines = text
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '')
+    .slice(0, 40);
   let best = ',';
   let bestScore = -1;
   for (const d of [',', ';', '\t', '|']) {
@@ -175,7 +185,10 @@ export function suggestMapping(d: Detected): Mapping | null {
   if (date === undefined || description === undefined || (amount === undefined && (debit === undefined || credit === undefined))) return null;
   const amountCols = [amount, debit, credit].filter((c): c is number => c !== undefined);
   const decimal = detectDecimal(d.samples.flatMap((r) => amountCols.map((c) => r[c] ?? '')));
-  const dateFormat = detectDateFormat(d.samples.map((r) => r[date] ?? ''), decimal);
+  const dateFormat = detectDateFormat(
+    d.samples.map((r) => r[date] ?? ''),
+    decimal,
+  );
   if (!dateFormat) return null;
   return {
     date,
@@ -218,4 +231,3 @@ export function resolveColumns(mapping: Mapping, header: string[]) {
     category: index(mapping.category, 'category'),
   };
 }
-

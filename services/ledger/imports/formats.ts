@@ -126,7 +126,10 @@ export function parseAmount(text: string, decimal: '.' | ',', digits = 2): numbe
     negative = true;
     s = s.slice(1, -1);
   }
-  s = s.replace(/[\s\u00a0'’]/g, '').replace(/^[A-Z]{3}|[A-Z]{3}$/g, '').replace(/[$€£¥₹]/g, '');
+  s = s
+    .replace(/[\s\u00a0'’]/g, '')
+    .replace(/^[A-Z]{3}|[A-Z]{3}$/g, '')
+    .replace(/[$€£¥₹]/g, '');
   if (s.endsWith('-')) {
     negative = !negative;
     s = s.slice(0, -1);
@@ -159,6 +162,16 @@ export function detectDecimal(samples: string[]): '.' | ',' {
 /** The description as it is compared: lower case, digits of card numbers and extra spaces gone. */
 export function normalizeDescription(text: string): string {
   // Plain ASCII (most statements) needs no Unicode decomposition, and letters and digits are [a-z0-9].
-  if (/^[\x00-\x7f]*$/.test(text)) return text.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim().slice(0, 200);
-  return text.toLowerCase().normalize('NFKD').replace(/[^\p{L}\p{N}]+/gu, ' ').trim().slice(0, 200);
+  if (/^[\x00-\x7f]*$/.test(text))
+    return text
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, ' ')
+      .trim()
+      .slice(0, 200);
+  return text
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim()
+    .slice(0, 200);
 }

@@ -138,7 +138,9 @@ export async function recent(db: Db, businessId: string, limit = 20): Promise<Ba
 export async function setMapping(db: Db, businessId: string, batchId: string, mapping: Mapping): Promise<Batch> {
   const batch = await find(db, businessId, batchId);
   if (batch.status !== 'pending') throw new Conflict('This import has already run.');
-  await db('import_batches').where({ id: batch.id }).update({ mapping: JSON.stringify(mapping) });
+  await db('import_batches')
+    .where({ id: batch.id })
+    .update({ mapping: JSON.stringify(mapping) });
   return { ...batch, mapping };
 }
 
@@ -193,7 +195,10 @@ export async function commit(db: Db, business: Business, actor: Actor, batchId: 
   try {
     const read = await readFile(batch.file_path!, batch.detected!, batch.mapping!, business.currency, {
       onProgress: (bytes, rows) =>
-        db('import_batches').where({ id: batch.id }).update({ bytes_read: bytes, processed_rows: rows, heartbeat_at: db.fn.now() }).then(() => undefined),
+        db('import_batches')
+          .where({ id: batch.id })
+          .update({ bytes_read: bytes, processed_rows: rows, heartbeat_at: db.fn.now() })
+          .then(() => undefined),
     });
     if (!read.rows.length && !read.failed.length) throw new UnreadableFile('The file has a header but no rows.');
     if (read.failed.length && !opts.skipInvalid) {
@@ -242,9 +247,7 @@ class DryRun extends Error {
 
 /** The set-based part: stage the rows, convert, apply rules, insert what is new, flag near matches. */
 async function land(db: Db, business: Business, actor: Actor, batch: Batch, rows: ReadRow[], failed: Failure[], dryRun: boolean): Promise<Summary> {
-  const categoryIds = new Map<string, string>(
-    (await db('categories').where({ business_id: business.id }).select('id', 'name')).map((c: { id: string; name: string }) => [c.name.toLowerCase(), c.id]),
-  );
+  const categoryIds = new Map<string, string>((await db('categories').where({ business_id: business.id }).select('id', 'name')).map((c: { id: string; name: string }) => [c.name.toLowerCase(), c.id]));
   const lastDay = rows.reduce((m, r) => (r.occurred_on > m ? r.occurred_on : m), '0000-00-00');
   const converters = new Map<string, (amount: number, day: string) => number | null>();
   for (const currency of new Set(rows.map((r) => r.currency))) converters.set(currency, await converterFor(db, business.id, currency, business.currency, lastDay));
@@ -253,7 +256,11 @@ async function land(db: Db, business: Business, actor: Actor, batch: Batch, rows
   const unique = rows.filter((r) => !seen.has(r.fingerprint) && seen.add(r.fingerprint));
   const staged = unique.map((r) => {
     const base = converters.get(r.currency)!(r.amount, r.occurred_on);
-    if (base === null) throw new UnreadableFile(`Line ${r.line.toLocaleString('en-US')}: there is no ${r.currency}→${business.currency} exchange rate on or before ${r.occurred_on}. Add one, then import again. Nothing was imported.`, r.line);
+    if (base === null)
+      throw new UnreadableFile(
+        `Line ${r.line.toLocaleString('en-US')}: there is no ${r.currency}→${business.currency} exchange rate on or before ${r.occurred_on}. Add one, then import again. Nothing was imported.`,
+        r.line,
+      );
     return {
       line: r.line,
       occurred_on: r.occurred_on,
@@ -262,7 +269,7 @@ async function land(db: Db, business: Business, actor: Actor, batch: Batch, rows
       amount_base: base,
       description: r.description,
       counterparty: r.counterparty,
-      category_id: r.category ? categoryIds.get(r.category.toLowerCase()) ?? null : null,
+      category_id: r.category ? (categoryIds.get(r.category.toLowerCase()) ?? null) : null,
       external_id: r.fingerprint,
     };
   });
@@ -385,7 +392,9 @@ export async function resolveDuplicate(db: Db, businessId: string, actor: Actor,
       await audit.actAs(trx, actor);
       await trx('transactions').where({ business_id: businessId, id: item.transaction_id }).delete();
     }
-    await trx('possible_duplicates').where({ id }).update({ status: decision === 'merge' ? 'merged' : 'kept' });
+    await trx('possible_duplicates')
+      .where({ id })
+      .update({ status: decision === 'merge' ? 'merged' : 'kept' });
     return item.batch_id as string;
   });
 }

@@ -4,7 +4,6 @@ import { open as openFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import sharp from 'sharp';
-import { z } from 'zod';
 import type { Db } from '../../core/db.ts';
 import type { Logger } from '../../core/logger.ts';
 import { NotFound, TooLarge, Validation } from '../../core/errors.ts';
@@ -42,22 +41,10 @@ type Actor = { userId: string | null; now: Date };
 /** Thumbnails are small squares, as the expense list shows them (twice the CSS size, for sharp screens). */
 const THUMBNAIL_PX = 96;
 
-const COLUMNS = [
-  'r.id',
-  'r.ledger_entry_id',
-  'r.content_type',
-  'r.byte_size',
-  'r.sha256',
-  'r.original_name',
-  'r.uploaded_by',
-  'u.name as uploader_name',
-  'r.created_at',
-];
+const COLUMNS = ['r.id', 'r.ledger_entry_id', 'r.content_type', 'r.byte_size', 'r.sha256', 'r.original_name', 'r.uploaded_by', 'u.name as uploader_name', 'r.created_at'];
 
 function scoped(db: Db, businessId: string, expenseId: string) {
-  return db('receipts as r')
-    .leftJoin('users as u', 'u.id', 'r.uploaded_by')
-    .where({ 'r.business_id': businessId, 'r.ledger_entry_id': expenseId });
+  return db('receipts as r').leftJoin('users as u', 'u.id', 'r.uploaded_by').where({ 'r.business_id': businessId, 'r.ledger_entry_id': expenseId });
 }
 
 type Row = Omit<Receipt, 'has_thumbnail'> & { has_thumbnail: boolean };
@@ -206,6 +193,12 @@ export function formatBytes(n: number): string {
 
 /** The client's file name for display and downloads only: no path, no control characters, our extension. */
 export function cleanName(name: string, extension: string): string {
-  const base = name.split(/[\\/]/).pop()!.replace(/[\u0000-\u001f\u007f"]/g, '').trim().slice(0, 120).replace(/\.[^.]*$/, '');
+  const base = name
+    .split(/[\\/]/)
+    .pop()!
+    .replace(/[\u0000-\u001f\u007f"]/g, '')
+    .trim()
+    .slice(0, 120)
+    .replace(/\.[^.]*$/, '');
   return `${base || 'receipt'}.${extension}`;
 }

@@ -29,7 +29,10 @@ export function uriEncode(s: string): string {
 
 /** The headers to send: the signed ones plus `authorization`. */
 export function signRequest(input: SigningInput): Record<string, string> {
-  const amzDate = input.now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const amzDate = input.now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
   const day = amzDate.slice(0, 8);
   const headers: Record<string, string> = {
     ...input.headers,
@@ -37,7 +40,9 @@ export function signRequest(input: SigningInput): Record<string, string> {
     'x-amz-content-sha256': input.payloadSha256,
     'x-amz-date': amzDate,
   };
-  const names = Object.keys(headers).map((h) => h.toLowerCase()).sort();
+  const names = Object.keys(headers)
+    .map((h) => h.toLowerCase())
+    .sort();
   const canonicalHeaders = names.map((h) => `${h}:${String(headers[h]).trim().replace(/\s+/g, ' ')}\n`).join('');
   const signedHeaders = names.join(';');
   const query = [...input.url.searchParams.entries()]

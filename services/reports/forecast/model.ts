@@ -153,7 +153,10 @@ export function fitFlows(flows: ArrayLike<number>, firstDay: string): FlowModel 
   // Trend: least squares over the last 180 days (or all there is).
   const tn = Math.min(n, 180);
   const t0 = n - tn;
-  let sx = 0, sy = 0, sxx = 0, sxy = 0;
+  let sx = 0,
+    sy = 0,
+    sxx = 0,
+    sxy = 0;
   for (let i = t0; i < n; i++) {
     const x = i - (n - 1);
     sx += x;

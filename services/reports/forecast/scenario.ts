@@ -36,7 +36,7 @@ export function scenarioFlow(d: Drivers, s: ScenarioInput, asOf: string, horizon
   const loanDay = s.loan_on;
   for (let h = 0; h < horizon; h++) {
     date = addDays(date, 1);
-    const volume = Math.pow(1 + s.revenue_growth, (h + 1) / 365);
+    const volume = (1 + s.revenue_growth) ** ((h + 1) / 365);
     const revenue = d.revenuePerDay * volume * (1 + s.price_change) + adExtra * d.roas;
     const variable = d.variableCostRatio * (d.revenuePerDay * volume + adExtra * d.roas);
     const baseline = d.revenuePerDay * (1 - d.variableCostRatio);
@@ -62,7 +62,7 @@ export function projectPnl(d: Drivers, s: ScenarioInput | null, asOf: string, ho
   const adExtra = s ? d.adSpendPerDay * s.ad_spend_change : 0;
   for (let h = 0; h < horizon; h++) {
     date = addDays(date, 1);
-    const volume = s ? Math.pow(1 + s.revenue_growth, (h + 1) / 365) : 1;
+    const volume = s ? (1 + s.revenue_growth) ** ((h + 1) / 365) : 1;
     revenue += d.revenuePerDay * volume * (1 + (s?.price_change ?? 0)) + adExtra * d.roas;
     variable += d.variableCostRatio * (d.revenuePerDay * volume + adExtra * d.roas);
     if (s?.hire_from && date >= s.hire_from) hire += s.hire_monthly_cost / DAYS_PER_MONTH;
