@@ -4,8 +4,8 @@ import type { Knex } from 'knex';
  * A business's own exchange rates (typed or imported by its owners), apart from the
  * reference rates a job syncs: one business's rate must never convert another's money.
  * Rates people entered before this were shared by every business; each business gets
- * its own copy of them, so no conversion changes, and the shared table keeps only synced
- * reference rates.
+ * its own copy of them, so no conversion changes, and the shared table keeps only the
+ * reference rates (synced, or the demo's).
  */
 export async function up(db: Knex): Promise<void> {
   await db.schema.createTable('business_exchange_rates', (t) => {
@@ -23,8 +23,8 @@ export async function up(db: Knex): Promise<void> {
     add constraint business_exchange_rates_source check (source in ('manual', 'csv'))`);
   await db.raw(`insert into business_exchange_rates (business_id, base, quote, day, rate, source)
     select b.id, r.base, r.quote, r.day, r.rate, r.source from exchange_rates r cross join businesses b
-    where r.source <> 'sync' and r.rate > 0 and r.base <> r.quote`);
-  await db.raw(`delete from exchange_rates where source <> 'sync'`);
+    where r.source in ('manual', 'csv') and r.rate > 0 and r.base <> r.quote`);
+  await db.raw(`delete from exchange_rates where source in ('manual', 'csv')`);
 }
 
 export async function down(db: Knex): Promise<void> {

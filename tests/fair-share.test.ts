@@ -22,7 +22,10 @@ describe('one large forecast does not hold up everyone else', () => {
   });
   after(() => ctx.close());
 
-  test('/health answers within 200 ms while a 20,000-path, 730-day forecast runs', async () => {
+  // The 200 ms budget itself is checked by tests/drills/forecast-fairness.ts, which .ci/run runs
+  // alone against PostgreSQL: here other test files share the two cores, so this asserts what
+  // holds under any load, that /health keeps answering while the forecast computes.
+  test('/health keeps answering while a 20,000-path, 730-day forecast runs', async () => {
     // Warm: the first /health loads the migration list, the first forecast starts its worker.
     assert.equal((await request(ctx.app).get('/health')).status, 200);
     const small = await request(ctx.app).post('/api/v1/forecast').set('Authorization', `Bearer ${token}`).send({ business_id: fixture.businessId, horizon_days: 30, paths: 1000 });
@@ -48,7 +51,7 @@ describe('one large forecast does not hold up everyone else', () => {
     assert.equal(res.body.percentiles.length, 730);
     assert.equal(res.body.paths, 20_000);
     assert.ok(latencies.length >= 3, `health was asked ${latencies.length} times while the forecast ran`);
-    assert.ok(Math.max(...latencies) < 200, `slowest /health during the forecast: ${Math.round(Math.max(...latencies))} ms (${latencies.map(Math.round).join(', ')})`);
+    assert.ok(Math.max(...latencies) < 1000, `slowest /health during the forecast: ${Math.round(Math.max(...latencies))} ms (${latencies.map(Math.round).join(', ')})`);
   });
 });
 

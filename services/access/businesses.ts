@@ -43,7 +43,7 @@ export const businessInput = z
       .trim()
       .optional()
       .nullable()
-      .refine((v) => !v || isDay(v), 'Use a real date between 1900 and 2100, like 2021-03-15')
+      .refine((v) => !v || isDay(v), 'Use a date like 2021-03-15, between 1900 and 2100')
       .transform((v) => (v ? v : null)),
   })
   .transform((v, ctx) => {

@@ -201,5 +201,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
 /** A config for tests: in-memory database, quiet logs, secrets of its own. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
   const secrets = { sessionSecret: randomBytes(32).toString('hex'), jwtSecret: randomBytes(32).toString('hex') };
-  return { ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO: 'never' }), ...secrets, ...overrides };
+  // Heavy work is not rationed in tests (a fixed clock never opens a new window); the test of the allowance sets its own.
+  return { ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO: 'never', RATE_LIMIT_HEAVY_PER_MINUTE: '100000' }), ...secrets, ...overrides };
 }
