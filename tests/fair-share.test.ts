@@ -2,16 +2,14 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { addDays } from '../services/core/clock.ts';
-import { createTestApp, insertLedgerRows, signedInOwner, TODAY, type TestContext } from './helpers.ts';
+import { appWithOwner, createTestApp, insertLedgerRows, signedInOwner, TODAY, type TestContext } from './helpers.ts';
 import { testConfig } from '../services/core/config.ts';
 
 describe('one large forecast does not hold up everyone else', () => {
-  let ctx: TestContext;
-  let fixture: Awaited<ReturnType<typeof signedInOwner>>;
+  const fixture = appWithOwner();
   let token: string;
   before(async () => {
-    ctx = await createTestApp();
-    fixture = await signedInOwner(ctx);
+    const { ctx } = fixture;
     const rows = [];
     for (let i = 1; i <= 120; i++) {
       rows.push({ kind: 'sale' as const, amount: 20_000 + (i % 7) * 1000, amount_base: 20_000 + (i % 7) * 1000, occurred_on: addDays(TODAY, -i) });
@@ -20,18 +18,17 @@ describe('one large forecast does not hold up everyone else', () => {
     await insertLedgerRows(ctx.db, fixture.businessId, rows);
     token = (await request(ctx.app).post('/api/v1/auth/login').send({ email: fixture.user.email, password: fixture.user.password })).body.token;
   });
-  after(() => ctx.close());
 
   // The 200 ms budget itself is checked by tests/drills/forecast-fairness.ts, which .ci/run runs
   // alone against PostgreSQL: here other test files share the two cores, so this asserts what
   // holds under any load, that /health keeps answering while the forecast computes.
   test('/health keeps answering while a 20,000-path, 730-day forecast runs', async () => {
     // Warm: the first /health loads the migration list, the first forecast starts its worker.
-    assert.equal((await request(ctx.app).get('/health')).status, 200);
-    const small = await request(ctx.app).post('/api/v1/forecast').set('Authorization', `Bearer ${token}`).send({ business_id: fixture.businessId, horizon_days: 30, paths: 1000 });
+    assert.equal((await request(fixture.ctx.app).get('/health')).status, 200);
+    const small = await request(fixture.ctx.app).post('/api/v1/forecast').set('Authorization', `Bearer ${token}`).send({ business_id: fixture.businessId, horizon_days: 30, paths: 1000 });
     assert.equal(small.status, 200);
     let done = false;
-    const big = request(ctx.app)
+    const big = request(fixture.ctx.app)
       .post('/api/v1/forecast')
       .set('Authorization', `Bearer ${token}`)
       .send({ business_id: fixture.businessId, horizon_days: 730, paths: 20_000 })
@@ -42,7 +39,7 @@ describe('one large forecast does not hold up everyone else', () => {
     const latencies: number[] = [];
     while (!done) {
       const started = performance.now();
-      const health = await request(ctx.app).get('/health');
+      const health = await request(fixture.ctx.app).get('/health');
       latencies.push(performance.now() - started);
       assert.equal(health.status, 200);
     }

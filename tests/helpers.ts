@@ -1,3 +1,4 @@
+import { after, before } from 'node:test';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -218,6 +219,20 @@ export async function signedInOwner(ctx: TestContext, business: Partial<business
   const user = await insertUser(ctx.db);
   const businessId = (await insertBusiness(ctx.db, user.id, business)).id;
   return { user, businessId, owner: await signIn(ctx.app, user.email, user.password) };
+}
+
+/**
+ * The usual base fixture of a describe block: the app on a fresh database and a signed-in
+ * owner of one business, made before its tests and closed after them (read its fields in tests).
+ */
+export function appWithOwner(opts: { config?: Partial<Config>; business?: Partial<businesses.BusinessInput> } = {}) {
+  const fixture = {} as { ctx: TestContext } & Awaited<ReturnType<typeof signedInOwner>>;
+  before(async () => {
+    fixture.ctx = await createTestApp({ config: opts.config });
+    Object.assign(fixture, await signedInOwner(fixture.ctx, opts.business));
+  });
+  after(() => fixture.ctx.close());
+  return fixture;
 }
 
 /** Another user, added to the business with `role` and signed in. */

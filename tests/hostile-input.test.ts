@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { createTestApp, insertLedgerRows, signedInOwner, type TestContext } from './helpers.ts';
+import { appWithOwner, insertLedgerRows, signedInOwner } from './helpers.ts';
 
 /** Answers within `ms`, or fails: a request that loops must not hang the suite. */
 async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
@@ -17,17 +17,13 @@ async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T>
 }
 
 describe('dates no calendar has, or none a business needs', () => {
-  let ctx: TestContext;
-  let fixture: Awaited<ReturnType<typeof signedInOwner>>;
+  const fixture = appWithOwner();
   let token: string;
   before(async () => {
-    ctx = await createTestApp();
-    fixture = await signedInOwner(ctx);
-    await insertLedgerRows(ctx.db, fixture.businessId, [{ kind: 'sale', amount: 5000, amount_base: 5000 }]);
-    const login = await request(ctx.app).post('/api/v1/auth/login').send({ email: fixture.user.email, password: fixture.user.password });
+    await insertLedgerRows(fixture.ctx.db, fixture.businessId, [{ kind: 'sale', amount: 5000, amount_base: 5000 }]);
+    const login = await request(fixture.ctx.app).post('/api/v1/auth/login').send({ email: fixture.user.email, password: fixture.user.password });
     token = login.body.token;
   });
-  after(() => ctx.close());
 
   const FAR = [
     ['9999-12-01', '9999-12-31'],
@@ -49,23 +45,23 @@ describe('dates no calendar has, or none a business needs', () => {
 
   test('the JSON API answers 422 naming the field, or its default range', async () => {
     for (const [from, to] of FAR) {
-      const pnl = await within(2000, 'pnl', request(ctx.app).get(`/api/v1/pnl?business_id=${fixture.businessId}&start_date=${from}&end_date=${to}`).set('Authorization', `Bearer ${token}`));
+      const pnl = await within(2000, 'pnl', request(fixture.ctx.app).get(`/api/v1/pnl?business_id=${fixture.businessId}&start_date=${from}&end_date=${to}`).set('Authorization', `Bearer ${token}`));
       assert.equal(pnl.status, 422, `pnl ${from}`);
       assert.ok(pnl.body.error.details.start_date || pnl.body.error.details.end_date);
       const stats = await within(
         2000,
         'stats',
-        request(ctx.app).get(`/api/v1/dashboard/stats?business_id=${fixture.businessId}&preset=custom&from=${from}&to=${to}`).set('Authorization', `Bearer ${token}`),
+        request(fixture.ctx.app).get(`/api/v1/dashboard/stats?business_id=${fixture.businessId}&preset=custom&from=${from}&to=${to}`).set('Authorization', `Bearer ${token}`),
       );
       assert.equal(stats.status, 200, `stats ${from}`);
       assert.notEqual(stats.body.start_date, from);
-      const list = await within(2000, 'expenses', request(ctx.app).get(`/api/v1/expenses?business_id=${fixture.businessId}&start_date=${from}`).set('Authorization', `Bearer ${token}`));
+      const list = await within(2000, 'expenses', request(fixture.ctx.app).get(`/api/v1/expenses?business_id=${fixture.businessId}&start_date=${from}`).set('Authorization', `Bearer ${token}`));
       assert.equal(list.status, 422, `expenses ${from}`);
     }
   });
 
   test('an expense dated on a day that does not exist is refused with a field message', async () => {
-    const res = await request(ctx.app)
+    const res = await request(fixture.ctx.app)
       .post('/api/v1/expenses')
       .set('Authorization', `Bearer ${token}`)
       .send({ business_id: fixture.businessId, amount: 1200, description: 'Paper', spent_on: '2025-02-30' });
@@ -75,13 +71,7 @@ describe('dates no calendar has, or none a business needs', () => {
 });
 
 describe('text no person types', () => {
-  let ctx: TestContext;
-  let fixture: Awaited<ReturnType<typeof signedInOwner>>;
-  before(async () => {
-    ctx = await createTestApp();
-    fixture = await signedInOwner(ctx);
-  });
-  after(() => ctx.close());
+  const fixture = appWithOwner();
 
   test('a NUL byte in a form, a query or a JSON body is a 422 naming the field, and the server stays well', async () => {
     const form = await fixture.owner.agent
@@ -91,14 +81,14 @@ describe('text no person types', () => {
     assert.equal(form.status, 422);
     const query = await fixture.owner.agent.get(`/b/${fixture.businessId}/expenses?q=a%00b`);
     assert.equal(query.status, 422);
-    const login = await request(ctx.app).post('/api/v1/auth/login').send({ email: `x\u0000@example.com`, password: 'whatever it is' });
+    const login = await request(fixture.ctx.app).post('/api/v1/auth/login').send({ email: `x\u0000@example.com`, password: 'whatever it is' });
     assert.equal(login.status, 422);
     assert.ok(login.body.error.details.email);
     const chat = await fixture.owner.agent.post(`/b/${fixture.businessId}/chat`).set('X-CSRF-Token', fixture.owner.csrf).type('form').send({ message: 'how much\u0007?' });
     assert.equal(chat.status, 422);
-    assert.equal((await request(ctx.app).get('/health')).status, 200);
+    assert.equal((await request(fixture.ctx.app).get('/health')).status, 200);
     assert.equal(
-      await ctx
+      await fixture.ctx
         .db('transactions')
         .where({ business_id: fixture.businessId })
         .count({ n: '*' })
@@ -116,13 +106,7 @@ describe('text no person types', () => {
 });
 
 describe('rules PostgreSQL cannot run', () => {
-  let ctx: TestContext;
-  let fixture: Awaited<ReturnType<typeof signedInOwner>>;
-  before(async () => {
-    ctx = await createTestApp();
-    fixture = await signedInOwner(ctx);
-  });
-  after(() => ctx.close());
+  const fixture = appWithOwner();
 
   test('a pattern PostgreSQL cannot compile is refused at save and preview with a message, never SQL', async () => {
     for (const pattern of ['\\p{L}+', '(?<shop>amazon)']) {
@@ -135,7 +119,7 @@ describe('rules PostgreSQL cannot run', () => {
       assert.doesNotMatch(preview.text, /select '' ~\*/i);
     }
     assert.equal(
-      await ctx
+      await fixture.ctx
         .db('categorization_rules')
         .where({ business_id: fixture.businessId })
         .count({ n: '*' })
@@ -146,33 +130,27 @@ describe('rules PostgreSQL cannot run', () => {
   });
 
   test('a pattern saved before the check does not break applying the other rules', async () => {
-    const [category] = await ctx.db('categories').insert({ business_id: fixture.businessId, name: 'Office', kind: 'expense' }).returning('id');
-    await ctx.db('categorization_rules').insert({ business_id: fixture.businessId, position: 0, field: 'description', match: 'regex', pattern: '\\p{L}', category_id: category.id });
-    await ctx.db('categorization_rules').insert({ business_id: fixture.businessId, position: 1, field: 'description', match: 'contains', pattern: 'paper', category_id: category.id });
-    await insertLedgerRows(ctx.db, fixture.businessId, [{ description: 'Paper for the printer' }]);
+    const [category] = await fixture.ctx.db('categories').insert({ business_id: fixture.businessId, name: 'Office', kind: 'expense' }).returning('id');
+    await fixture.ctx.db('categorization_rules').insert({ business_id: fixture.businessId, position: 0, field: 'description', match: 'regex', pattern: '\\p{L}', category_id: category.id });
+    await fixture.ctx.db('categorization_rules').insert({ business_id: fixture.businessId, position: 1, field: 'description', match: 'contains', pattern: 'paper', category_id: category.id });
+    await insertLedgerRows(fixture.ctx.db, fixture.businessId, [{ description: 'Paper for the printer' }]);
     const res = await fixture.owner.agent.post(`/b/${fixture.businessId}/rule-applications`).type('form').send({ _csrf: fixture.owner.csrf });
     assert.equal(res.status, 303);
-    const row = await ctx.db('transactions').where({ business_id: fixture.businessId, description: 'Paper for the printer' }).first('category_id');
+    const row = await fixture.ctx.db('transactions').where({ business_id: fixture.businessId, description: 'Paper for the printer' }).first('category_id');
     assert.equal(row.category_id, category.id);
   });
 
   test("deleting another business's rule is a 404, and the rule stays", async () => {
-    const other = await signedInOwner(ctx);
-    const [rule] = await ctx.db('categorization_rules').insert({ business_id: other.businessId, position: 0, field: 'description', match: 'contains', pattern: 'x' }).returning('id');
+    const other = await signedInOwner(fixture.ctx);
+    const [rule] = await fixture.ctx.db('categorization_rules').insert({ business_id: other.businessId, position: 0, field: 'description', match: 'contains', pattern: 'x' }).returning('id');
     const res = await fixture.owner.agent.post(`/b/${fixture.businessId}/rules/${rule.id}/deletion`).type('form').send({ _csrf: fixture.owner.csrf });
     assert.equal(res.status, 404);
-    assert.ok(await ctx.db('categorization_rules').where({ id: rule.id }).first());
+    assert.ok(await fixture.ctx.db('categorization_rules').where({ id: rule.id }).first());
   });
 });
 
 describe('ids that are not ids', () => {
-  let ctx: TestContext;
-  let fixture: Awaited<ReturnType<typeof signedInOwner>>;
-  before(async () => {
-    ctx = await createTestApp();
-    fixture = await signedInOwner(ctx);
-  });
-  after(() => ctx.close());
+  const fixture = appWithOwner();
 
   test('a 36-character id that is no uuid is a 404, never a database error', async () => {
     const fake = '-'.repeat(36);

@@ -8,6 +8,7 @@ export type LedgerKind = (typeof LEDGER_KINDS)[number];
 /** Kinds that move money between the business's own accounts: no effect on cash in total. */
 export const CASH_NEUTRAL_KINDS: LedgerKind[] = ['payout'];
 
+/** A transaction to write: amounts in minor units, money in positive (see README.md). */
 export type NewTransaction = {
   business_id: string;
   kind: LedgerKind;
@@ -68,14 +69,9 @@ export async function cashBalanceOn(db: Db, businessId: string, date: string): P
   return row.total;
 }
 
-export type TransactionWithCategory = {
+/** A transaction as lists show it: its money, day and texts, with its category's name and icon. */
+export type TransactionWithCategory = Pick<NewTransaction, 'kind' | 'amount' | 'currency' | 'amount_base' | 'occurred_on' | 'description'> & {
   id: string;
-  kind: LedgerKind;
-  amount: number;
-  currency: string;
-  amount_base: number;
-  occurred_on: string;
-  description: string;
   counterparty: string | null;
   category_name: string | null;
   category_icon: string | null;
