@@ -87,7 +87,7 @@ export function isEmbedded(db: Db): boolean {
 const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
 
 /**
- * Every file in migrations/, applied in the order of their names: a new migration is a
+ * Every file of the migrations folder, applied in the order of their names: a new migration is a
  * new file whose name sorts last. Loaded by path, so no runtime module depends on a
  * migration's code and a migration, once shipped, never changes.
  */
