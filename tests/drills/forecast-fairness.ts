@@ -22,11 +22,17 @@ const json = (res: Response) => res.json() as Promise<Record<string, unknown>>;
 
 try {
   const end = Date.now() + 120_000;
-  while (!(await fetch(`${BASE}/health`).then((r) => r.ok).catch(() => false))) {
+  while (
+    !(await fetch(`${BASE}/health`)
+      .then((r) => r.ok)
+      .catch(() => false))
+  ) {
     if (Date.now() > end) throw new Error('Bursar did not start');
     await wait(200);
   }
-  const login = await json(await fetch(`${BASE}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'demo@bursar.local', password: 'bursar-demo' }) }));
+  const login = await json(
+    await fetch(`${BASE}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'demo@bursar.local', password: 'bursar-demo' }) }),
+  );
   const auth = { authorization: `Bearer ${login.token}`, 'content-type': 'application/json' };
   const me = await json(await fetch(`${BASE}/api/v1/users/me`, { headers: auth }));
   const businessId = (me.businesses as { id: string }[])[0].id;
