@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
@@ -161,5 +162,20 @@ describe('ids that are not ids', () => {
         assert.ok([404, 422].includes(res.status), `${path} answered ${res.status}`);
       }
     }
+  });
+});
+
+describe('session cookies no browser of ours was given', () => {
+  const fixture = appWithOwner();
+
+  /** A cookie signed as express-session signs one (what a leaked or guessed secret allows). */
+  const signed = (sid: string) => `bursar.sid=${encodeURIComponent(`s:${sid}.${createHmac('sha256', fixture.ctx.config.sessionSecret).update(sid).digest('base64').replace(/=+$/, '')}`)}`;
+
+  test('a signed session id holding a NUL byte, or a megabyte, is no session and no error', async () => {
+    for (const sid of ['abc\u0000def', 'x'.repeat(100_000), "' or 1=1 --"]) {
+      const res = await request(fixture.ctx.app).get('/businesses').set('Cookie', signed(sid));
+      assert.ok([302, 431].includes(res.status), `answered ${res.status}`);
+    }
+    assert.equal((await request(fixture.ctx.app).get('/health')).status, 200);
   });
 });

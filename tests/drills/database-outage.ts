@@ -6,27 +6,14 @@
 // same web process still serving afterwards.
 //
 //   DATABASE_URL=… DB_STOP_COMMAND='…' DB_START_COMMAND='…' npx tsx tests/drills/database-outage.ts
-import { spawn, execSync } from 'node:child_process';
+import { execSync } from 'node:child_process';
 import { setTimeout as wait } from 'node:timers/promises';
+import { runDrill, startBursar, until } from './support.ts';
 
-const PORT = Number(process.env.DRILL_PORT ?? 3917);
-const BASE = `http://127.0.0.1:${PORT}`;
 const CONCURRENCY = 20;
 const { DB_STOP_COMMAND, DB_START_COMMAND } = process.env;
 if (!process.env.DATABASE_URL || !DB_STOP_COMMAND || !DB_START_COMMAND) throw new Error('set DATABASE_URL, DB_STOP_COMMAND and DB_START_COMMAND');
-
-const app = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], { env: { ...process.env, PORT: String(PORT), LOG_LEVEL: 'warn' }, stdio: ['ignore', 'inherit', 'inherit'] });
-let exited: number | null = null;
-app.on('exit', (code) => (exited = code ?? -1));
-
-async function until(what: string, ms: number, ok: () => Promise<boolean>): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await ok().catch(() => false)) return;
-    await wait(100);
-  }
-  throw new Error(`${what} did not happen within ${ms} ms`);
-}
+const { app, base: BASE, running: serving } = startBursar(Number(process.env.DRILL_PORT ?? 3917));
 
 /** A signed-in browser session: its cookie, from the login form. */
 async function signIn(): Promise<string> {
@@ -44,14 +31,8 @@ async function signIn(): Promise<string> {
 }
 
 type Hit = { began: number; at: number; status: number };
-const results = { passed: 0, failed: 0 };
-function check(ok: boolean, what: string): void {
-  if (ok) results.passed++;
-  else results.failed++;
-  console.log(`${ok ? 'ok    ' : 'FAILED'} ${what}`);
-}
 
-try {
+await runDrill(app, async (check) => {
   await until('Bursar listening', 120_000, async () => (await fetch(`${BASE}/health`)).ok);
   const cookie = await signIn();
   const page = await fetch(`${BASE}/businesses`, { headers: { cookie } });
@@ -105,11 +86,5 @@ try {
     'the last requests all answered 200',
   );
   const health = await fetch(`${BASE}/health`);
-  check(exited === null && health.status === 200, 'the same web process is still serving, /health 200');
-} catch (err) {
-  check(false, `the drill ran to its end (${(err as Error).message})`);
-} finally {
-  app.kill('SIGTERM');
-}
-console.log(`${results.passed} passed, ${results.failed} failed`);
-process.exit(results.failed ? 1 : 0);
+  check(serving() && health.status === 200, 'the same web process is still serving, /health 200');
+});

@@ -4,32 +4,14 @@
 // it computes, asks /health again and again: every answer must come within 200 ms.
 //
 //   DATABASE_URL=… npx tsx tests/drills/forecast-fairness.ts
-import { spawn } from 'node:child_process';
-import { setTimeout as wait } from 'node:timers/promises';
+import { runDrill, startBursar, until } from './support.ts';
 
-const PORT = Number(process.env.DRILL_PORT ?? 3918);
-const BASE = `http://127.0.0.1:${PORT}`;
 if (!process.env.DATABASE_URL) throw new Error('set DATABASE_URL');
-
-const app = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], { env: { ...process.env, PORT: String(PORT), LOG_LEVEL: 'warn' }, stdio: ['ignore', 'inherit', 'inherit'] });
-const results = { passed: 0, failed: 0 };
-function check(ok: boolean, what: string): void {
-  if (ok) results.passed++;
-  else results.failed++;
-  console.log(`${ok ? 'ok    ' : 'FAILED'} ${what}`);
-}
+const { app, base: BASE } = startBursar(Number(process.env.DRILL_PORT ?? 3918));
 const json = (res: Response) => res.json() as Promise<Record<string, unknown>>;
 
-try {
-  const end = Date.now() + 120_000;
-  while (
-    !(await fetch(`${BASE}/health`)
-      .then((r) => r.ok)
-      .catch(() => false))
-  ) {
-    if (Date.now() > end) throw new Error('Bursar did not start');
-    await wait(200);
-  }
+await runDrill(app, async (check) => {
+  await until('Bursar listening', 120_000, async () => (await fetch(`${BASE}/health`)).ok);
   const login = await json(
     await fetch(`${BASE}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'demo@bursar.local', password: 'bursar-demo' }) }),
   );
@@ -59,10 +41,4 @@ try {
   const sorted = [...latencies].sort((a, b) => a - b);
   console.log(`/health while it ran: ${latencies.length} requests, p50 ${Math.round(sorted[Math.floor(sorted.length / 2)])} ms, slowest ${Math.round(slowest)} ms`);
   check(latencies.length >= 3 && slowest < 200, 'every /health during the forecast answered within 200 ms');
-} catch (err) {
-  check(false, `the drill ran to its end (${(err as Error).message})`);
-} finally {
-  app.kill('SIGTERM');
-}
-console.log(`${results.passed} passed, ${results.failed} failed`);
-process.exit(results.failed ? 1 : 0);
+});
