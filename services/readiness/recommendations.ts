@@ -9,14 +9,9 @@ export const LIVE = ['open', 'accepted', 'dismissed'] as const;
 export const USER_STATUSES = ['accepted', 'dismissed', 'done'] as const;
 const PRIORITY_ORDER = `case priority when 'high' then 0 when 'medium' then 1 else 2 end`;
 
-export type Recommendation = {
+/** A candidate the rules produced, as stored: with its id, the user's status and its times. */
+export type Recommendation = Omit<Candidate, 'figures'> & {
   id: string;
-  rule: string;
-  subject: string;
-  priority: 'high' | 'medium' | 'low';
-  title: string;
-  why: string;
-  action: string;
   figures: Record<string, unknown>;
   status: string;
   created_at: Date;
