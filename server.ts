@@ -32,6 +32,9 @@ import { accountSettingsRoutes } from './routes/access/account.ts';
 import { invitationRoutes } from './routes/access/invitations.ts';
 import { googleRoutes } from './routes/access/google.ts';
 import { mcpRoutes } from './routes/agent/mcp.ts';
+import { startBackgroundWork } from './jobs/index.ts';
+import { openControl } from './services/jobs/control.ts';
+import { controlRoutes } from './routes/operations/control.ts';
 
 const ROOT = path.dirname(fileURLToPath(import.meta.url));
 
@@ -90,6 +93,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(express.urlencoded({ extended: false, limit: '200kb' }));
   app.use(express.json({ limit: '1mb' }));
   app.use(refuseControlCharacters);
+  app.use(controlRoutes(deps));
   app.use(sessionMiddleware(deps));
   app.use(loadUser(deps));
   app.use(verifyCsrf);
@@ -124,7 +128,12 @@ async function main(): Promise<void> {
   const knowledge = await indexKnowledge(db, systemClock, undefined, embedderFor(config));
   if (knowledge.indexed.length || knowledge.embedded) logger.info({ indexed: knowledge.indexed, embedded: knowledge.embedded }, 'knowledge base indexed');
   if (knowledge.embedding_error) logger.warn({ reason: knowledge.embedding_error }, 'knowledge base not embedded: search stays full-text until the next index-knowledge run');
-  const app = createApp({ db, config, clock: systemClock, logger });
+  // Embedded PGlite belongs to this process alone, so the workers and the schedule run here;
+  // on PostgreSQL the `jobs` app runs them (JOBS_IN_WEB overrides either way).
+  const runsJobs = config.jobsInWeb === 'always' || (config.jobsInWeb === 'auto' && isEmbedded(db));
+  const background = runsJobs ? startBackgroundWork({ db, config, clock: systemClock, logger }) : null;
+  const control = background && isEmbedded(db) ? await openControl(config, logger) : null;
+  const app = createApp({ db, config, clock: systemClock, logger, jobs: background?.worker, control: control ?? undefined });
   const server: Server = app.listen(config.port, config.host, () => {
     logger.info({ url: config.appUrl, database: isEmbedded(db) ? 'embedded PGlite' : 'PostgreSQL', ms: Date.now() - started }, 'Bursar is listening');
     if (config.seedDemo) {
@@ -146,6 +155,8 @@ async function main(): Promise<void> {
     }, 10_000);
     force.unref();
     server.close(async () => {
+      await background?.stop(5_000);
+      await control?.close();
       await closeSimulationPool();
       await db.destroy();
       logger.info('stopped');

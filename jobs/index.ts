@@ -1,31 +1,47 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import cron from 'node-cron';
 import type { JobContext } from '../services/jobs/runtime.ts';
-import { runJob } from '../services/jobs/runtime.ts';
+import { createWorker, startScheduler, type Worker } from '../services/jobs/worker.ts';
+import { enqueueStale } from '../services/jobs/figures.ts';
 import { JOBS } from './registry.ts';
 import { bootstrap } from '../scripts/bootstrap.ts';
 
+export type BackgroundWork = { worker: Worker; stop(graceMs?: number): Promise<void> };
+
 /**
- * Schedules every job. Run as the single `jobs` app under pm2; any number of
- * schedulers is still safe, since each run takes the job's advisory lock.
+ * The workers and the schedule: what the `jobs` app runs under pm2, and what `npm start`
+ * runs inside the web process on embedded PGlite. Any number may run on one database:
+ * a scheduled tick is one queue row, and each job is claimed by one worker.
  */
-export function startScheduler(ctx: JobContext): { stop(): void } {
-  const tasks = JOBS.map((job) => cron.schedule(job.schedule, () => void runJob(job, ctx, 'schedule'), { name: job.name, noOverlap: true }));
-  ctx.logger.info({ jobs: JOBS.map((j) => `${j.name} (${j.schedule})`) }, 'scheduler started');
+export function startBackgroundWork(ctx: JobContext, opts: { lanes?: number; pollMs?: number } = {}): BackgroundWork {
+  const worker = createWorker(ctx, JOBS, {
+    lanes: opts.lanes,
+    pollMs: opts.pollMs,
+    // Between jobs: enqueue a refresh for every business whose figures are behind its data.
+    idle: () => enqueueStale(ctx.db, ctx.clock.now()),
+  });
+  worker.start();
+  const scheduler = startScheduler(ctx, JOBS, () => worker.nudge());
+  ctx.logger.info({ scheduled: JOBS.filter((j) => j.schedule).map((j) => `${j.name} (${j.schedule})`) }, 'scheduler started');
   return {
-    stop: () => {
-      for (const t of tasks) t.stop();
+    worker,
+    stop: async (graceMs) => {
+      scheduler.stop();
+      await worker.stop(graceMs);
     },
   };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   const ctx = await bootstrap();
-  const scheduler = startScheduler(ctx);
+  const background = startBackgroundWork(ctx, { lanes: 2 });
   process.send?.('ready');
+  let stopping = false;
   const stop = async () => {
-    scheduler.stop();
+    if (stopping) return;
+    stopping = true;
+    // pm2 waits kill_timeout (see ecosystem.config.cjs) before it kills: finish or hand back within it.
+    await background.stop(8_000);
     await ctx.db.destroy();
     process.exit(0);
   };

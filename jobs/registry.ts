@@ -6,6 +6,8 @@ import refreshRecommendations from './refresh-recommendations.ts';
 import syncRates from './sync-rates.ts';
 import indexKnowledge from './index-knowledge.ts';
 import recoverImports from './recover-imports.ts';
+import refreshFigures from './refresh-figures.ts';
+import runImport from './run-import.ts';
 
-/** Every job Bursar runs; `npm run job -- NAME` runs one by hand. */
-export const JOBS: Job[] = [purgeSessions, rebuildAggregates, computeMetrics, refreshRecommendations, syncRates, indexKnowledge, recoverImports];
+/** Every job Bursar runs: scheduled ones have a schedule; `npm run job -- NAME` runs one by hand. */
+export const JOBS: Job[] = [purgeSessions, rebuildAggregates, computeMetrics, refreshRecommendations, syncRates, indexKnowledge, recoverImports, refreshFigures, runImport];

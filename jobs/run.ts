@@ -1,16 +1,47 @@
-import { runJob } from '../services/jobs/runtime.ts';
+import { parseArgs } from 'node:util';
+import { runJob, type RunOutcome } from '../services/jobs/runtime.ts';
+import { findRunningApp } from '../services/jobs/control.ts';
+import { loadConfig } from '../services/core/config.ts';
 import { JOBS } from './registry.ts';
 import { bootstrap } from '../scripts/bootstrap.ts';
 
-// `npm run job -- NAME`: runs one job now, recorded like a scheduled run.
-const name = process.argv[2];
+/**
+ * `npm run job -- NAME [--business ID]`: runs one job now, under the same singleton lock
+ * and recorded like any other run. On embedded PGlite with `npm start` running, the running
+ * app runs it (no second process may open that database); otherwise this process does.
+ */
+const { positionals, values } = parseArgs({ allowPositionals: true, options: { business: { type: 'string' } } });
+const name = positionals[0];
 const job = JOBS.find((j) => j.name === name);
 if (!job) {
   process.stderr.write(`Unknown job "${name ?? ''}". Jobs: ${JOBS.map((j) => j.name).join(', ')}\n`);
   process.exit(2);
 }
-const ctx = await bootstrap();
-const outcome = await runJob(job, ctx, 'manual');
-await ctx.db.destroy();
+const businessId = values.business;
+const payload = businessId ? { businessId } : {};
+
+let outcome: RunOutcome;
+try {
+  process.loadEnvFile('.env');
+} catch {}
+const running = process.env.DATABASE_URL ? null : await findRunningApp(loadConfig(process.env));
+if (running) {
+  const res = await fetch(`${running.url}/internal/jobs`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${running.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name, business_id: businessId }),
+  });
+  const answer = await res.json();
+  if (!res.ok) {
+    process.stderr.write(`${job.name}: the running app refused: ${answer?.error?.message ?? res.status}\n`);
+    process.exit(1);
+  }
+  outcome = answer;
+  process.stdout.write(`(run by the app listening at ${running.url})\n`);
+} else {
+  const ctx = await bootstrap();
+  outcome = await runJob(job, ctx, 'manual', payload, businessId ?? job.name);
+  await ctx.db.destroy();
+}
 process.stdout.write(`${job.name}: ${outcome.status}${outcome.error ? ` (${outcome.error})` : ''}\n`);
 process.exit(outcome.status === 'failed' ? 1 : 0);

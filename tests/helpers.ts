@@ -10,6 +10,8 @@ import pg from 'pg';
 import request from 'supertest';
 import type { Express } from 'express';
 import { createApp } from '../server.ts';
+import { createWorker } from '../services/jobs/worker.ts';
+import { JOBS } from '../jobs/registry.ts';
 import { testConfig, type Config } from '../services/core/config.ts';
 import { createMemoryDb, dumpMemoryDb, migrateLatest, type Db } from '../services/core/db.ts';
 
@@ -139,8 +141,17 @@ export async function createTestApp(opts: { logger?: Logger; config?: Partial<Co
   const clock = fixedClock(`${TODAY}T12:00:00Z`);
   const config = testConfig(opts.config);
   const logger = opts.logger ?? createLogger('silent');
-  const app = createApp({ db, config, clock, logger });
-  return { app, db, clock, config, close: drop };
+  // A worker that runs what the routes enqueue (an import) when they nudge it, and only then:
+  // no polling, no schedule, no background refresh, so a test sees only the work it caused.
+  const worker = createWorker({ db, config, clock, logger }, JOBS, { pollMs: 3_600_000 });
+  const jobs = {
+    nudge: () => {
+      worker.drain().catch((err) => logger.error({ err }, 'a test job failed'));
+    },
+    runOne: worker.runOne,
+  };
+  const app = createApp({ db, config, clock, logger, jobs });
+  return { app, db, clock, config, worker, close: drop };
 }
 
 let userCounter = 0;

@@ -16,7 +16,7 @@ describe('an import cut off by a crash', () => {
   });
   after(() => ctx.close());
 
-  test('goes back to pending with a message, while an import still making progress is left alone', async () => {
+  test('goes back to pending with a message once the queue no longer holds it, while one a worker still holds is left alone', async () => {
     const user = await insertUser(ctx.db);
     const biz = await insertBusiness(ctx.db, user.id);
     const mapping = JSON.stringify({ date: 'Date', amount: 'Amount', description: 'Text' });
@@ -28,6 +28,21 @@ describe('an import cut off by a crash', () => {
       .db('import_batches')
       .insert({ business_id: biz.id, status: 'running', filename: 'april.csv', mapping, processed_rows: 100, heartbeat_at: ctx.db.fn.now() })
       .returning('id');
+    // The live one's job is in a worker's hands; the dead one's job failed for good (or never was).
+    await ctx.db('job_queue').insert({
+      name: 'run-import',
+      payload: JSON.stringify({ batchId: alive.id }),
+      singleton_key: alive.id,
+      state: 'running',
+      attempts: 1,
+      run_after: ctx.clock.now(),
+      created_at: ctx.clock.now(),
+      locked_by: 'elsewhere',
+      locked_until: ctx.clock.now(),
+    });
+    await ctx
+      .db('job_queue')
+      .insert({ name: 'run-import', payload: JSON.stringify({ batchId: dead.id }), singleton_key: dead.id, state: 'failed', attempts: 3, run_after: ctx.clock.now(), created_at: ctx.clock.now() });
     const outcome = await runJob(recoverImports, { db: ctx.db, clock: ctx.clock, logger: createLogger('silent'), config: ctx.config });
     assert.equal(outcome.status, 'succeeded');
     const rows = await ctx.db('import_batches').whereIn('id', [dead.id, alive.id]).orderBy('filename', 'desc');

@@ -28,7 +28,7 @@ describe('import pages', () => {
     const batchId = up.headers.location.split('/').pop()!;
     const run = await owner.agent.post(`${up.headers.location}/run`).type('form').send({ _csrf: owner.csrf });
     assert.equal(run.status, 303);
-    await imports.settled(batchId);
+    await ctx.worker.drain();
     const done = await owner.agent.get(up.headers.location).set('HX-Request', 'true');
     assert.doesNotMatch(done.text, /every 1s/, 'a finished import stops polling');
     assert.match(done.text, /Imported/);
@@ -86,13 +86,13 @@ describe('import pages', () => {
       .attach('file', Buffer.from('Date,Description,Amount\n2026-10-01,Printer paper,-25.00\n2026-10-02,Stamps,-8.00\n'), 'a.csv');
     const firstId = first.headers.location.split('/').pop()!;
     await owner.agent.post(`${first.headers.location}/run`).type('form').send({ _csrf: owner.csrf });
-    await imports.settled(firstId);
+    await ctx.worker.drain();
     const second = await owner.agent
       .post(`/b/${businessId}/imports?_csrf=${owner.csrf}`)
       .attach('file', Buffer.from('Date,Description,Amount\n2026-10-03,PRINTER PAPER A4,-25.00\n2026-10-04,Stamps book,-8.00\n'), 'b.csv');
     const secondId = second.headers.location.split('/').pop()!;
     await owner.agent.post(`${second.headers.location}/run`).type('form').send({ _csrf: owner.csrf });
-    await imports.settled(secondId);
+    await ctx.worker.drain();
     const page = await owner.agent.get(second.headers.location);
     assert.match(page.text, /Possible duplicates/);
     const ids = [...page.text.matchAll(/possible-duplicates\/([0-9a-f-]{36})/g)].map((m) => m[1]);

@@ -222,7 +222,7 @@ describe('CSV import', () => {
     assert.equal(await ledgerCount(), before);
   });
 
-  test('a failure in the middle of the commit leaves no partial batch in the ledger', async () => {
+  test('a failure in the middle of the commit leaves no partial batch in the ledger, and the retry imports the whole file', async () => {
     const before = await ledgerCount();
     // The database refuses one row of the file, after the rows before it were written.
     await ctx.db.raw(`create function refuse_half_done() returns trigger language plpgsql as $$
@@ -231,11 +231,26 @@ describe('CSV import', () => {
     const lines = ['Date,Description,Amount'];
     for (let i = 0; i < 3000; i++) lines.push(`2026-02-${String((i % 28) + 1).padStart(2, '0')},Half-done ${i},-1.00`);
     const res = await post(lines.join('\n'), 'crash.csv');
-    assert.equal(res.status, 500);
+    assert.equal(res.status, 202, 'the first attempt failed; the API says the import is still on its way');
+    assert.equal(res.body.status, 'running');
+    assert.equal(await ledgerCount(), before);
+    const job = await ctx.db('job_queue').where({ singleton_key: res.body.batch_id }).first();
+    assert.deepEqual([job.state, job.attempts, job.last_error], ['queued', 1, job.last_error]);
+    assert.match(job.last_error, /disk full/);
+
     await ctx.db.raw('drop trigger refuse_half_done on transactions');
     await ctx.db.raw('drop function refuse_half_done()');
-    assert.equal(await ledgerCount(), before);
-    const batch = await ctx.db('import_batches').where({ business_id: businessId, filename: 'crash.csv' }).first();
-    assert.equal(batch.status, 'failed');
+    ctx.clock.advance(60_000);
+    await ctx.worker.drain();
+    ctx.clock.advance(-60_000);
+    const done = await owner.agent.get(`/api/v1/imports/${res.body.batch_id}`).query({ business_id: businessId });
+    assert.equal(done.status, 200);
+    assert.equal(done.body.imported, 3000);
+    assert.equal(await ledgerCount(), before + 3000);
+    const runs = await ctx.db('job_runs').where({ queue_id: job.id }).orderBy('attempt').select('attempt', 'status');
+    assert.deepEqual(runs, [
+      { attempt: 1, status: 'failed' },
+      { attempt: 2, status: 'succeeded' },
+    ]);
   });
 });

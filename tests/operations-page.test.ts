@@ -32,5 +32,22 @@ describe('operator page', () => {
     assert.match(page.text, /current/);
     const otherSession = await signIn(ctx.app, other.email, other.password);
     assert.equal((await otherSession.agent.get('/ops')).status, 403);
+    assert.equal((await otherSession.agent.post('/ops/runs').type('form').send({ _csrf: otherSession.csrf, job: 'purge-sessions' })).status, 403);
+  });
+
+  test('"run now" queues a scheduled job for a worker; the queue and the run show on the page', async () => {
+    const op = await insertUser(ctx.db, { email: 'ops2@example.com' });
+    const opSession = await signIn(ctx.app, op.email, op.password);
+    ctx.config.operatorEmails.push('ops2@example.com');
+    const unknown = await opSession.agent.post('/ops/runs').type('form').send({ _csrf: opSession.csrf, job: 'no-such-job' });
+    assert.equal(unknown.status, 404);
+    const queued = await opSession.agent.post('/ops/runs').type('form').send({ _csrf: opSession.csrf, job: 'purge-sessions' });
+    assert.equal(queued.status, 303);
+    await ctx.worker.drain();
+    const page = await opSession.agent.get('/ops');
+    assert.match(page.text, /Job queue/);
+    assert.match(page.text, /purge-sessions<\/code> succeeded: 1/);
+    const run = await ctx.db('job_runs').where({ job: 'purge-sessions' }).first();
+    assert.deepEqual([run.status, run.trigger], ['succeeded', 'manual']);
   });
 });

@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { hashToken } from '../services/core/crypto.ts';
+import { runJob } from '../services/jobs/runtime.ts';
 import { createLogger } from '../services/core/logger.ts';
 import { captureLogger, createTestApp, csrfFrom, insertUser, signIn, TODAY, type TestContext } from './helpers.ts';
 
@@ -234,7 +235,7 @@ describe('expired rate-limit counters', () => {
         { key: 'login:ip:live', points: 3, resets_at: '2026-11-25T12:10:00Z' },
       ]);
       const { default: purge } = await import('../jobs/purge-sessions.ts');
-      await purge.run({ db: ctx.db, clock: ctx.clock, logger: createLogger('silent'), config: ctx.config });
+      await runJob(purge, { db: ctx.db, clock: ctx.clock, logger: createLogger('silent'), config: ctx.config });
       assert.deepEqual(await ctx.db('rate_limits').pluck('key'), ['login:ip:live']);
     } finally {
       await ctx.close();

@@ -10,6 +10,7 @@ import { flash } from '../support/session.ts';
 import { requireWriter } from '../support/tenant.ts';
 import { requireFile, singleFileUpload } from '../support/upload.ts';
 import { limitHeavy } from '../support/heavy.ts';
+import { createReceiptStore } from '../../services/ledger/receipts/store.ts';
 
 type Params = { businessId: string; batchId: string };
 
@@ -19,8 +20,9 @@ const decisionForm = z.object({ decision: z.enum(['keep', 'merge']) });
 
 /** Statement imports: upload, map and preview, run with a progress bar, summary, undo, review of near matches. */
 export function importRoutes(deps: AppDeps): Router {
-  const { db, clock, logger } = deps;
+  const { db, clock, config } = deps;
   const router = Router({ mergeParams: true });
+  const store = createReceiptStore(config.receipts);
   const upload = singleFileUpload(imports.UPLOAD_DIR, imports.MAX_UPLOAD_BYTES);
   const actor = (res: Response) => ({ userId: res.locals.user.id as string, now: clock.now() });
   const home = (res: Response) => `/b/${res.locals.business.id}/imports`;
@@ -28,7 +30,7 @@ export function importRoutes(deps: AppDeps): Router {
   /** Everything a batch page renders from: the batch, and by its status the preview or the near matches. */
   async function batchData(res: Response, batchId: string, extra: Record<string, unknown> = {}) {
     const batch = await imports.find(db, res.locals.business.id, batchId);
-    const preview = batch.status === 'pending' && batch.mapping ? await imports.preview(db, batch.business_id, batch.id).catch((err) => ({ error: err.message })) : null;
+    const preview = batch.status === 'pending' && batch.mapping ? await imports.preview(db, store, batch.business_id, batch.id).catch((err) => ({ error: err.message })) : null;
     const duplicates = batch.status === 'done' ? await imports.possibleDuplicates(db, batch.business_id, batch.id) : [];
     return { batch, preview, duplicates, values: batch.mapping ?? {}, errors: {}, dateFormats: DATE_FORMATS_HINT, ...extra };
   }
@@ -39,7 +41,7 @@ export function importRoutes(deps: AppDeps): Router {
 
   router.post('/imports', requireWriter, limitHeavy(deps, 'import'), upload, async (req, res) => {
     try {
-      const batch = await imports.upload(db, res.locals.business, actor(res), requireFile(req.file));
+      const batch = await imports.upload(db, store, res.locals.business, actor(res), requireFile(req.file));
       redirectAfterPost(req, res, `${home(res)}/${batch.id}`);
     } finally {
       if (req.file) await rm(req.file.path, { force: true });
@@ -57,11 +59,11 @@ export function importRoutes(deps: AppDeps): Router {
     redirectAfterPost(req, res, `${home(res)}/${req.params.batchId}`);
   });
 
-  // Running an import is a resource (a run) so a plain form can start it; the batch page then polls.
+  // Running an import is a resource (a run) so a plain form can start it; a worker runs it and the batch page polls.
   router.post('/imports/:batchId/run', requireWriter, async (req: Request<Params>, res) => {
     const input = parseOrThrow(runForm, req.body);
-    const batch = await imports.find(db, res.locals.business.id, req.params.batchId);
-    imports.commitLater(db, res.locals.business, actor(res), batch.id, logger, { skipInvalid: !!input.skip_invalid });
+    const batch = await imports.start(db, res.locals.business.id, req.params.batchId, { skipInvalid: !!input.skip_invalid }, clock.now());
+    deps.jobs?.nudge();
     redirectAfterPost(req, res, `${home(res)}/${batch.id}`);
   });
 

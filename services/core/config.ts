@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -68,6 +70,9 @@ const schema = z.object({
   S3_ACCESS_KEY_ID: z.string().min(1).optional(),
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   OPENAI_EMBEDDINGS_MODEL: z.string().trim().optional(),
+  // --- background work (issue 13)
+  IMPORT_WAIT_MS: z.coerce.number().int().min(0).max(120_000).default(30_000),
+  JOBS_IN_WEB: z.enum(['auto', 'always', 'never']).default('auto'),
 });
 
 /** An S3-compatible bucket, addressed path-style (`ENDPOINT/BUCKET/key`), which every such service accepts. */
@@ -116,6 +121,13 @@ export type Config = {
   ai: AiConfig | null;
   receipts: ReceiptsConfig;
   embeddings: EmbeddingsConfig | null;
+  /** How long POST /api/v1/imports waits for the import before it answers 202. */
+  importWaitMs: number;
+  /**
+   * Whether the web process runs the job workers and the schedule: `auto` does on
+   * embedded PGlite (one process owns the database) and leaves it to the `jobs` app on PostgreSQL.
+   */
+  jobsInWeb: 'auto' | 'always' | 'never';
 };
 
 export class ConfigError extends Error {}
@@ -195,6 +207,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
       e.OPENAI_API_KEY && e.OPENAI_EMBEDDINGS_MODEL
         ? { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL || null, model: e.OPENAI_EMBEDDINGS_MODEL, timeoutMs: Math.min(e.OPENAI_TIMEOUT_MS, 15_000) }
         : null,
+    importWaitMs: e.IMPORT_WAIT_MS,
+    jobsInWeb: e.JOBS_IN_WEB,
   };
 }
 
@@ -202,5 +216,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
 export function testConfig(overrides: Partial<Config> = {}): Config {
   const secrets = { sessionSecret: randomBytes(32).toString('hex'), jwtSecret: randomBytes(32).toString('hex') };
   // Heavy work is not rationed in tests (a fixed clock never opens a new window); the test of the allowance sets its own.
-  return { ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO: 'never', RATE_LIMIT_HEAVY_PER_MINUTE: '100000' }), ...secrets, ...overrides };
+  // Stored files (receipts, statements waiting to import) go to a folder of the test's own.
+  const RECEIPTS_DIR = path.join(os.tmpdir(), `bursar-test-store-${randomBytes(6).toString('hex')}`);
+  return { ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO: 'never', RATE_LIMIT_HEAVY_PER_MINUTE: '100000', RECEIPTS_DIR }), ...secrets, ...overrides };
 }

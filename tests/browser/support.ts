@@ -8,6 +8,8 @@ import { createLogger } from '../../services/core/logger.ts';
 import { fixedClock } from '../../services/core/clock.ts';
 import { seedDemo } from '../../services/demo.ts';
 import { createTestDb } from '../helpers.ts';
+import { createWorker } from '../../services/jobs/worker.ts';
+import { JOBS } from '../../jobs/registry.ts';
 
 export const SCREENSHOTS = 'test-results/screenshots';
 
@@ -16,7 +18,12 @@ export async function startBrowserSession(opts: { days?: number; config?: Partia
   const { db, drop } = await createTestDb();
   const clock = fixedClock('2026-11-25T12:00:00Z');
   await seedDemo(db, clock, { days: opts.days ?? 90 });
-  const app = createApp({ db, config: testConfig(opts.config), clock, logger: createLogger('silent') });
+  const config = testConfig(opts.config);
+  const logger = createLogger('silent');
+  // A worker runs what the pages start (an import), as in embedded mode; no schedule, no background refresh.
+  const worker = createWorker({ db, config, clock, logger }, JOBS, { pollMs: 250 });
+  worker.start();
+  const app = createApp({ db, config, clock, logger, jobs: worker });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -31,6 +38,7 @@ export async function startBrowserSession(opts: { days?: number; config?: Partia
     browser,
     db,
     async close() {
+      await worker.stop(1000);
       await browser.close();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

@@ -1,50 +1,69 @@
-import { open, rm, stat, mkdir, rename } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { open, rm, stat } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Db } from '../../core/db.ts';
 import { Conflict, NotFound, Validation } from '../../core/errors.ts';
-import type { Logger } from '../../core/logger.ts';
 import { converterFor } from '../exchange-rates.ts';
 import * as rules from '../rules.ts';
 import * as audit from '../audit.ts';
 import type { Actor } from '../audit.ts';
 import { detect, headerKey, HEAD_BYTES, mappingSchema, suggestMapping, UnreadableFile, type Detected, type Mapping } from './detect.ts';
-import { readFile, type Failure, type ReadRow } from './read.ts';
+import { readRows, readSome, type Failure, type ReadRow } from './read.ts';
 import { isUuid } from '../../core/ids.ts';
+import { createReceiptStore, type ReceiptStore } from '../receipts/store.ts';
+import { importFileKey } from '../receipts/keys.ts';
+import { enqueue, type JobContext, type JobHandle } from '../../jobs/runtime.ts';
 
 export { UnreadableFile, mappingSchema, type Mapping };
 
 /**
- * CSV import of bank statements as batches. A batch is uploaded (the file waits on
- * disk, status `pending`), previewed with a mapping, then committed: the file is
- * streamed and read, and every row lands in ONE transaction through a staging table
- * and a single INSERT … SELECT … ON CONFLICT DO NOTHING, so a killed server leaves
- * nothing half-imported and a re-import adds nothing. The batch row is the status
- * that the page polls.
+ * CSV import of bank statements as batches, run as jobs. A batch is uploaded (the file
+ * goes to the receipt store, disk or S3, so any host can read it; status `pending`),
+ * previewed with a mapping, then started (`queued`): a worker streams the file in
+ * chunks into import_staged_rows, committing each chunk with the line it reached, so
+ * memory stays bounded and a run cut off resumes there. At the end every staged row
+ * lands in ONE transaction through a single INSERT … SELECT, so the ledger never holds
+ * part of a batch and a re-import adds nothing. The batch row is the status the page polls.
  *
  * Audit: the database audits every row an import creates, and every later update or
  * delete of them (undo included), as the importing user; the batch row adds the file
  * and the counts.
  */
 
+/** Where multer puts an upload on the way to the store. */
 export const UPLOAD_DIR = path.join(os.tmpdir(), 'bursar-imports');
 export const MAX_UPLOAD_BYTES = 200 * 1024 * 1024;
+export const IMPORT_JOB = 'run-import';
 const SOURCE = 'import';
-const STAGE_CHUNK = 10_000;
+/** Rows staged per transaction: small enough that a page waiting on embedded PGlite's one connection waits little. */
+const STAGE_CHUNK = 5_000;
+/** Failures kept to show; the rest are counted. */
+const FAILURES_KEPT = 1000;
 
 export type Batch = {
   id: string;
   business_id: string;
-  status: 'pending' | 'running' | 'done' | 'failed' | 'undone';
+  status: 'pending' | 'queued' | 'running' | 'done' | 'failed' | 'undone';
   filename: string;
   header_key: string | null;
   detected: Detected | null;
   mapping: Mapping | null;
+  /** Where the file waits in the store, until the import is done or given up. */
+  file_key: string | null;
+  /** Before imports ran as jobs, the file waited in a local folder. */
   file_path: string | null;
   file_size: number;
   bytes_read: number;
   total_rows: number;
   processed_rows: number;
+  staged_through: number;
+  staged_rows: number;
+  failed_count: number;
+  dry_run: boolean;
+  skip_invalid: boolean;
   imported: number;
   skipped_duplicates: number;
   possible_duplicates: number;
@@ -52,6 +71,7 @@ export type Batch = {
   total_amount: number;
   currency: string | null;
   error: string | null;
+  created_by: string | null;
   created_at: string;
   finished_at: string | null;
 };
@@ -78,21 +98,20 @@ async function readHead(file: string): Promise<Buffer> {
   }
 }
 
+async function sha256Of(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(file), hash);
+  return hash.digest('hex');
+}
+
 /**
- * Takes an uploaded file (moved into the import folder) and records a pending batch
- * with what detection found and the mapping to suggest: the one given, else the
- * profile saved for this header, else a guess. Throws UnreadableFile for a file that
- * is not a readable CSV (the file is removed).
+ * Takes an uploaded file (in multer's folder; the caller removes it) into the store and
+ * records a pending batch with what detection found and the mapping to suggest: the one
+ * given, else the profile saved for this header, else a guess. Throws UnreadableFile for a
+ * file that is not a readable CSV.
  */
-export async function upload(db: Db, business: Business, actor: Actor, file: { path: string; originalname: string }, mapping?: Mapping): Promise<Batch> {
-  let detected: Detected;
-  try {
-    detected = detect(await readHead(file.path));
-  } catch (err) {
-    await rm(file.path, { force: true });
-    throw err;
-  }
-  await mkdir(UPLOAD_DIR, { recursive: true });
+export async function upload(db: Db, store: ReceiptStore, business: Business, actor: Actor, file: { path: string; originalname: string }, mapping?: Mapping): Promise<Batch> {
+  const detected = detect(await readHead(file.path));
   const key = headerKey(detected.header);
   const profile = await db('import_profiles').where({ business_id: business.id, header_key: key }).first('mapping');
   const chosen = mapping ?? (profile ? mappingSchema.parse(profile.mapping) : suggestMapping(detected));
@@ -111,15 +130,15 @@ export async function upload(db: Db, business: Business, actor: Actor, file: { p
       created_at: actor.now,
     })
     .returning('*');
-  const kept = path.join(UPLOAD_DIR, `${batch.id}.csv`);
-  await rename(file.path, kept).catch(async () => {
-    // A different filesystem: copy through a stream instead of a rename.
-    const { copyFile } = await import('node:fs/promises');
-    await copyFile(file.path, kept);
-    await rm(file.path, { force: true });
-  });
-  await db('import_batches').where({ id: batch.id }).update({ file_path: kept });
-  return { ...batch, file_path: kept };
+  const fileKey = importFileKey(business.id, batch.id);
+  try {
+    await store.put(fileKey, createReadStream(file.path), { contentType: 'text/csv', size, sha256: await sha256Of(file.path) });
+  } catch (err) {
+    await db('import_batches').where({ id: batch.id }).delete();
+    throw err;
+  }
+  await db('import_batches').where({ id: batch.id }).update({ file_key: fileKey });
+  return { ...batch, file_key: fileKey };
 }
 
 /** A batch of the business, or NotFound. */
@@ -145,98 +164,242 @@ export async function setMapping(db: Db, businessId: string, batchId: string, ma
 }
 
 /** The first rows as they will land, and any that will not read; throws Validation when the batch has no mapping yet. */
-export async function preview(db: Db, businessId: string, batchId: string, limit = 20): Promise<{ rows: ReadRow[]; failed: Failure[] }> {
+export async function preview(db: Db, store: ReceiptStore, businessId: string, batchId: string, limit = 20): Promise<{ rows: ReadRow[]; failed: Failure[] }> {
   const batch = await find(db, businessId, batchId);
-  if (!batch.mapping || !batch.detected || !batch.file_path) throw new Validation({ mapping: ['Choose which column holds what first.'] });
+  if (!batch.mapping || !batch.detected || !batch.file_key) throw new Validation({ mapping: ['Choose which column holds what first.'] });
   const business = await db('businesses').where({ id: businessId }).first('currency');
-  const { rows, failed } = await readFile(batch.file_path, batch.detected, batch.mapping, business.currency, { limit });
-  return { rows, failed };
-}
-
-const running = new Map<string, Promise<unknown>>();
-
-/**
- * Starts the commit in this process and returns at once; the batch row shows the
- * progress. Starting a batch that is already running reuses that run.
- */
-export function commitLater(db: Db, business: Business, actor: Actor, batchId: string, logger: Logger, opts: { skipInvalid?: boolean } = {}): void {
-  if (running.has(batchId)) return;
-  const run = commit(db, business, actor, batchId, opts)
-    .catch((err) => {
-      if (!(err instanceof UnreadableFile) && !(err instanceof Conflict)) logger.error({ err, batchId }, 'import failed');
-    })
-    .finally(() => running.delete(batchId));
-  running.set(batchId, run);
-}
-
-/** Resolves when a batch started by commitLater has finished (tests and graceful shutdown). */
-export async function settled(batchId: string): Promise<void> {
-  await running.get(batchId);
+  return readSome(await store.get(batch.file_key), batch.detected, batch.mapping, business.currency, limit);
 }
 
 /**
- * Reads the batch's file and commits its rows in one transaction. With `dryRun` the
- * transaction is rolled back and only the summary is kept. Throws UnreadableFile
- * naming the first failing line (ledger unchanged) unless `skipInvalid`, which
- * imports the rows that read and lists the others. Throws Conflict when the batch
- * is not pending.
+ * Starts a pending batch: it becomes `queued` and a job is enqueued, in one transaction,
+ * so a started import is never without the job that runs it. Conflict when the batch is
+ * not pending or has no mapping. The caller nudges its worker, if it has one.
  */
-export async function commit(db: Db, business: Business, actor: Actor, batchId: string, opts: { dryRun?: boolean; skipInvalid?: boolean } = {}): Promise<Summary> {
-  const claimed = await db('import_batches')
-    .where({ id: batchId, business_id: business.id, status: 'pending' })
-    .whereNotNull('mapping')
-    .update({ status: 'running', bytes_read: 0, processed_rows: 0, error: null, heartbeat_at: db.fn.now() })
-    .returning('*');
-  if (!claimed.length) {
-    await find(db, business.id, batchId);
-    throw new Conflict('This import has already run, or has no column mapping yet.');
-  }
-  const batch: Batch = claimed[0];
+export async function start(db: Db, businessId: string, batchId: string, opts: { skipInvalid?: boolean; dryRun?: boolean }, now: Date): Promise<Batch> {
+  const batch = await find(db, businessId, batchId);
+  return db.transaction(async (trx) => {
+    const [started] = await trx('import_batches')
+      .where({ id: batch.id, business_id: businessId, status: 'pending' })
+      .whereNotNull('mapping')
+      .whereNotNull('file_key')
+      .update({
+        status: 'queued',
+        skip_invalid: !!opts.skipInvalid,
+        dry_run: !!opts.dryRun,
+        bytes_read: 0,
+        processed_rows: 0,
+        staged_through: 0,
+        staged_rows: 0,
+        failed_count: 0,
+        failed: '[]',
+        total_rows: 0,
+        error: null,
+        heartbeat_at: now,
+      })
+      .returning('*');
+    if (!started) throw new Conflict('This import has already run, or has no column mapping yet.');
+    await trx('import_staged_rows').where({ batch_id: batch.id }).delete();
+    await enqueue(trx, now, IMPORT_JOB, { batchId: batch.id }, { singletonKey: batch.id, maxAttempts: 3 });
+    return started;
+  });
+}
+
+/** The summary of a finished batch, as the API reports it. */
+export function summaryOf(batch: Batch): Summary {
+  return {
+    batch_id: batch.id,
+    imported: batch.imported,
+    skipped_duplicates: batch.skipped_duplicates,
+    possible_duplicates: batch.possible_duplicates,
+    failed: batch.failed,
+    total: { amount: Number(batch.total_amount), currency: batch.currency ?? '' },
+  };
+}
+
+/**
+ * Tests only: a hook awaited after each staged chunk is committed, so a browser test can
+ * watch the progress bar move, or a test can stop a worker dead between two chunks.
+ */
+let afterChunkForTests: ((batchId: string, chunk: number) => Promise<void>) | null = null;
+export function setAfterChunkForTests(hook: typeof afterChunkForTests): void {
+  afterChunkForTests = hook;
+}
+
+type StagedRow = {
+  batch_id: string;
+  line: number;
+  occurred_on: string;
+  amount: number;
+  currency: string;
+  amount_base: number;
+  description: string;
+  counterparty: string | null;
+  category_id: string | null;
+  bank_id: string | null;
+  match_key: string;
+};
+
+/**
+ * The import job: stages the rest of the file (from the last committed chunk), then
+ * lands it. Returns the outcome; a file that does not read fails the batch (not the job:
+ * trying again would read the same file). Any other error is thrown for the queue to try
+ * again; on the last attempt the batch is failed with it.
+ */
+export async function runBatch(ctx: JobContext, batchId: string, handle: JobHandle): Promise<Record<string, unknown>> {
+  const { db, config } = ctx;
+  const store = createReceiptStore(config.receipts);
+  const queued: Batch | undefined = await db('import_batches').where({ id: batchId }).first();
+  if (!queued || !['queued', 'running'].includes(queued.status)) return { skipped: `the batch is ${queued?.status ?? 'gone'}` };
+  await db('import_batches').where({ id: batchId }).update({ status: 'running', heartbeat_at: ctx.clock.now() });
+  const batch: Batch = { ...queued, status: 'running' };
+  const business: Business = await db('businesses').where({ id: batch.business_id }).first('id', 'currency');
+  const actor: Actor = { userId: batch.created_by ?? '', now: ctx.clock.now() };
   try {
-    const read = await readFile(batch.file_path!, batch.detected!, batch.mapping!, business.currency, {
-      onProgress: (bytes, rows) =>
-        db('import_batches')
-          .where({ id: batch.id })
-          .update({ bytes_read: bytes, processed_rows: rows, heartbeat_at: db.fn.now() })
-          .then(() => undefined),
-    });
-    if (!read.rows.length && !read.failed.length) throw new UnreadableFile('The file has a header but no rows.');
-    if (read.failed.length && !opts.skipInvalid) {
-      const first = read.failed[0];
-      const more = read.failed.length > 1 ? ` (and ${read.failed.length - 1} more row${read.failed.length > 2 ? 's' : ''})` : '';
+    if (!batch.total_rows) await stage(ctx, store, business, batch, handle);
+    const staged: Batch = await db('import_batches').where({ id: batchId }).first();
+    if (!staged.staged_rows && !staged.failed_count) throw new UnreadableFile('The file has a header but no rows.');
+    if (staged.failed_count && !staged.skip_invalid) {
+      const first = staged.failed[0];
+      const more = staged.failed_count > 1 ? ` (and ${staged.failed_count - 1} more row${staged.failed_count > 2 ? 's' : ''})` : '';
       throw new UnreadableFile(`Line ${first.line.toLocaleString('en-US')}: ${first.reason}${more} Nothing was imported.`, first.line);
     }
-    const summary = await land(db, business, actor, batch, read.rows, read.failed, !!opts.dryRun);
-    await db('import_batches')
-      .where({ id: batch.id })
-      .update({
-        status: opts.dryRun ? 'pending' : 'done',
-        bytes_read: read.bytes,
-        total_rows: read.rows.length + read.failed.length,
-        processed_rows: read.rows.length + read.failed.length,
-        imported: summary.imported,
-        skipped_duplicates: summary.skipped_duplicates,
-        possible_duplicates: summary.possible_duplicates,
-        failed: JSON.stringify(read.failed.slice(0, 1000)),
-        total_amount: summary.total.amount,
-        finished_at: opts.dryRun ? null : actor.now,
-      });
-    if (!opts.dryRun) {
-      await db('import_profiles')
-        .insert({ business_id: business.id, header_key: batch.header_key, mapping: JSON.stringify(batch.mapping), updated_at: actor.now })
-        .onConflict(['business_id', 'header_key'])
-        .merge(['mapping', 'updated_at']);
-      await rm(batch.file_path!, { force: true });
-    }
-    return summary;
+    const summary = await land(db, business, actor, staged);
+    await store.delete(batch.file_key!);
+    return { imported: summary.imported, skipped_duplicates: summary.skipped_duplicates, dry_run: staged.dry_run };
   } catch (err) {
-    const failed = err instanceof UnreadableFile && err.line ? [{ line: err.line, reason: err.message }] : [];
-    await db('import_batches')
-      .where({ id: batch.id })
-      .update({ status: 'failed', error: err instanceof Error ? err.message : String(err), failed: JSON.stringify(failed), finished_at: actor.now });
-    await rm(batch.file_path!, { force: true });
-    throw err;
+    const unreadable = err instanceof UnreadableFile;
+    if (!unreadable && handle.attempt < (await attemptsAllowed(db, handle.id))) throw err;
+    const failed = unreadable && err.line ? [{ line: err.line, reason: err.message }] : [];
+    await db.transaction(async (trx) => {
+      await trx('import_staged_rows').where({ batch_id: batchId }).delete();
+      await trx('import_batches')
+        .where({ id: batchId })
+        .update({ status: 'failed', error: err instanceof Error ? err.message : String(err), failed: JSON.stringify(failed), finished_at: ctx.clock.now() });
+    });
+    await store.delete(batch.file_key!);
+    if (!unreadable) throw err;
+    return { failed: err.message };
   }
+}
+
+async function attemptsAllowed(db: Db, queueId: string): Promise<number> {
+  const row = await db('job_queue').where({ id: queueId }).first('max_attempts');
+  return row?.max_attempts ?? 1;
+}
+
+/**
+ * Reads the file from the line after `staged_through`, and commits each chunk of rows
+ * with its progress in one transaction, so what is staged and what the batch says was
+ * staged always agree. A crash that emptied the (unlogged) staging table is noticed by
+ * the count and starts the file over.
+ */
+async function stage({ db, clock }: JobContext, store: ReceiptStore, business: Business, batch: Batch, handle: JobHandle): Promise<void> {
+  const present = Number((await db('import_staged_rows').where({ batch_id: batch.id }).count({ n: '*' }))[0].n);
+  let from = { through: batch.staged_through, rows: batch.staged_rows, failedCount: batch.failed_count, failed: batch.failed };
+  if (present !== batch.staged_rows) {
+    await db('import_staged_rows').where({ batch_id: batch.id }).delete();
+    from = { through: 0, rows: 0, failedCount: 0, failed: [] };
+  }
+  const categoryIds = new Map<string, string>((await db('categories').where({ business_id: business.id }).select('id', 'name')).map((c: { id: string; name: string }) => [c.name.toLowerCase(), c.id]));
+  const converters = new Map<string, (amount: number, day: string) => number | null>();
+  let chunk: StagedRow[] = [];
+  let chunkFailures: Failure[] = [];
+  let lastLine = from.through;
+  const failed = [...from.failed];
+  let failedCount = from.failedCount;
+  let stagedRows = from.rows;
+  let chunks = 0;
+
+  const convert = async (row: StagedRow) => {
+    let converter = converters.get(row.currency);
+    if (!converter) {
+      converter = await converterFor(db, business.id, row.currency, business.currency, '9999-12-31');
+      converters.set(row.currency, converter);
+    }
+    const base = converter(row.amount, row.occurred_on);
+    if (base === null) {
+      throw new UnreadableFile(
+        `Line ${row.line.toLocaleString('en-US')}: there is no ${row.currency}→${business.currency} exchange rate on or before ${row.occurred_on}. Add one, then import again. Nothing was imported.`,
+        row.line,
+      );
+    }
+    row.amount_base = base;
+  };
+
+  const flush = async (bytes: number) => {
+    const rows = chunk;
+    chunk = [];
+    for (const row of rows) if (row.currency !== business.currency) await convert(row);
+    failedCount += chunkFailures.length;
+    failed.push(...chunkFailures.slice(0, Math.max(0, FAILURES_KEPT - failed.length)));
+    chunkFailures = [];
+    stagedRows += rows.length;
+    await db.transaction(async (trx) => {
+      if (rows.length) {
+        await trx.raw(
+          `insert into import_staged_rows (batch_id, line, occurred_on, amount, currency, amount_base, description, counterparty, category_id, bank_id, match_key)
+           select * from json_to_recordset(?::json) as x(batch_id uuid, line int, occurred_on date, amount bigint, currency char(3), amount_base bigint,
+             description text, counterparty text, category_id uuid, bank_id text, match_key text)`,
+          [JSON.stringify(rows)],
+        );
+      }
+      await trx('import_batches')
+        .where({ id: batch.id })
+        .update({
+          staged_through: lastLine,
+          staged_rows: stagedRows,
+          failed_count: failedCount,
+          failed: JSON.stringify(failed),
+          bytes_read: bytes,
+          processed_rows: stagedRows + failedCount,
+          heartbeat_at: clock.now(),
+        });
+    });
+    await handle.heartbeat();
+    chunks++;
+    if (afterChunkForTests) await afterChunkForTests(batch.id, chunks);
+    // Let the pages have the event loop (and embedded PGlite's one connection) between chunks.
+    await new Promise((r) => setImmediate(r));
+  };
+
+  const bytes = await readRows(
+    await store.get(batch.file_key!),
+    batch.detected!,
+    batch.mapping!,
+    business.currency,
+    {
+      row: (r) => {
+        lastLine = r.line;
+        chunk.push({
+          batch_id: batch.id,
+          line: r.line,
+          occurred_on: r.occurred_on,
+          amount: r.amount,
+          currency: r.currency,
+          // Converted when the chunk is written: a rate may need reading first.
+          amount_base: r.amount,
+          description: r.description,
+          counterparty: r.counterparty,
+          category_id: r.category ? (categoryIds.get(r.category.toLowerCase()) ?? null) : null,
+          bank_id: r.bankId,
+          match_key: r.matchKey,
+        });
+      },
+      failure: (f) => {
+        lastLine = f.line;
+        chunkFailures.push(f);
+      },
+      after: async (read) => {
+        if (chunk.length + chunkFailures.length >= STAGE_CHUNK) await flush(read);
+      },
+    },
+    { afterLine: from.through },
+  );
+  await flush(bytes);
+  await db('import_batches')
+    .where({ id: batch.id })
+    .update({ total_rows: stagedRows + failedCount, bytes_read: bytes });
 }
 
 class DryRun extends Error {
@@ -245,50 +408,34 @@ class DryRun extends Error {
   }
 }
 
-/** The set-based part: stage the rows, convert, apply rules, insert what is new, flag near matches. */
-async function land(db: Db, business: Business, actor: Actor, batch: Batch, rows: ReadRow[], failed: Failure[], dryRun: boolean): Promise<Summary> {
-  const categoryIds = new Map<string, string>((await db('categories').where({ business_id: business.id }).select('id', 'name')).map((c: { id: string; name: string }) => [c.name.toLowerCase(), c.id]));
-  const lastDay = rows.reduce((m, r) => (r.occurred_on > m ? r.occurred_on : m), '0000-00-00');
-  const converters = new Map<string, (amount: number, day: string) => number | null>();
-  for (const currency of new Set(rows.map((r) => r.currency))) converters.set(currency, await converterFor(db, business.id, currency, business.currency, lastDay));
-  // A bank id the file repeats is one transaction: only its first row is staged.
-  const seen = new Set<string>();
-  const unique = rows.filter((r) => !seen.has(r.fingerprint) && seen.add(r.fingerprint));
-  const staged = unique.map((r) => {
-    const base = converters.get(r.currency)!(r.amount, r.occurred_on);
-    if (base === null)
-      throw new UnreadableFile(
-        `Line ${r.line.toLocaleString('en-US')}: there is no ${r.currency}→${business.currency} exchange rate on or before ${r.occurred_on}. Add one, then import again. Nothing was imported.`,
-        r.line,
-      );
-    return {
-      line: r.line,
-      occurred_on: r.occurred_on,
-      amount: r.amount,
-      currency: r.currency,
-      amount_base: base,
-      description: r.description,
-      counterparty: r.counterparty,
-      category_id: r.category ? (categoryIds.get(r.category.toLowerCase()) ?? null) : null,
-      external_id: r.fingerprint,
-    };
-  });
+/**
+ * The set-based part, in one transaction: the staged rows get their fingerprints (the
+ * bank's id, else the match key and its occurrence in the file) and the first of each;
+ * rules apply; what is not in the ledger yet is inserted; near matches are flagged; the
+ * staged rows go and the batch is done. A dry run rolls all of it back and keeps the summary.
+ */
+async function land(db: Db, business: Business, actor: Actor, batch: Batch): Promise<Summary> {
+  let summary: Summary;
   try {
-    return await db.transaction(async (trx) => {
+    summary = await db.transaction(async (trx) => {
       await audit.actAs(trx, actor);
       await trx.raw(`create temp table import_rows (
         line int, occurred_on date, amount bigint, currency text, amount_base bigint, description text,
         counterparty text, category_id uuid, external_id text, matched boolean not null default false,
         ld text generated always as (lower(description)) stored, lc text generated always as (lower(coalesce(counterparty, ''))) stored
       ) on commit drop`);
-      for (let i = 0; i < staged.length; i += STAGE_CHUNK) {
-        await trx.raw(
-          `insert into import_rows (line, occurred_on, amount, currency, amount_base, description, counterparty, category_id, external_id)
-           select * from json_to_recordset(?::json) as x(line int, occurred_on date, amount bigint, currency text, amount_base bigint,
-             description text, counterparty text, category_id uuid, external_id text)`,
-          [JSON.stringify(staged.slice(i, i + STAGE_CHUNK))],
-        );
-      }
+      // A bank id the file repeats is one transaction: only its first row is staged.
+      await trx.raw(
+        `insert into import_rows (line, occurred_on, amount, currency, amount_base, description, counterparty, category_id, external_id)
+         select distinct on (external_id) line, occurred_on, amount, currency, amount_base, description, counterparty, category_id, external_id
+         from (
+           select s.*, case when s.bank_id is not null then 'id:' || s.bank_id
+             else 'fp:' || s.match_key || '#' || row_number() over (partition by s.match_key, s.bank_id is null order by s.line) end as external_id
+           from import_staged_rows s where s.batch_id = ?
+         ) x
+         order by external_id, line`,
+        [batch.id],
+      );
       await rules.applyToStaging(trx, business.id, 'import_rows');
       // One import at a time per business, so the rows already in the ledger are known and
       // a plain INSERT of the others is safe: ON CONFLICT's per-row speculative insertion made
@@ -305,25 +452,49 @@ async function land(db: Db, business: Business, actor: Actor, batch: Batch, rows
            returning amount_base
          )
          select count(*)::int as imported, coalesce(sum(amount_base), 0)::bigint as total from ins`,
-        [business.id, SOURCE, actor.userId, batch.id, actor.now, actor.now, business.id, SOURCE],
+        [business.id, SOURCE, actor.userId || null, batch.id, actor.now, actor.now, business.id, SOURCE],
       );
       const { imported, total } = result.rows[0];
       const possible = await flagPossibleDuplicates(trx, business.id, batch.id, actor.now);
-      const summary: Summary = {
+      const outcome: Summary = {
         batch_id: batch.id,
         imported,
-        skipped_duplicates: rows.length - imported,
+        skipped_duplicates: batch.staged_rows - imported,
         possible_duplicates: possible,
-        failed,
+        failed: batch.failed,
         total: { amount: Number(total), currency: business.currency },
       };
-      if (dryRun) throw new DryRun(summary);
-      return summary;
+      if (batch.dry_run) throw new DryRun(outcome);
+      await finish(trx, batch, outcome, actor.now);
+      await trx('import_profiles')
+        .insert({ business_id: business.id, header_key: batch.header_key, mapping: JSON.stringify(batch.mapping), updated_at: actor.now })
+        .onConflict(['business_id', 'header_key'])
+        .merge(['mapping', 'updated_at']);
+      return outcome;
     });
   } catch (err) {
-    if (err instanceof DryRun) return err.summary;
-    throw err;
+    if (!(err instanceof DryRun)) throw err;
+    summary = err.summary;
+    await db.transaction((trx) => finish(trx, batch, summary, actor.now));
   }
+  return summary;
+}
+
+/** Records the outcome on the batch and drops its staged rows. A dry run ends `failed` with "dry run": it never ran for real. */
+async function finish(trx: Db, batch: Batch, summary: Summary, now: Date): Promise<void> {
+  await trx('import_staged_rows').where({ batch_id: batch.id }).delete();
+  await trx('import_batches')
+    .where({ id: batch.id })
+    .update({
+      status: batch.dry_run ? 'failed' : 'done',
+      error: batch.dry_run ? 'dry run' : null,
+      processed_rows: batch.staged_rows + batch.failed_count,
+      imported: summary.imported,
+      skipped_duplicates: summary.skipped_duplicates,
+      possible_duplicates: summary.possible_duplicates,
+      total_amount: summary.total.amount,
+      finished_at: now,
+    });
 }
 
 /**
@@ -399,40 +570,64 @@ export async function resolveDuplicate(db: Db, businessId: string, actor: Actor,
   });
 }
 
-/** One call for the API: upload, then commit (or dry-run) at once. */
+/**
+ * The API's one call: upload, then start (a dry run or for real). Returns the started
+ * batch; the caller waits for it (waitFor). Throws UnreadableFile when the columns are
+ * not recognised and no mapping was sent.
+ */
 export async function importFile(
   db: Db,
+  store: ReceiptStore,
   business: Business,
   actor: Actor,
   file: { path: string; originalname: string },
   opts: { mapping?: Mapping; dryRun?: boolean; skipInvalid?: boolean },
-): Promise<Summary> {
-  const batch = await upload(db, business, actor, file, opts.mapping);
+): Promise<Batch> {
+  const batch = await upload(db, store, business, actor, file, opts.mapping);
   if (!batch.mapping) {
-    await db('import_batches').where({ id: batch.id }).update({ status: 'failed', error: 'no mapping' });
-    await rm(batch.file_path!, { force: true });
+    await db('import_batches').where({ id: batch.id }).update({ status: 'failed', error: 'no mapping', file_key: null });
+    await store.delete(batch.file_key!);
     throw new UnreadableFile('The columns could not be recognised; send a mapping naming the date, amount and description columns.');
   }
-  const summary = await commit(db, business, actor, batch.id, opts);
-  if (opts.dryRun) {
-    await db('import_batches').where({ id: batch.id }).update({ status: 'failed', error: 'dry run' });
-    await rm(batch.file_path!, { force: true });
+  return start(db, business.id, batch.id, opts, actor.now);
+}
+
+/**
+ * The batch once it has finished (done, failed, undone), or as it stands when `timeoutMs`
+ * has passed or its first attempt failed and a retry waits (no use waiting for that).
+ */
+export async function waitFor(db: Db, businessId: string, batchId: string, timeoutMs: number): Promise<Batch> {
+  const until = Date.now() + timeoutMs;
+  for (let wait = 50; ; wait = Math.min(wait * 2, 500)) {
+    const batch = await find(db, businessId, batchId);
+    if (!['queued', 'running'].includes(batch.status) || Date.now() >= until) return batch;
+    const retrying = await db('job_queue').where({ name: IMPORT_JOB, singleton_key: batchId, state: 'queued' }).where('attempts', '>', 0).first('id');
+    if (retrying) return batch;
+    await new Promise((r) => setTimeout(r, Math.min(wait, Math.max(0, until - Date.now()))));
   }
-  return summary;
 }
 
 export const INTERRUPTED_MESSAGE = 'The server stopped during this import, so nothing was imported. Check the mapping and run it again.';
 
 /**
- * Imports whose process died mid-run (no progress for `staleMinutes`) go back to
- * pending with a message: their commit never happened (one transaction), and their
- * file is still on disk, so the user can simply run them again. Returns how many.
+ * Imports started but no longer in the queue's hands (their job failed for good while
+ * its worker was down, or they were started before imports ran as jobs) go back to
+ * pending with a message: nothing of them reached the ledger (one transaction), and their
+ * file is still in the store, so the user can run them again. Returns how many.
  */
-export async function recoverInterrupted(db: Db, staleMinutes = 2): Promise<number> {
-  return db('import_batches')
-    .where({ status: 'running' })
-    .where((q) => q.whereNull('heartbeat_at').orWhere('heartbeat_at', '<', db.raw(`now() - make_interval(mins => ?)`, [staleMinutes])))
-    .update({ status: 'pending', error: INTERRUPTED_MESSAGE, bytes_read: 0, processed_rows: 0 });
+export async function recoverInterrupted(db: Db): Promise<number> {
+  return db.transaction<number>(async (trx) => {
+    const orphans: string[] = await trx('import_batches as b')
+      .whereIn('b.status', ['queued', 'running'])
+      .whereNotExists(trx('job_queue as q').where('q.name', IMPORT_JOB).whereRaw('q.singleton_key = b.id::text').whereIn('q.state', ['queued', 'running']))
+      .pluck('b.id');
+    if (!orphans.length) return 0;
+    await trx('import_staged_rows').whereIn('batch_id', orphans).delete();
+    const n = await trx('import_batches')
+      .whereIn('id', orphans)
+      .update({ status: 'pending', error: INTERRUPTED_MESSAGE, bytes_read: 0, processed_rows: 0, staged_through: 0, staged_rows: 0, failed_count: 0, total_rows: 0 });
+    return Number(n);
+  });
 }
 
 export const ABANDONED_DAYS = 7;
@@ -440,15 +635,20 @@ export const ABANDONED_MESSAGE = `This upload waited more than ${ABANDONED_DAYS}
 
 /**
  * Uploads nobody imported (pending for ABANDONED_DAYS) give up their file: statements
- * hold account details, and a temp folder is no place to keep them. The batch stays,
- * failed with a message, so the imports page still says what happened. Returns how many.
+ * hold account details, and no store should keep them longer than needed. The batch
+ * stays, failed with a message, so the imports page still says what happened. Returns how many.
  */
-export async function expireAbandoned(db: Db, now: Date): Promise<number> {
+export async function expireAbandoned(db: Db, store: ReceiptStore, now: Date): Promise<number> {
   const cutoff = new Date(now.getTime() - ABANDONED_DAYS * 86_400_000);
-  const stale: { id: string; file_path: string | null }[] = await db('import_batches').where({ status: 'pending' }).where('created_at', '<', cutoff).select('id', 'file_path');
+  const stale: { id: string; file_key: string | null; file_path: string | null }[] = await db('import_batches')
+    .where({ status: 'pending' })
+    .where('created_at', '<', cutoff)
+    .select('id', 'file_key', 'file_path');
   for (const batch of stale) {
     const updated = await db('import_batches').where({ id: batch.id, status: 'pending' }).update({ status: 'failed', error: ABANDONED_MESSAGE, finished_at: now });
-    if (updated && batch.file_path) await rm(batch.file_path, { force: true });
+    if (!updated) continue;
+    if (batch.file_key) await store.delete(batch.file_key);
+    if (batch.file_path) await rm(batch.file_path, { force: true });
   }
   return stale.length;
 }

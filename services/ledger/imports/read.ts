@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { isCurrency, minorDigits } from '../../core/money.ts';
 import { normalizeDescription, parseAmount, parseDate } from './formats.ts';
@@ -6,8 +6,8 @@ import { resolveColumns, type Detected, type Mapping } from './detect.ts';
 
 /**
  * Streams an uploaded statement through csv-parse and turns each row into a ledger
- * row to be: date, signed amount in minor units, texts and the fingerprint that
- * makes re-imports idempotent. The file itself is never held in memory.
+ * row to be: date, signed amount in minor units, texts and the keys that make
+ * re-imports idempotent. The file itself is never held in memory.
  */
 
 export type ReadRow = {
@@ -18,43 +18,47 @@ export type ReadRow = {
   description: string;
   counterparty: string | null;
   category: string | null;
-  /** The fingerprint, stored as the ledger row's external_id under source `import`. */
-  fingerprint: string;
+  /** The bank's own id of the row, when the file has a column for it. */
+  bankId: string | null;
+  /** Date, amount, currency and normalised description: what two copies of one row share. */
+  matchKey: string;
 };
 
 export type Failure = { line: number; reason: string };
 
-export type ReadResult = { rows: ReadRow[]; failed: Failure[]; bytes: number };
-
 /**
- * Fingerprint of a row: the bank's id when the file has one, else date + amount +
- * normalised description + the occurrence of that key so far in the file, so two
- * genuine identical rows both survive and a re-import matches them one to one.
+ * The key two copies of one bank row share (a bank id aside). The ledger's fingerprint
+ * of a row (external_id under source `import`) is the bank's id when the file has one,
+ * else this key and its occurrence so far in the file, so two genuine identical rows both
+ * survive and a re-import matches them one to one; the import computes it in SQL.
  */
-export function fingerprinter() {
-  const seen = new Map<string, number>();
-  return (r: { occurred_on: string; amount: number; currency: string; description: string; bankId: string | null }): string => {
-    if (r.bankId) return `id:${r.bankId}`;
-    const key = `${r.occurred_on}|${r.amount}|${r.currency}|${normalizeDescription(r.description)}`;
-    const n = (seen.get(key) ?? 0) + 1;
-    seen.set(key, n);
-    return `fp:${key}#${n}`;
-  };
+export function matchKey(r: { occurred_on: string; amount: number; currency: string; description: string }): string {
+  return `${r.occurred_on}|${r.amount}|${r.currency}|${normalizeDescription(r.description)}`;
 }
 
-/** Reads every data row; rows that do not read become failures with their line number. */
-export async function readFile(
-  path: string,
+export type ReadHandlers = {
+  row(row: ReadRow): void;
+  failure(failure: Failure): void;
+  /** After each record, with the bytes read so far; awaited, so a handler can write a chunk and hold the stream meanwhile. */
+  after?(bytes: number, line: number): Promise<void> | void;
+};
+
+/**
+ * Streams a statement through csv-parse, handing each data row (or its failure) to the
+ * handlers in file order; nothing but the few footer rows held back stays in memory.
+ * Rows at or before `afterLine` are skipped (a resumed import). Stops after `limit`
+ * rows and failures. Returns the bytes read.
+ */
+export async function readRows(
+  source: Readable,
   detected: Detected,
   mapping: Mapping,
   baseCurrency: string,
-  opts: { limit?: number; onProgress?: (bytes: number, rows: number) => Promise<void> | void } = {},
-): Promise<ReadResult> {
+  handlers: ReadHandlers,
+  opts: { limit?: number; afterLine?: number } = {},
+): Promise<number> {
   const cols = resolveColumns(mapping, detected.header);
-  const fingerprint = fingerprinter();
-  const rows: ReadRow[] = [];
-  const failed: Failure[] = [];
-  const parser = createReadStream(path).pipe(
+  const parser = source.pipe(
     parse({
       bom: true,
       encoding: detected.encoding,
@@ -67,62 +71,69 @@ export async function readFile(
     }),
   );
   // Footer rows (closing balances and the like) are only known at the end, so the last few wait here.
-  const held: { record: string[]; info: { lines: number; bytes: number } }[] = [];
-  let lastProgress = 0;
+  const held: { record: string[]; line: number }[] = [];
   let bytes = 0;
+  let taken = 0;
   const take = (record: string[], line: number) => {
+    taken++;
+    const fail = (reason: string) => handlers.failure({ line, reason });
     const cell = (i: number | undefined) => (i === undefined ? '' : (record[i] ?? '').trim());
     const dateText = cell(cols.date);
     const occurred_on = parseDate(dateText, mapping.date_format);
-    if (!occurred_on) return failed.push({ line, reason: `“${dateText}” is not a date in the format ${mapping.date_format}.` });
+    if (!occurred_on) return fail(`“${dateText}” is not a date in the format ${mapping.date_format}.`);
     const currency = (cell(cols.currency) || baseCurrency).toUpperCase();
-    if (!isCurrency(currency)) return failed.push({ line, reason: `“${currency}” is not a currency code.` });
+    if (!isCurrency(currency)) return fail(`“${currency}” is not a currency code.`);
     const digits = minorDigits(currency);
     let amount: number | null;
     if (cols.amount !== undefined) {
       amount = parseAmount(cell(cols.amount), mapping.decimal, digits);
-      if (amount === null) return failed.push({ line, reason: `“${cell(cols.amount)}” is not an amount.` });
+      if (amount === null) return fail(`“${cell(cols.amount)}” is not an amount.`);
     } else {
       const debitText = cell(cols.debit);
       const creditText = cell(cols.credit);
       const debit = debitText ? parseAmount(debitText, mapping.decimal, digits) : 0;
       const credit = creditText ? parseAmount(creditText, mapping.decimal, digits) : 0;
-      if (debit === null) return failed.push({ line, reason: `“${debitText}” is not an amount.` });
-      if (credit === null) return failed.push({ line, reason: `“${creditText}” is not an amount.` });
-      if (!debitText && !creditText) return failed.push({ line, reason: 'Neither the debit nor the credit column has an amount.' });
+      if (debit === null) return fail(`“${debitText}” is not an amount.`);
+      if (credit === null) return fail(`“${creditText}” is not an amount.`);
+      if (!debitText && !creditText) return fail('Neither the debit nor the credit column has an amount.');
       amount = Math.abs(credit) - Math.abs(debit);
     }
     if (mapping.negate) amount = -amount;
     const description = cell(cols.description).replace(/\s+/g, ' ').slice(0, 500);
-    const counterparty = cell(cols.counterparty).slice(0, 200) || null;
-    const bankId = cell(cols.external_id) || null;
-    rows.push({
+    handlers.row({
       line,
       occurred_on,
       amount,
       currency,
       description,
-      counterparty,
+      counterparty: cell(cols.counterparty).slice(0, 200) || null,
       category: cell(cols.category) || null,
-      fingerprint: fingerprint({ occurred_on, amount, currency, description, bankId }),
+      bankId: cell(cols.external_id) || null,
+      matchKey: matchKey({ occurred_on, amount, currency, description }),
     });
   };
   for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number; bytes: number } }>) {
     bytes = info.bytes;
     if (record.every((c) => c === '')) continue;
-    held.push({ record, info });
+    held.push({ record, line: info.lines });
     if (held.length > mapping.skip_footer_rows) {
       const next = held.shift()!;
-      take(next.record, next.info.lines);
+      if (next.line > (opts.afterLine ?? 0)) take(next.record, next.line);
     }
-    if (opts.limit && rows.length + failed.length >= opts.limit) {
+    if (opts.limit && taken >= opts.limit) {
       parser.destroy();
+      source.destroy();
       break;
     }
-    if (opts.onProgress && bytes - lastProgress > 256 * 1024) {
-      lastProgress = bytes;
-      await opts.onProgress(bytes, rows.length);
-    }
+    await handlers.after?.(bytes, info.lines);
   }
-  return { rows, failed, bytes };
+  return bytes;
+}
+
+/** The first `limit` rows as they will land, and the failures among them: the preview. */
+export async function readSome(source: Readable, detected: Detected, mapping: Mapping, baseCurrency: string, limit: number): Promise<{ rows: ReadRow[]; failed: Failure[] }> {
+  const rows: ReadRow[] = [];
+  const failed: Failure[] = [];
+  await readRows(source, detected, mapping, baseCurrency, { row: (r) => rows.push(r), failure: (f) => failed.push(f) }, { limit });
+  return { rows, failed };
 }

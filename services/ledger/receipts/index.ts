@@ -167,7 +167,10 @@ export async function remove(db: Db, store: ReceiptStore, businessId: string, ex
 /** Every storage key of the business, read before the business is deleted: no cascade reaches the store. */
 export async function storageKeys(db: Db, businessId: string): Promise<string[]> {
   const rows: { storage_key: string; thumbnail_key: string | null }[] = await db('receipts').where({ business_id: businessId }).select('storage_key', 'thumbnail_key');
-  return rows.flatMap((r) => (r.thumbnail_key ? [r.storage_key, r.thumbnail_key] : [r.storage_key]));
+  const files = rows.flatMap((r) => (r.thumbnail_key ? [r.storage_key, r.thumbnail_key] : [r.storage_key]));
+  // Statements still waiting in the store for an import.
+  const statements: string[] = await db('import_batches').where({ business_id: businessId }).whereNotNull('file_key').pluck('file_key');
+  return [...files, ...statements];
 }
 
 /**
