@@ -1,6 +1,7 @@
-// pm2 (a .cjs file, since the package is ESM): a clustered `web` app, one `jobs` scheduler, and `pm2 deploy production` over SSH.
-// Nothing is kept in a process (sessions, rate limits and job locks live in PostgreSQL),
-// so any number of web instances, on any number of hosts, can run side by side.
+// pm2 (a .cjs file, since the package is ESM): a clustered `web` app, a `jobs` app (the queue
+// workers and the schedule), and `pm2 deploy production` over SSH. Nothing is kept in a process
+// (sessions, rate limits and the job queue live in PostgreSQL; uploads in the receipt store), so
+// any number of web instances and jobs apps, on any number of hosts, can run side by side.
 module.exports = {
   apps: [
     {
@@ -25,6 +26,9 @@ module.exports = {
       instances: 1,
       wait_ready: true,
       kill_timeout: 30000,
+      // Imports stream in chunks, so no file under the 200 MB upload limit needs more than this;
+      // a worker restarted here hands its job to the next one, which resumes it.
+      max_memory_restart: '400M',
       env: { NODE_ENV: 'production' },
     },
   ],

@@ -10,6 +10,7 @@
  */
 import { copyFileSync, mkdtempSync, rmSync, chmodSync, createWriteStream, readFileSync, statSync } from 'node:fs';
 import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import * as imports from '../../services/ledger/imports/index.ts';
@@ -58,7 +59,11 @@ await db.raw('vacuum analyze transactions');
 
 const env = { RECEIPTS_DIR: storeDir, JOBS_IN_WEB: 'never' };
 const web = await startApp(databaseUrl, env);
-const jobs = await startChild(['jobs/index.ts'], { ...process.env, DATABASE_URL: databaseUrl, NODE_ENV: 'production', LOG_LEVEL: 'info', ...env } as Record<string, string>, /job worker started/);
+const secrets = { SESSION_SECRET: randomBytes(24).toString('hex'), JWT_SECRET: randomBytes(24).toString('hex') };
+const jobs = await startChild(['jobs/index.ts'], { DATABASE_URL: databaseUrl, NODE_ENV: 'production', LOG_LEVEL: 'info', ...secrets, ...env }, /job worker started/).catch(async (err) => {
+  await stopChildren([web.child]);
+  throw err;
+});
 const children = [web.child, jobs.child];
 
 async function importOnce(): Promise<{ ms: number; batch: imports.Batch; health: number[] }> {
