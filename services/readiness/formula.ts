@@ -198,8 +198,8 @@ export function scoreReadiness(m: ReadinessInputs): Readiness {
     10,
     m.runway_months === null ? Number.POSITIVE_INFINITY : m.runway_months,
     RUNWAY_STEPS,
-    (v) => (Number.isFinite(v) ? `${v.toFixed(1)} months` : 'cash-flow positive'),
-    'More months of cash at the current burn.',
+    (v) => (Number.isFinite(v) ? `${v.toFixed(1)} months` : 'not burning'),
+    'More months of cash at the current net burn.',
   );
   up('history', 'Months of history', 5, m.months_of_history, HISTORY_STEPS, (v) => `${Math.floor(v)} months`, 'Lenders want at least 12 months of records.');
   down('concentration', 'Revenue concentration', 5, m.top_customer_share, CONCENTRATION_STEPS, (v) => `${pct(v, 0)} from the largest customer`, 'Spread revenue over more customers.');
