@@ -162,7 +162,7 @@ describe('figures through the JSON API on both demo businesses', () => {
   test('the definitions page lists every term, and the pages link each figure’s label to it', async () => {
     const id = businesses[0].id;
     const page = await owner.agent.get(`/b/${id}/definitions`).expect(200);
-    for (const t of TERMS) assert.match(page.text, new RegExp(`<article class="card definition" id="${t.id}">\\s*<h2>${t.label.replace(/[()]/g, '\\$&')}</h2>`), t.id);
+    for (const t of TERMS) assert.match(page.text, new RegExp(`<div class="definition" id="${t.id}">\\s*<dt>${t.label}</dt>`), t.id);
     const links = (html: string) => new Set([...html.matchAll(/\/definitions#([a-z_]+)/g)].map((m) => m[1]));
     const pnl = links((await owner.agent.get(`/b/${id}/pnl`).expect(200)).text);
     for (const t of ['gross_sales', 'refunds', 'net_revenue', 'cost_of_goods', 'gross_profit', 'operating_expenses', 'net_profit']) assert.ok(pnl.has(t), `P&L ${t}`);
