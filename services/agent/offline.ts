@@ -225,7 +225,7 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
       }
       const top = d.top_by_revenue[0];
       lines.push(
-        `From ${d.from} to ${d.to}, your best-selling product is **${top.sku}** (${top.name}): ${money(top.revenue)} net revenue from ${top.units} units, margin ${money(top.margin)}${top.margin_pct ? ` (${top.margin_pct.text})` : ''}.`,
+        `From ${d.from} to ${d.to}, your best-selling product is **${top.sku}** (${top.name}): ${money(top.revenue)} gross sales from ${top.units} units, margin ${money(top.margin)}${top.margin_pct ? ` (${top.margin_pct.text})` : ''}.`,
       );
       lines.push(`Highest margins: ${(d.best_by_margin as D[]).map((r) => `${r.sku} ${money(r.margin)}`).join(', ')}.`);
       const worst = (d.worst_by_margin as D[])[0];
