@@ -6,6 +6,8 @@ import { addDays } from '../services/core/clock.ts';
 import { comparisonRange, resolveRange, PRESETS } from '../services/reports/periods.ts';
 import { change } from '../services/reports/changes.ts';
 import { burn, burnWindow, runway, TERMS } from '../services/reports/definitions.ts';
+import * as readiness from '../services/readiness/scores.ts';
+import { runTool, toolContext } from '../services/agent/tools.ts';
 
 /** Months in a day count as the definitions count them. */
 const MONTH_DAYS = 365.25 / 12;
@@ -122,6 +124,19 @@ describe('figures through the JSON API on both demo businesses', () => {
         assert.equal(s.runway_basis, first.runway_basis);
       }
       assert.deepEqual(first.burn_window, { start_date: '2026-08-01', end_date: '2026-10-31' });
+    }
+  });
+
+  test('the dashboard, readiness, the metrics API and the chat state the same runway and net burn', async () => {
+    for (const b of businesses) {
+      const s = await stats(b.id, 'preset=quarter');
+      const score = (await readiness.latest(ctx.db, b.id))!;
+      assert.equal(score.inputs.runway_months, s.runway_months.value, `${b.name} readiness`);
+      const m = (await owner.agent.get(`/api/v1/metrics?business_id=${b.id}`).expect(200)).body;
+      assert.deepEqual([m.runway_months, m.burn, m.runway_basis], [s.runway_months.value, s.burn.value, s.runway_basis], `${b.name} metrics`);
+      const chat = (await runTool(ctx.db, b.id, 'metric_summary', {}, toolContext(ctx.clock))).data as { runway_months: number | null; monthly_burn: { minor: number }; runway_basis: string };
+      assert.equal(chat.runway_months, s.runway_months.value === null ? null : Math.round(s.runway_months.value * 10) / 10, `${b.name} chat`);
+      assert.deepEqual([chat.monthly_burn.minor, chat.runway_basis], [s.burn.value, s.runway_basis]);
     }
   });
 

@@ -230,11 +230,11 @@ export async function page(db: Db, businessId: string) {
   return { history: all, latest: all[all.length - 1] ?? null, chart: chartOf(all), labels: METRIC_LABELS };
 }
 
-/** The newest snapshot; when there is none yet, computes and stores today's. Null without ledger rows. */
-export async function current(db: Db, businessId: string, today: string): Promise<Snapshot | null> {
+/** The newest snapshot; when there is none yet, computes and stores today's (`now` from the caller's clock). Null without ledger rows. */
+export async function current(db: Db, businessId: string, today: string, now: Date): Promise<Snapshot | null> {
   const found = await latest(db, businessId);
   if (found) return found;
-  const m = await snapshotMetrics(db, businessId, today);
+  const m = await snapshotMetrics(db, businessId, today, now);
   return m ? { as_of: today, metrics: m } : null;
 }
 
