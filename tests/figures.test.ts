@@ -251,6 +251,17 @@ describe('a business burning fast', () => {
     assert.doesNotMatch(page.text, /Not burning/);
   });
 
+  test('a comparison period the ledger covers only in part is no comparison', async () => {
+    const ytd = (await owner.agent.get(`/api/v1/dashboard/stats?business_id=${fast}&preset=year_to_date`).expect(200)).body;
+    assert.equal(ytd.previous_start_date, '2025-01-01'); // before the first ledger day, 2026-06-29
+    assert.deepEqual([ytd.revenue.previous, ytd.revenue.change_pct, ytd.revenue.change], [null, null, '—']);
+    assert.equal(ytd.cash.previous, 0, 'cash before the first day is known: none');
+    const month = (await owner.agent.get(`/api/v1/dashboard/stats?business_id=${fast}&preset=last_month`).expect(200)).body;
+    assert.deepEqual([month.revenue.previous, month.revenue.change_pct, month.revenue.change], [150_000, 3.3, '+3.3 %']); // 31 days of October against 30 of September
+    const page = await owner.agent.get(`/b/${fast}?preset=year_to_date`).expect(200);
+    assert.match(page.text, /the ledger starts on Jun 29, 2026, so only cash is compared/);
+  });
+
   test('a stranger gets 403 from the definitions page', async () => {
     const stranger = await insertUser(ctx.db);
     await insertBusiness(ctx.db, stranger.id, { name: 'Stranger Co' });

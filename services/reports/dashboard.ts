@@ -38,9 +38,11 @@ export type Dashboard =
       empty: false;
       range: Range;
       previous: Range;
+      /** The ledger's first day: a comparison period that starts before it has no comparison (previous figures null). */
+      firstDay: string;
       figures: Figure[];
       runway: RunwayCard;
-      topSku: { sku: string; name: string; revenue: number; previousRevenue: number; change: Change } | null;
+      topSku: { sku: string; name: string; revenue: number; previousRevenue: number | null; change: Change } | null;
       worstCampaign: { name: string; platform: string; spend: number; revenue: number; roas: number; previousRoas: number | null } | null;
       trend: { bucket: 'day' | 'month'; labels: string[]; series: Record<string, (number | null)[]> };
       /** The latest readiness score, or null before the first computation. */
@@ -73,7 +75,9 @@ export async function stats(db: Db, businessId: string, range: Range, at: { pres
   ]);
   if (!span) return { empty: true, range };
   const cur = profitFigures(sumsOf(rows, range.from, range.to));
-  const old = profitFigures(sumsOf(rows, prev.from, prev.to));
+  // A comparison period the ledger covers only in part would compare a whole period with a fragment: no comparison then.
+  const covered = span.first <= prev.from;
+  const old = covered ? profitFigures(sumsOf(rows, prev.from, prev.to)) : null;
   // Cash at the end of each day, from the balance before the comparison range onwards.
   const cashByDay = new Map<string, number>();
   let cash = cashBeforePrev;
@@ -106,10 +110,10 @@ export async function stats(db: Db, businessId: string, range: Range, at: { pres
     pointInTime: true,
   });
   const figures = [
-    fig('revenue', 'net_revenue', 'money', cur.netRevenue, old.netRevenue, true),
-    fig('expenses', 'total_costs', 'money', cur.totalCosts, old.totalCosts, false),
-    fig('net_profit', 'net_profit', 'money', cur.netProfit, old.netProfit, true),
-    fig('gross_margin', 'gross_margin', 'ratio', cur.grossMargin, old.grossMargin, true),
+    fig('revenue', 'net_revenue', 'money', cur.netRevenue, old ? old.netRevenue : null, true),
+    fig('expenses', 'total_costs', 'money', cur.totalCosts, old ? old.totalCosts : null, false),
+    fig('net_profit', 'net_profit', 'money', cur.netProfit, old ? old.netProfit : null, true),
+    fig('gross_margin', 'gross_margin', 'ratio', cur.grossMargin, old ? old.grossMargin : null, true),
     fig('cash', 'cash', 'money', cashByDay.get(range.to)!, cashByDay.get(prev.to)!, true),
     now('burn', 'net_burn', 'money', today?.netBurn ?? 0, label('net_burn')),
     now('runway_months', 'runway', 'months', today?.runway.months ?? null, today?.runway.label ?? label('runway')),
@@ -122,7 +126,8 @@ export async function stats(db: Db, businessId: string, range: Range, at: { pres
   };
   const trend = buildTrend(rows, cashByDay, range);
   const readinessCard = score ? { score: score.score, tier: score.tier, as_of: score.as_of } : null;
-  return { empty: false, range, previous: prev, figures, runway, topSku, worstCampaign: campaigns, trend, readiness: readinessCard };
+  const sku = topSku && !covered ? { ...topSku, previousRevenue: null, change: change(null, null, { unit: 'money', upIsGood: true }) } : topSku;
+  return { empty: false, range, previous: prev, firstDay: span.first, figures, runway, topSku: sku, worstCampaign: campaigns, trend, readiness: readinessCard };
 }
 
 /** The SKU with the most net revenue (sales less refunds and chargebacks) in the range, and its figure the period before. */
