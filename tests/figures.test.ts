@@ -249,6 +249,9 @@ describe('a business burning fast', () => {
     const page = await owner.agent.get(`/b/${turned}`).expect(200);
     assert.match(page.text, /Runway \(forecast\)/);
     assert.doesNotMatch(page.text, /Not burning/);
+    const m = (await owner.agent.get(`/api/v1/metrics?business_id=${turned}`).expect(200)).body;
+    assert.deepEqual([m.runway_months, m.runway_basis], [s.runway_months.value, 'forecast']);
+    assert.match((await owner.agent.get(`/b/${turned}/metrics`).expect(200)).text, /Runway \(forecast\)/, 'the metrics page labels it the same way');
   });
 
   test('a comparison period the ledger covers only in part is no comparison', async () => {

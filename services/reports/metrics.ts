@@ -1,7 +1,7 @@
 import type { Db } from '../core/db.ts';
 import { addDays } from '../core/clock.ts';
 import * as aggregates from './aggregates.ts';
-import { profitFigures, burn, burnWindow, runway, label, NOT_CASH_KINDS, type CashOut, type KindSums, type TermId } from './definitions.ts';
+import { profitFigures, burn, burnWindow, runway, label, NOT_CASH_KINDS, RUNWAY_FORECAST_LABEL, type CashOut, type KindSums, type TermId } from './definitions.ts';
 import { cashOut } from './runway.ts';
 import { daysBetween } from './periods.ts';
 
@@ -224,10 +224,12 @@ export function chartOf(history: Snapshot[]): { labels: string[]; series: Record
   return { labels: history.map((h) => h.as_of), series };
 }
 
-/** What the metrics page shows: every snapshot, the newest, and the chart columns. */
+/** What the metrics page shows: every snapshot, the newest, the chart columns, and the newest runway's label (it says when runway comes from the forecast). */
 export async function page(db: Db, businessId: string) {
   const all = await history(db, businessId);
-  return { history: all, latest: all[all.length - 1] ?? null, chart: chartOf(all), labels: METRIC_LABELS };
+  const latestSnapshot = all[all.length - 1] ?? null;
+  const runwayLabel = latestSnapshot?.metrics.runway_basis === 'forecast' ? RUNWAY_FORECAST_LABEL : METRIC_LABELS.runway_months.label;
+  return { history: all, latest: latestSnapshot, chart: chartOf(all), labels: METRIC_LABELS, runwayLabel };
 }
 
 /** The newest snapshot; when there is none yet, computes and stores today's (`now` from the caller's clock). Null without ledger rows. */
