@@ -4,6 +4,7 @@ import { dashboardRoutes } from './reports/dashboard.ts';
 import { pnlRoutes } from './reports/pnl.ts';
 import { metricsRoutes } from './reports/metrics.ts';
 import { forecastRoutes } from './reports/forecast.ts';
+import { definitionRoutes } from './reports/definitions.ts';
 import { profitabilityRoutes } from './reports/profitability.ts';
 import { scenarioRoutes } from './reports/scenarios.ts';
 import { settingsRoutes } from './access/settings.ts';
@@ -31,6 +32,7 @@ export function businessRoutes(deps: AppDeps): Router {
   router.use(pnlRoutes(deps));
   router.use(metricsRoutes(deps));
   router.use(forecastRoutes(deps));
+  router.use(definitionRoutes(deps));
   router.use(profitabilityRoutes(deps));
   router.use(scenarioRoutes(deps));
   router.use(settingsRoutes(deps));

@@ -74,9 +74,9 @@ describe('the offline analyst on the demo business', () => {
       'runway',
       ['metric_summary'],
       async () => {
-        // Burn as the metrics page states it: the 90 days' operating outflow per average month.
-        const n = await net('2026-08-28', TODAY);
-        return [n < 0 ? usd(Math.round((-n / 90) * (365.25 / 12))) : usd(n)];
+        // Net burn as the glossary defines it: the average monthly net outflow of the last three complete months.
+        const n = await net('2026-08-01', '2026-10-31');
+        return [n < 0 ? usd(Math.round(-n / 3)) : 'not burning'];
       },
     ],
     ["What's hurting my score?", 'score_weak', ['readiness_breakdown'], async () => [`**${(await readiness.latest(db, store))!.score}/100**`, 'Chargeback ratio', '0.95%']],

@@ -41,7 +41,7 @@ test('GET /pnl gives months × lines and totals', async () => {
     res.body.months.map((m: { month: string }) => m.month),
     ['2026-10', '2026-11'],
   );
-  const revenue = res.body.lines.find((l: { key: string }) => l.key === 'revenue');
+  const revenue = res.body.lines.find((l: { key: string }) => l.key === 'gross_sales');
   assert.deepEqual(revenue.cells, [31 * 20_000, 25 * 20_000]);
   assert.equal(res.body.totals.net, 56 * 20_000 - 2 * 150_000);
   const bad = await owner.agent.get(`/api/v1/pnl?business_id=${bizId}&start_date=2026-12-01&end_date=2026-11-25`);

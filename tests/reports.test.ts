@@ -16,7 +16,10 @@ import type { Db } from '../services/core/db.ts';
  *   rent -40,000, ad spend -5,000 → net revenue 40,000, net -22,200.
  * November 1-25 (current period): sales 50,000 (A) + 30,000 (B) + 20,000 (A), other
  *   income 5,000, refund -10,000 (A), chargeback -5,000 (B), COGS -40,000, fees -3,000,
- *   ad spend -7,000, rent -40,000, software -3,000, uncategorised -2,000, payout +60,000.
+ *   ad spend -7,000, rent -40,000, software -3,000, uncategorised -2,000, payout +60,000
+ *   → net revenue 85,000 (other income is not revenue), net profit -5,000.
+ * Net burn as of Nov 25: the complete months since the first ledger day are September
+ *   (+10,000) and October (-22,200): 12,200 lost over 2 months = 6,100 a month.
  */
 async function handMadeLedger(db: Db, businessId: string) {
   const cat = Object.fromEntries((await db('categories').where('business_id', businessId).select('id', 'name')).map((c: { id: string; name: string }) => [c.name, c.id]));
@@ -85,35 +88,42 @@ before(async () => {
 after(() => ctx.close());
 
 const NOV = { from: '2026-11-01', to: '2026-11-25' };
+const AT = { preset: 'custom' as const, today: '2026-11-25', now: new Date('2026-11-25T12:00:00Z') };
 
 describe('dashboard figures', () => {
   test('every figure and its change against the previous 25 days matches the hand calculation', async () => {
-    const s = await dashboard.stats(ctx.db, bizId, NOV);
+    const s = await dashboard.stats(ctx.db, bizId, NOV, AT);
     assert.equal(s.empty, false);
     if (s.empty) return;
     assert.deepEqual(s.previous, { from: '2026-10-07', to: '2026-10-31' });
     const f = Object.fromEntries(s.figures.map((x) => [x.key, x]));
-    assert.equal(f.revenue.value, 90_000);
+    assert.equal(f.revenue.label, 'Net revenue');
+    assert.equal(f.revenue.value, 85_000);
     assert.equal(f.revenue.previous, 40_000);
-    assert.equal(f.revenue.change, 125);
+    assert.equal(f.revenue.change.pct, 112.5);
+    assert.equal(f.expenses.label, 'Total costs');
     assert.equal(f.expenses.value, 95_000);
     assert.equal(f.expenses.previous, 62_200);
-    assert.equal(f.expenses.change, 52.7);
+    assert.equal(f.expenses.change.pct, 52.7);
+    assert.equal(f.expenses.change.tone, 'bad');
     assert.equal(f.net_profit.value, -5_000);
     assert.equal(f.net_profit.previous, -22_200);
-    assert.equal(f.net_profit.change, 77.5);
-    assert.ok(Math.abs(f.gross_margin.value! - 50_000 / 90_000) < 1e-9);
+    assert.equal(f.net_profit.change.pct, 77.5);
+    assert.ok(Math.abs(f.gross_margin.value! - 45_000 / 85_000) < 1e-9);
     assert.equal(f.gross_margin.previous, 0.6);
-    assert.equal(f.gross_margin.change, -4.4);
+    assert.equal(f.gross_margin.change.pct, -7.1);
     assert.equal(f.cash.value, 982_800);
     assert.equal(f.cash.previous, 987_800);
-    assert.equal(f.cash.change, -0.5);
-    // 5,000 lost over 25 days = 200 a day, × 365.25/12 days a month.
-    assert.equal(f.burn.value, 6_088);
-    assert.equal(f.burn.previous, 27_029); // 888 a day × 30.4375 = 27,028.5
-    assert.ok(Math.abs(f.runway_months.value! - 982_800 / 6_088) < 1e-9);
-    assert.ok(Math.abs(f.runway_months.previous! - 987_800 / 27_029) < 1e-9);
-    assert.deepEqual(s.topSku, { sku: 'SKU-A', name: 'Alpha', revenue: 60_000, previousRevenue: 40_000, change: 50 });
+    assert.equal(f.cash.change.pct, -0.5);
+    // Burn and runway are of today (September and October), with no comparison.
+    assert.equal(f.burn.value, 6_100);
+    assert.equal(f.burn.previous, null);
+    assert.ok(Math.abs(f.runway_months.value! - 982_800 / 6_100) < 1e-9);
+    assert.equal(f.runway_months.previous, null);
+    assert.equal(s.runway.basis, 'net_burn');
+    assert.equal(s.runway.grossBurn, 31_100); // 16,000 + 1,200 + 40,000 + 5,000 out in October, over 2 months
+    assert.deepEqual(s.runway.window, { from: '2026-09-01', to: '2026-10-31' });
+    assert.deepEqual(s.topSku, { sku: 'SKU-A', name: 'Alpha', revenue: 60_000, previousRevenue: 40_000, change: { pct: 50, text: '+50.0 %', tone: 'good' } });
     assert.equal(s.worstCampaign?.name, 'Video Y');
     assert.equal(s.worstCampaign?.roas, 0.5);
     assert.equal(s.worstCampaign?.previousRoas, 3);
@@ -122,25 +132,27 @@ describe('dashboard figures', () => {
     assert.equal(s.trend.series.cash[24], 982_800);
     assert.equal(
       s.trend.series.revenue.reduce((t, v) => t! + v!, 0),
-      90_000,
+      85_000,
     );
   });
 
   test('a period longer than a quarter trends by month, each month with its own figures', async () => {
-    const q = await dashboard.stats(ctx.db, bizId, { from: '2026-08-01', to: '2026-11-25' });
+    const q = await dashboard.stats(ctx.db, bizId, { from: '2026-08-01', to: '2026-11-25' }, AT);
     if (q.empty) return assert.fail('not empty');
     assert.equal(q.trend.bucket, 'month');
     assert.deepEqual(q.trend.labels, ['2026-08-01', '2026-09-01', '2026-10-01', '2026-11-01']);
     // Net revenue: September's sale; October's sale; November's sales less refund and chargeback.
-    assert.deepEqual(q.trend.series.revenue, [0, 10_000, 40_000, 90_000]);
+    assert.deepEqual(q.trend.series.revenue, [0, 10_000, 40_000, 85_000]);
     assert.deepEqual(q.trend.series.cash, [0, 1_010_000, 987_800, 982_800]);
   });
 
   test('the dashboard page shows the figures in the base currency, each with a trend chart, and the same numbers in a table', async () => {
     const res = await session.agent.get(`/b/${bizId}?preset=custom&from=2026-11-01&to=2026-11-25`);
     assert.equal(res.status, 200);
-    for (const text of ['$900.00', '$950.00', '-$50.00', '55.6%', '$9,828.00', '$60.88', 'SKU-A', 'ROAS 0.5', '+125%']) assert.ok(res.text.includes(text), text);
-    assert.equal((res.text.match(/class="spark"/g) ?? []).length, 7);
+    for (const text of ['$850.00', '$950.00', '-$50.00', '52.9%', '$9,828.00', '$61.00', 'SKU-A', 'ROAS 0.5', '+112.5 %']) assert.ok(res.text.includes(text), text);
+    // Burn and runway are figures of today: no trend line of their own.
+    assert.equal((res.text.match(/class="spark"/g) ?? []).length, 5);
+    for (const term of ['net_revenue', 'total_costs', 'net_profit', 'gross_margin', 'cash', 'net_burn', 'runway']) assert.ok(res.text.includes(`/b/${bizId}/definitions#${term}`), term);
     assert.match(res.text, /<div hidden class="chart-data" id="dashboard-trend" data-json="\{/);
     assert.match(res.text, /<caption class="sr-only">Key figures/);
     assert.doesNotMatch(res.text, /NaN|data-figure="readiness"/i);
@@ -182,17 +194,18 @@ describe('profit and loss', () => {
     );
     const rows = s.lines.map((l) => [l.label, ...l.cells, l.total]);
     assert.deepEqual(rows, [
-      ['Revenue', 10_000, 40_000, 105_000, 155_000],
+      ['Gross sales', 10_000, 40_000, 100_000, 150_000],
       ['Refunds and chargebacks', 0, 0, -15_000, -15_000],
-      ['Net revenue', 10_000, 40_000, 90_000, 140_000],
-      ['Cost of goods sold', 0, -16_000, -40_000, -56_000],
-      ['Gross profit', 10_000, 24_000, 50_000, 84_000],
+      ['Net revenue', 10_000, 40_000, 85_000, 135_000],
+      ['Cost of goods', 0, -16_000, -40_000, -56_000],
+      ['Gross profit', 10_000, 24_000, 45_000, 79_000],
       ['Payment fees', 0, -1_200, -3_000, -4_200],
       ['Ad spend', 0, -5_000, -7_000, -12_000],
       ['Rent', 0, -40_000, -40_000, -80_000],
       ['Software', 0, 0, -3_000, -3_000],
       ['Uncategorised', 0, 0, -2_000, -2_000],
-      ['Operating expenses', 0, -40_000, -45_000, -85_000],
+      ['Operating expenses', 0, -46_200, -55_000, -101_200],
+      ['Other income', 0, 0, 5_000, 5_000],
       ['Net profit', 10_000, -22_200, -5_000, -17_200],
     ]);
   });
@@ -204,7 +217,7 @@ describe('profit and loss', () => {
     const lines = res.text.trim().split('\r\n');
     assert.equal(lines[0], 'Line,2026-09,2026-10,2026-11,Total');
     assert.ok(lines.includes('Net profit,100.00,-222.00,-50.00,-172.00'));
-    assert.equal(lines.length, 13);
+    assert.equal(lines.length, 14);
   });
 
   test('the drill-down from a cell lists exactly the ledger rows behind it', async () => {
@@ -215,10 +228,10 @@ describe('profit and loss', () => {
     assert.equal(res.status, 200);
     assert.equal((res.text.match(/data-row=/g) ?? []).length, 1);
     assert.match(res.text, /Rent November/);
-    const revenue = await pnl.rowsBehind(ctx.db, bizId, { line: 'revenue', from: '2026-11-01', to: '2026-11-25' }, null);
+    const sales = await pnl.rowsBehind(ctx.db, bizId, { line: 'gross_sales', from: '2026-11-01', to: '2026-11-25' }, null);
     assert.deepEqual(
-      revenue.rows.map((r) => r.amount_base).sort((x, y) => x - y),
-      [5_000, 20_000, 30_000, 50_000],
+      sales.rows.map((r) => r.amount_base).sort((x, y) => x - y),
+      [20_000, 30_000, 50_000],
     );
     const uncategorised = await pnl.rowsBehind(ctx.db, bizId, { line: 'opex', category: null, from: '2026-09-01', to: '2026-11-25' }, null);
     assert.deepEqual(
@@ -228,39 +241,41 @@ describe('profit and loss', () => {
   });
 
   test('drill-down pages follow each other by keyset without gaps or repeats', async () => {
-    const q = { line: 'revenue' as const, from: '2026-09-01', to: '2026-11-25' };
+    const q = { line: 'gross_sales' as const, from: '2026-09-01', to: '2026-11-25' };
     const seen: string[] = [];
     let after: string | null = null;
     do {
       const p: Awaited<ReturnType<typeof pnl.rowsBehind>> = await pnl.rowsBehind(ctx.db, bizId, q, after, 2);
       seen.push(...p.rows.map((r) => r.id));
-      assert.equal(p.total, 6);
+      assert.equal(p.total, 5);
       after = p.next;
     } while (after);
-    assert.equal(seen.length, 6);
-    assert.equal(new Set(seen).size, 6);
+    assert.equal(seen.length, 5);
+    assert.equal(new Set(seen).size, 5);
   });
 });
 
 describe('metrics', () => {
   test('each metric as of 2026-11-25 matches the hand calculation', async () => {
     const m = (await metrics.computeMetrics(ctx.db, bizId, '2026-11-25'))!;
-    assert.equal(m.revenue_total, 90_000);
+    assert.equal(m.revenue_total, 85_000);
     assert.equal(m.net_profit, -5_000);
-    assert.equal(m.revenue_growth_mom, 1.25);
+    assert.equal(m.revenue_growth_mom, 1.125);
     assert.equal(m.revenue_growth_yoy, null);
     // Weekly net revenue, newest week first (Nov 19-25, Nov 12-18, …), in thousands.
-    const weeks = [20, -10, 30, 50, 0, 0, 40, 0, 0, 0, 10, 0];
+    const weeks = [20, -15, 30, 50, 0, 0, 40, 0, 0, 0, 10, 0];
     const mean = weeks.reduce((s, v) => s + v, 0) / 12;
     const sd = Math.sqrt(weeks.reduce((s, v) => s + (v - mean) ** 2, 0) / 12);
     assert.ok(Math.abs(m.revenue_volatility! - sd / mean) < 1e-9);
     assert.ok(Math.abs(m.refund_rate! - 10_000 / 150_000) < 1e-12);
     assert.equal(m.chargeback_ratio, 1 / 5);
     assert.equal(m.payout_reliability, 1 / 13);
-    assert.equal(m.gross_margin, 0.6);
-    assert.equal(m.burn, Math.round((17_200 / 90) * (365.25 / 12)));
+    assert.ok(Math.abs(m.gross_margin! - 79_000 / 135_000) < 1e-12);
+    assert.equal(m.burn, 6_100);
+    assert.equal(m.gross_burn, 31_100);
     assert.equal(m.cash, 982_800);
-    assert.ok(Math.abs(m.runway_months! - 982_800 / 5_817) < 1e-9);
+    assert.ok(Math.abs(m.runway_months! - 982_800 / 6_100) < 1e-9);
+    assert.equal(m.runway_basis, 'net_burn');
     assert.equal(m.months_of_history, 2);
     assert.equal(m.top_sku_share, 0.8);
   });
@@ -284,7 +299,7 @@ describe('metrics', () => {
       hist.map((h) => h.as_of),
       ['2026-10-31', '2026-11-25'],
     );
-    assert.equal(hist[1].metrics.revenue_total, 90_000);
+    assert.equal(hist[1].metrics.revenue_total, 85_000);
     const res = await session.agent.get(`/b/${bizId}/metrics`);
     assert.equal(res.status, 200);
     assert.match(res.text, /Chargeback ratio/);
@@ -342,7 +357,7 @@ test('a viewer can read every report', async () => {
   const viewer = await insertUser(ctx.db);
   await addMember(ctx.db, bizId, viewer.id, 'viewer');
   const v = await signIn(ctx.app, viewer.email, viewer.password);
-  for (const path of ['', '/pnl', '/pnl.csv', `/pnl/rows?line=revenue&from=2026-11-01&to=2026-11-25`, '/metrics', '/forecast', '/forecast?horizon=90', '/products', '/campaigns']) {
+  for (const path of ['', '/pnl', '/pnl.csv', `/pnl/rows?line=gross_sales&from=2026-11-01&to=2026-11-25`, '/definitions', '/metrics', '/forecast', '/forecast?horizon=90', '/products', '/campaigns']) {
     const res = await v.agent.get(`/b/${bizId}${path}`);
     assert.equal(res.status, 200, path);
   }

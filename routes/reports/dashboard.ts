@@ -13,9 +13,12 @@ const query = rangeQuery('last_30_days');
 export function dashboardRoutes({ db, clock }: AppDeps): Router {
   const router = Router({ mergeParams: true });
   router.get('/', async (req, res) => {
-    const { preset, range } = rangeOf(parseOrThrow(query, req.query), isoDate(clock.now()));
-    await renderCached(req, res, { page: 'pages/business/dashboard.njk', partial: 'partials/dashboard/cards.njk' }, `${preset}|${range.from}|${range.to}`, async () => ({
-      stats: await dashboard.stats(db, res.locals.business.id, range),
+    const now = clock.now();
+    const today = isoDate(now);
+    const { preset, range } = rangeOf(parseOrThrow(query, req.query), today);
+    // Today is in the key: runway and burn are figures of today whatever the range.
+    await renderCached(req, res, { page: 'pages/business/dashboard.njk', partial: 'partials/dashboard/cards.njk' }, `${preset}|${range.from}|${range.to}|${today}`, async () => ({
+      stats: await dashboard.stats(db, res.locals.business.id, range, { preset, today, now }),
       preset,
       presets: PRESETS,
       presetLabels: PRESET_LABELS,

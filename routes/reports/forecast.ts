@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import * as forecast from '../../services/reports/forecast/forecast.ts';
+import * as cashPosition from '../../services/reports/runway.ts';
 import { isoDate } from '../../services/core/clock.ts';
 import type { AppDeps } from '../support/deps.ts';
 import { render } from '../support/render.ts';
@@ -14,8 +15,10 @@ export function forecastRoutes({ db, clock }: AppDeps): Router {
   const router = Router({ mergeParams: true });
   router.get('/forecast', async (req, res) => {
     const { horizon } = parseOrThrow(query, req.query);
-    const data = await forecast.page(db, res.locals.business.id, isoDate(clock.now()), horizon);
-    render(req, res, { page: 'pages/business/forecast.njk', partial: 'partials/forecast/result.njk' }, { ...data, horizon, horizons: HORIZONS });
+    const now = clock.now();
+    // Runway as every page defines it, beside the forecast's own cash-out days.
+    const [data, position] = await Promise.all([forecast.page(db, res.locals.business.id, isoDate(now), horizon), cashPosition.position(db, res.locals.business.id, isoDate(now), now)]);
+    render(req, res, { page: 'pages/business/forecast.njk', partial: 'partials/forecast/result.njk' }, { ...data, position, horizon, horizons: HORIZONS });
   });
   return router;
 }

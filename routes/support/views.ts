@@ -56,10 +56,6 @@ export function configureViews(app: Express, root: string, watch: boolean): nunj
     return Number.isNaN(day.getTime()) ? String(value) : DAY.format(day);
   });
   env.addFilter('isoTime', (value: string | Date) => (value instanceof Date ? value.toISOString() : String(value ?? '')));
-  env.addFilter('percentChange', (current: number, previous: number) => {
-    if (!previous) return null;
-    return Math.round(((current - previous) / Math.abs(previous)) * 1000) / 10;
-  });
   env.addFilter('number', (n: number) => numberFormat('en-US').format(n));
   // The cells of one row of a report's trend table, a figure each: money, a ratio as percent,
   // or a number to one decimal; a dash where there is no value. Made here rather than by a
@@ -67,7 +63,8 @@ export function configureViews(app: Express, root: string, watch: boolean): nunj
   // loop variables for each.
   env.addFilter('trendCells', (series: Record<string, (number | null)[]>, figures: { key: string; unit: string }[], i: number, currency: string) => {
     let html = '';
-    for (const f of figures) html += `<td class="num">${escapeHtml(trendCell(series[f.key][i], f.unit, currency))}</td>`;
+    // A figure of today (burn, runway) has no series: it has no value on a day of the range.
+    for (const f of figures) if (series[f.key]) html += `<td class="num">${escapeHtml(trendCell(series[f.key][i], f.unit, currency))}</td>`;
     return new nunjucks.runtime.SafeString(html);
   });
   env.addFilter('bytes', (n: number) => formatBytes(Number(n)));

@@ -54,8 +54,12 @@ try {
     return { p50_ms: +percentile(ts, 0.5).toFixed(1), p95_ms: +percentile(ts, 0.95).toFixed(1) };
   };
   const services = {
-    dashboard_stats_30_days: await timeIt(() => dashboard.stats(db, seeded.businessId, resolveRange('last_30_days', TODAY))),
-    dashboard_stats_12_months: await timeIt(() => dashboard.stats(db, seeded.businessId, resolveRange('last_12_months', TODAY))),
+    dashboard_stats_30_days: await timeIt(() =>
+      dashboard.stats(db, seeded.businessId, resolveRange('last_30_days', TODAY), { preset: 'last_30_days', today: TODAY, now: new Date(`${TODAY}T12:00:00Z`) }),
+    ),
+    dashboard_stats_12_months: await timeIt(() =>
+      dashboard.stats(db, seeded.businessId, resolveRange('last_12_months', TODAY), { preset: 'last_12_months', today: TODAY, now: new Date(`${TODAY}T12:00:00Z`) }),
+    ),
     pnl_12_months: await timeIt(() => pnl.statement(db, seeded.businessId, resolveRange('last_12_months', TODAY))),
     forecast_365_days_10000_paths: await timeIt(() => forecast.forecast(db, seeded.businessId, TODAY, { horizonDays: 365 }), 5),
   };

@@ -225,7 +225,7 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
       }
       const top = d.top_by_revenue[0];
       lines.push(
-        `From ${d.from} to ${d.to}, your best-selling product is **${top.sku}** (${top.name}): ${money(top.revenue)} net revenue from ${top.units} units, margin ${money(top.margin)}${top.margin_pct ? ` (${top.margin_pct.text})` : ''}.`,
+        `From ${d.from} to ${d.to}, your best-selling product is **${top.sku}** (${top.name}): ${money(top.revenue)} gross sales from ${top.units} units, margin ${money(top.margin)}${top.margin_pct ? ` (${top.margin_pct.text})` : ''}.`,
       );
       lines.push(`Highest margins: ${(d.best_by_margin as D[]).map((r) => `${r.sku} ${money(r.margin)}`).join(', ')}.`);
       const worst = (d.worst_by_margin as D[])[0];
@@ -293,8 +293,15 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
     case 'runway': {
       const m = data('metric_summary');
       lines.push(`Cash on hand is ${money(m.cash)} as of ${m.as_of}.`);
-      if (m.runway_months === null) lines.push(`Over the last 90 days you were cash-flow positive (net ${money(m.last_90_days.net)}), so there is no burn and your runway is not limited by losses.`);
-      else lines.push(`You burn about ${money(m.monthly_burn)} a month (the operating outflow of the last 90 days per month), which gives a runway of about **${m.runway_months} months**.`);
+      // Net burn and runway as definitions.ts defines them; runway_basis says which rule gave the runway.
+      const burning =
+        m.monthly_burn.minor > 0
+          ? `Your net burn is about ${money(m.monthly_burn)} a month (the average over the last three complete months)`
+          : 'You are not burning cash: over the last three complete months more came in than went out';
+      if (m.runway_months === null) lines.push(`${burning}, so your runway is not limited by losses.`);
+      else if (m.runway_basis === 'forecast')
+        lines.push(`${burning}, but the cash forecast gives cash a 50 % or higher chance of running out: its median path runs out in about **${m.runway_months} months**, so that is your runway.`);
+      else lines.push(`${burning}, which gives a runway of about **${m.runway_months} months**.`);
       lines.push('[Source: cash-flow-basics]');
       break;
     }
@@ -327,7 +334,7 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
       const r = data('profit_and_loss');
       lines.push(`For ${p!.label} (${r.from} to ${r.to}): revenue ${money(r.revenue)}, net profit ${money(r.net_profit)}.`);
       lines.push(`- Cost of goods ${r.cost_of_goods.text}; gross profit ${r.gross_profit.text}${r.gross_margin ? ` (${r.gross_margin.text} margin)` : ''}`);
-      lines.push(`- Fees ${r.fees.text}; ad spend ${r.ad_spend.text}; operating expenses ${r.operating_expenses.text}`);
+      lines.push(`- Fees ${r.fees.text}; ad spend ${r.ad_spend.text}; expenses ${r.expenses.text}: operating expenses ${r.operating_expenses.text}`);
       const top = (r.expenses_by_category as D[]).slice(0, 3);
       if (top.length) lines.push(`- Largest expense categories: ${top.map((c) => `${c.category} ${c.spent.text}`).join(', ')}`);
       break;

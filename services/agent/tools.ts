@@ -53,11 +53,7 @@ function defineTool<S extends z.ZodObject>(tool: Tool<S>): Tool<S> {
 
 const date = day();
 
-const REVENUE_KINDS = ['sale', 'refund', 'chargeback', 'other_income'];
-const COST_KINDS = ['fee', 'ad_spend', 'cogs', 'expense'];
-
 type Totals = Partial<Record<string, number>>;
-const sumKinds = (t: Totals, kinds: string[]) => kinds.reduce((s, k) => s + (t[k] ?? 0), 0);
 
 async function businessRow(db: Db, businessId: string) {
   const row = await db('businesses').where({ id: businessId }).first('id', 'name', 'currency', 'industry', 'legal_entity', 'founded_on');
@@ -72,26 +68,24 @@ export function pnlLink(businessId: string, from: string, to: string): Link {
   return { label: `P&L ${from} to ${to}`, href: `/b/${businessId}/pnl?from=${from}&to=${to}` };
 }
 
-/** The P&L lines of a range from totals by kind: revenue net of refunds and chargebacks, costs as positive numbers. */
+/** The P&L lines of a range from totals by kind, as definitions.ts defines them; costs as positive numbers. */
 export function pnlLines(t: Totals) {
-  const revenue = sumKinds(t, REVENUE_KINDS);
-  const cogs = -(t.cogs ?? 0);
-  const fees = -(t.fee ?? 0);
-  const adSpend = -(t.ad_spend ?? 0);
-  const operating = -(t.expense ?? 0);
-  const grossProfit = revenue - cogs;
+  const f = profitFigures(t as KindSums);
   return {
-    revenue,
-    sales: t.sale ?? 0,
+    revenue: f.netRevenue,
+    sales: f.grossSales,
     refunds: -(t.refund ?? 0),
     chargebacks: -(t.chargeback ?? 0),
-    cogs,
-    grossProfit,
-    fees,
-    adSpend,
-    operating,
-    costs: -sumKinds(t, COST_KINDS),
-    net: revenue + sumKinds(t, COST_KINDS),
+    cogs: -f.cogs,
+    grossProfit: f.grossProfit,
+    grossMargin: f.grossMargin,
+    fees: -f.fees,
+    adSpend: -f.adSpend,
+    expenses: -f.expenses,
+    operating: -f.operatingExpenses,
+    otherIncome: f.otherIncome,
+    costs: f.totalCosts,
+    net: f.netProfit,
   };
 }
 
@@ -160,9 +154,17 @@ export const topRecommendations = defineTool({
  * amounts behind its ratios from the stored daily totals of the last 90 days. Neither
  * read grows with the ledger.
  */
+/** What the runway figure is, in the glossary's words (services/reports/definitions.ts, "Runway"). */
+const RUNWAY_NOTES = {
+  net_burn: 'cash ÷ net burn (average monthly cash out less cash in over the last three complete calendar months)',
+  not_burning: 'not burning: more came in than went out over the last three complete calendar months, and the forecast does not give cash a 50 % chance of running out',
+  forecast: 'runway (forecast): the months until the median path of the two-year cash forecast runs out of cash, sooner than cash ÷ net burn says',
+} as const;
+
 export const metricSummary = defineTool({
   name: 'metric_summary',
-  description: 'Key figures: revenue, costs and net for the last 30 and 90 days, gross margin, refund rate, chargeback ratio, cash on hand, monthly burn and runway in months.',
+  description:
+    'Key figures: net revenue, total costs and net profit for the last 30 and 90 days, gross margin, refund rate, chargeback ratio, cash, net and gross burn (last three complete months) and runway in months, with what the runway is based on.',
   parameters: z.object({}),
   async run(db, businessId, _args, { today, now }) {
     const d30 = addDays(today, -29);
@@ -184,7 +186,8 @@ export const metricSummary = defineTool({
     const w30 = sums(d30);
     const w90 = sums(d90);
     const c = b.currency;
-    const window = (from: string, f: ProfitFigures) => ({ from, to: today, revenue: amount(f.netRevenue, c), costs: amount(f.expenses, c), net: amount(f.netProfit, c) });
+    // revenue is net revenue, costs total costs (cost of goods + operating expenses), net the net profit.
+    const window = (from: string, f: ProfitFigures) => ({ from, to: today, revenue: amount(f.netRevenue, c), costs: amount(f.totalCosts, c), net: amount(f.netProfit, c) });
     return {
       data: {
         available: true,
@@ -202,8 +205,10 @@ export const metricSummary = defineTool({
         chargebacks_90d: { count: w90.counts.chargeback ?? 0, amount: amount(-(w90.sums.chargeback ?? 0), c) },
         cash: amount(m.cash, c),
         monthly_burn: amount(m.burn, c),
+        gross_burn: m.gross_burn === undefined ? null : amount(m.gross_burn, c),
         runway_months: m.runway_months === null ? null : Math.round(m.runway_months * 10) / 10,
-        runway_note: m.burn > 0 ? 'cash ÷ monthly operating cash outflow averaged over the last 90 days' : 'cash-flow positive over the last 90 days: no burn, so runway is not limited by losses',
+        runway_basis: m.runway_basis ?? (m.runway_months === null ? 'not_burning' : 'net_burn'),
+        runway_note: RUNWAY_NOTES[m.runway_basis ?? (m.runway_months === null ? 'not_burning' : 'net_burn')],
       },
       links,
     };
@@ -212,7 +217,8 @@ export const metricSummary = defineTool({
 
 export const profitAndLoss = defineTool({
   name: 'profit_and_loss',
-  description: 'Profit and loss for a date range (inclusive): revenue net of refunds and chargebacks, cost of goods, gross profit, fees, ad spend, operating expenses by category, net profit.',
+  description:
+    'Profit and loss for a date range (inclusive): net revenue (gross sales less refunds and chargebacks), cost of goods, gross profit, fees, ad spend, expenses by category, operating expenses (fees + ad spend + expenses), other income, net profit.',
   parameters: z.object({ from: date.describe('First day, YYYY-MM-DD'), to: date.describe('Last day, YYYY-MM-DD') }),
   async run(db, businessId, { from, to }) {
     const [b, totals, categories] = await Promise.all([
@@ -233,14 +239,18 @@ export const profitAndLoss = defineTool({
         from,
         to,
         currency: c,
+        // `revenue` is net revenue (gross sales − refunds and chargebacks); `operating_expenses` is fees + ad spend + expenses.
         revenue: amount(p.revenue, c),
+        gross_sales: amount(p.sales, c),
         refunds: amount(p.refunds, c),
         cost_of_goods: amount(p.cogs, c),
         gross_profit: amount(p.grossProfit, c),
-        gross_margin: ratio(p.revenue > 0 ? p.grossProfit / p.revenue : null),
+        gross_margin: ratio(p.grossMargin),
         fees: amount(p.fees, c),
         ad_spend: amount(p.adSpend, c),
+        expenses: amount(p.expenses, c),
         operating_expenses: amount(p.operating, c),
+        other_income: amount(p.otherIncome, c),
         expenses_by_category: categories.map((r: { category: string; spent: number }) => ({ category: r.category, spent: amount(Number(r.spent), c) })),
         net_profit: amount(p.net, c),
       },

@@ -23,7 +23,7 @@ export type ReadinessInputs = {
   payout_reliability: number | null;
   /** (Revenue − cost of goods) ÷ revenue over the last 90 days. */
   gross_margin: number | null;
-  /** Months of cash at the current burn; null burn (profitable) counts as unlimited. */
+  /** Runway as services/reports/definitions.ts defines it; null (not burning) counts as unlimited. */
   runway_months: number | null;
   /** Whole months between the first ledger row and today. */
   months_of_history: number;
@@ -198,8 +198,8 @@ export function scoreReadiness(m: ReadinessInputs): Readiness {
     10,
     m.runway_months === null ? Number.POSITIVE_INFINITY : m.runway_months,
     RUNWAY_STEPS,
-    (v) => (Number.isFinite(v) ? `${v.toFixed(1)} months` : 'cash-flow positive'),
-    'More months of cash at the current burn.',
+    (v) => (Number.isFinite(v) ? `${v.toFixed(1)} months` : 'not burning'),
+    'More months of runway: a lower net burn or more cash.',
   );
   up('history', 'Months of history', 5, m.months_of_history, HISTORY_STEPS, (v) => `${Math.floor(v)} months`, 'Lenders want at least 12 months of records.');
   down('concentration', 'Revenue concentration', 5, m.top_customer_share, CONCENTRATION_STEPS, (v) => `${pct(v, 0)} from the largest customer`, 'Spread revenue over more customers.');

@@ -66,8 +66,8 @@ export function recommend(s: Signals): Candidate[] {
       rule: 'runway',
       subject: '',
       priority: s.runway_months < 6 ? 'high' : 'medium',
-      title: `Cash lasts about ${s.runway_months.toFixed(1)} months at the current burn`,
-      why: `At the current monthly burn your cash balance covers ${s.runway_months.toFixed(1)} months.`,
+      title: `Cash lasts about ${s.runway_months.toFixed(1)} months`,
+      why: `Your runway is ${s.runway_months.toFixed(1)} months: cash ÷ net burn, or the cash forecast's median cash-out date when that comes sooner (see Definitions).`,
       action: 'Review the largest recurring costs and the worst campaigns, and check the forecast before new commitments. [Source: cash-flow-basics]',
       figures: { runway_months: s.runway_months },
     });

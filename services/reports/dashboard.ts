@@ -1,21 +1,35 @@
 import type { Db } from '../core/db.ts';
 import * as aggregates from './aggregates.ts';
 import * as readiness from '../readiness/scores.ts';
-import { profitFigures, monthlyBurn, runwayMonths, NOT_CASH_KINDS, type KindSums } from './definitions.ts';
-import { daysBetween, daysOf, previousRange, monthStart, type Range } from './periods.ts';
+import * as cashPosition from './runway.ts';
+import { profitFigures, label, NOT_CASH_KINDS, type KindSums, type TermId } from './definitions.ts';
+import { change, type Change } from './changes.ts';
+import { comparisonRange, daysBetween, daysOf, monthStart, type Preset, type Range } from './periods.ts';
 import { addDays } from '../core/clock.ts';
 
 export type Figure = {
+  /** The figure's name in the API (`revenue` is net revenue, `expenses` total costs: the seeds' field names). */
   key: string;
+  /** Its glossary entry, /b/:id/definitions#term. */
+  term: TermId;
   label: string;
   /** money (minor units of the base currency), ratio (0..1), months, or text */
   unit: 'money' | 'ratio' | 'months';
   value: number | null;
   previous: number | null;
-  /** Relative change against the previous period, in percent; null when it cannot be said. */
-  change: number | null;
+  change: Change;
   /** true when a rise is good news (revenue), false when it is bad (expenses). */
   upIsGood: boolean;
+  /** A figure of today (burn, runway) rather than of the range: no comparison, no trend. */
+  pointInTime: boolean;
+};
+
+/** Runway beside what the forecast says about running out, for the runway card. */
+export type RunwayCard = {
+  basis: 'net_burn' | 'not_burning' | 'forecast';
+  grossBurn: number;
+  window: { from: string; to: string };
+  forecast: { horizonDays: number; pBelowZero: number; cashOutDate: string | null } | null;
 };
 
 export type Dashboard =
@@ -24,18 +38,16 @@ export type Dashboard =
       empty: false;
       range: Range;
       previous: Range;
+      /** The ledger's first day: a comparison period that starts before it has no comparison (previous figures null). */
+      firstDay: string;
       figures: Figure[];
-      topSku: { sku: string; name: string; revenue: number; previousRevenue: number; change: number | null } | null;
+      runway: RunwayCard;
+      topSku: { sku: string; name: string; revenue: number; previousRevenue: number | null; change: Change } | null;
       worstCampaign: { name: string; platform: string; spend: number; revenue: number; roas: number; previousRoas: number | null } | null;
       trend: { bucket: 'day' | 'month'; labels: string[]; series: Record<string, (number | null)[]> };
       /** The latest readiness score, or null before the first computation. */
       readiness: { score: number; tier: string; as_of: string } | null;
     };
-
-export function percentChange(current: number | null, previous: number | null): number | null {
-  if (current === null || previous === null || previous === 0) return null;
-  return Math.round(((current - previous) / Math.abs(previous)) * 1000) / 10;
-}
 
 function sumsOf(rows: { day: string; kind: string; amount: number }[], from: string, to: string): KindSums {
   const out: Record<string, number> = {};
@@ -44,24 +56,29 @@ function sumsOf(rows: { day: string; kind: string; amount: number }[], from: str
 }
 
 /**
- * The dashboard's figures for a range, each against the range of the same length
- * before it, read from the stored aggregates. A business without ledger rows gets
- * `{ empty: true }` so the page can say what to do instead of showing zeros.
+ * The dashboard's figures for a range, each against the same range one period earlier
+ * (periods.comparisonRange), read from the stored aggregates; burn and runway are of
+ * `today`, whatever the range (runway.position, checked against the forecast by `now`).
+ * A business without ledger rows gets `{ empty: true }` so the page can say what to
+ * do instead of showing zeros.
  */
-export async function stats(db: Db, businessId: string, range: Range): Promise<Dashboard> {
-  const prev = previousRange(range);
+export async function stats(db: Db, businessId: string, range: Range, at: { preset: Preset; today: string; now: Date }): Promise<Dashboard> {
+  const prev = comparisonRange(at.preset, range);
   // All at once: a business without rows is rare, and waiting for that answer first cost a round trip on every page.
-  const [{ span, sumThrough: cashBeforePrev }, rows, topSku, campaigns, score] = await Promise.all([
+  const [{ span, sumThrough: cashBeforePrev }, rows, topSku, campaigns, score, today] = await Promise.all([
     aggregates.position(db, businessId, addDays(prev.from, -1), NOT_CASH_KINDS),
     aggregates.dailyByKind(db, businessId, prev.from, range.to),
     bestSku(db, businessId, prev, range),
     campaignTotals(db, businessId, prev, range),
     readiness.latest(db, businessId),
+    cashPosition.position(db, businessId, at.today, at.now),
   ]);
   if (!span) return { empty: true, range };
   const cur = profitFigures(sumsOf(rows, range.from, range.to));
-  const old = profitFigures(sumsOf(rows, prev.from, prev.to));
-  // Cash at the end of each day, from the balance before the previous range onwards.
+  // A comparison period the ledger covers only in part would compare a whole period with a fragment: no comparison then.
+  const covered = span.first <= prev.from;
+  const old = covered ? profitFigures(sumsOf(rows, prev.from, prev.to)) : null;
+  // Cash at the end of each day, from the balance before the comparison range onwards.
   const cashByDay = new Map<string, number>();
   let cash = cashBeforePrev;
   const flowByDay = new Map<string, number>();
@@ -70,36 +87,47 @@ export async function stats(db: Db, businessId: string, range: Range): Promise<D
     cash += flowByDay.get(d) ?? 0;
     cashByDay.set(d, cash);
   }
-  const days = daysBetween(range.from, range.to) + 1;
-  const cashNow = cashByDay.get(range.to)!;
-  const cashPrev = cashByDay.get(prev.to)!;
-  const burn = monthlyBurn(cur.operatingCashFlow, days);
-  const burnPrev = monthlyBurn(old.operatingCashFlow, days);
-  const fig = (key: string, label: string, unit: Figure['unit'], value: number | null, previous: number | null, upIsGood: boolean): Figure => ({
+  const fig = (key: string, term: TermId, unit: Figure['unit'], value: number | null, previous: number | null, upIsGood: boolean): Figure => ({
     key,
-    label,
+    term,
+    label: label(term),
     unit,
     value,
     previous,
-    change: unit === 'ratio' ? null : percentChange(value, previous),
+    change: change(value, previous, { unit, upIsGood }),
     upIsGood,
+    pointInTime: false,
+  });
+  const now = (key: string, term: TermId, unit: Figure['unit'], value: number | null, text: string): Figure => ({
+    key,
+    term,
+    label: text,
+    unit,
+    value,
+    previous: null,
+    change: change(null, null, { unit, upIsGood: true }),
+    upIsGood: true,
+    pointInTime: true,
   });
   const figures = [
-    fig('revenue', 'Revenue', 'money', cur.netRevenue, old.netRevenue, true),
-    fig('expenses', 'Expenses', 'money', cur.expenses, old.expenses, false),
-    fig('net_profit', 'Net profit', 'money', cur.netProfit, old.netProfit, true),
-    fig('gross_margin', 'Gross margin', 'ratio', cur.grossMargin, old.grossMargin, true),
-    fig('cash', 'Cash balance', 'money', cashNow, cashPrev, true),
-    fig('burn', 'Monthly burn', 'money', burn, burnPrev, false),
-    fig('runway_months', 'Runway', 'months', runwayMonths(cashNow, burn), runwayMonths(cashPrev, burnPrev), true),
+    fig('revenue', 'net_revenue', 'money', cur.netRevenue, old ? old.netRevenue : null, true),
+    fig('expenses', 'total_costs', 'money', cur.totalCosts, old ? old.totalCosts : null, false),
+    fig('net_profit', 'net_profit', 'money', cur.netProfit, old ? old.netProfit : null, true),
+    fig('gross_margin', 'gross_margin', 'ratio', cur.grossMargin, old ? old.grossMargin : null, true),
+    fig('cash', 'cash', 'money', cashByDay.get(range.to)!, cashByDay.get(prev.to)!, true),
+    now('burn', 'net_burn', 'money', today?.netBurn ?? 0, label('net_burn')),
+    now('runway_months', 'runway', 'months', today?.runway.months ?? null, today?.runway.label ?? label('runway')),
   ];
-  // A ratio's change is in percentage points, not percent of itself.
-  const gm = figures[3];
-  if (gm.value !== null && gm.previous !== null) gm.change = Math.round((gm.value - gm.previous) * 1000) / 10;
-
+  const runway: RunwayCard = {
+    basis: today?.runway.basis ?? 'not_burning',
+    grossBurn: today?.grossBurn ?? 0,
+    window: today ? { from: today.window.from, to: today.window.to } : { from: at.today, to: at.today },
+    forecast: today?.forecast ? { horizonDays: today.forecast.horizonDays, pBelowZero: today.forecast.pBelowZero, cashOutDate: today.forecast.cashOutDate } : null,
+  };
   const trend = buildTrend(rows, cashByDay, range);
   const readinessCard = score ? { score: score.score, tier: score.tier, as_of: score.as_of } : null;
-  return { empty: false, range, previous: prev, figures, topSku, worstCampaign: campaigns, trend, readiness: readinessCard };
+  const sku = topSku && !covered ? { ...topSku, previousRevenue: null, change: change(null, null, { unit: 'money', upIsGood: true }) } : topSku;
+  return { empty: false, range, previous: prev, firstDay: span.first, figures, runway, topSku: sku, worstCampaign: campaigns, trend, readiness: readinessCard };
 }
 
 /** The SKU with the most net revenue (sales less refunds and chargebacks) in the range, and its figure the period before. */
@@ -119,7 +147,13 @@ async function bestSku(db: Db, businessId: string, prev: Range, range: Range) {
     .orderBy([{ column: 'revenue', order: 'desc' }, { column: 'pr.sku' }])
     .first();
   if (!row || row.revenue <= 0) return null;
-  return { sku: row.sku as string, name: row.name as string, revenue: row.revenue as number, previousRevenue: row.previous as number, change: percentChange(row.revenue, row.previous) };
+  return {
+    sku: row.sku as string,
+    name: row.name as string,
+    revenue: row.revenue as number,
+    previousRevenue: row.previous as number,
+    change: change(row.revenue, row.previous, { unit: 'money', upIsGood: true }),
+  };
 }
 
 /** The campaign with the lowest return on ad spend in the range, among those that spent. */
@@ -172,18 +206,15 @@ function buildTrend(rows: { day: string; kind: string; amount: number }[], cashB
     if (!sums) bucketSums.set(k, (sums = {}));
     sums[r.kind] = (sums[r.kind] ?? 0) + Number(r.amount);
   }
-  const series: Record<string, (number | null)[]> = { revenue: [], expenses: [], net_profit: [], gross_margin: [], cash: [], burn: [], runway_months: [] };
+  // Burn and runway are figures of today, not of a day in the range: they have no trend here.
+  const series: Record<string, (number | null)[]> = { revenue: [], expenses: [], net_profit: [], gross_margin: [], cash: [] };
   for (const k of labels) {
     const f = profitFigures(bucketSums.get(k) ?? {});
-    const cash = cashByDay.get(ends.get(k)!) ?? 0;
-    const burn = monthlyBurn(f.operatingCashFlow, daysBetween(starts.get(k)!, ends.get(k)!) + 1);
     series.revenue.push(f.netRevenue);
-    series.expenses.push(f.expenses);
+    series.expenses.push(f.totalCosts);
     series.net_profit.push(f.netProfit);
     series.gross_margin.push(f.grossMargin);
-    series.cash.push(cash);
-    series.burn.push(burn);
-    series.runway_months.push(runwayMonths(cash, burn));
+    series.cash.push(cashByDay.get(ends.get(k)!) ?? 0);
   }
   return { bucket, labels, series };
 }

@@ -70,6 +70,23 @@ export function previousRange({ from, to }: Range): Range {
   return { from: addDays(from, -length), to: addDays(from, -1) };
 }
 
+/** How many months back a preset's comparison lies: a month with the month before, a quarter with the quarter before, a year with the year before. */
+const COMPARED_MONTHS_BACK: Partial<Record<Preset, number>> = { this_month: 1, last_month: 1, quarter: 3, year_to_date: 12, last_12_months: 12 };
+
+/**
+ * The range a report compares with: for calendar presets the same days one period
+ * earlier (year to date with the same days of last year; this month so far with the
+ * same days of last month, clipped to its end), a month that runs to its last day
+ * with the whole earlier month; for the last 30 days and custom ranges, the range of
+ * the same length just before.
+ */
+export function comparisonRange(preset: Preset, range: Range): Range {
+  const back = COMPARED_MONTHS_BACK[preset];
+  if (!back) return previousRange(range);
+  const to = range.to === monthEnd(range.to) ? monthEnd(addMonths(monthStart(range.to), -back)) : addMonths(range.to, -back);
+  return { from: addMonths(range.from, -back), to };
+}
+
 /** The months a range touches, as YYYY-MM. */
 export function monthsOf({ from, to }: Range): string[] {
   const out: string[] = [];

@@ -4,6 +4,7 @@ import { NIL_UUID } from './aggregates.ts';
 import { csvRow } from '../core/csv.ts';
 import type { LedgerKind, TransactionWithCategory } from '../ledger/transactions.ts';
 import { monthsOf, monthEnd, type Range } from './periods.ts';
+import { label, profitFigures, type KindSums, type ProfitFigures, type TermId } from './definitions.ts';
 
 /**
  * A line of the P&L. Lines with `kinds` are sums of ledger rows (and can be drilled
@@ -12,6 +13,8 @@ import { monthsOf, monthEnd, type Range } from './periods.ts';
 export type PnlLine = {
   key: string;
   label: string;
+  /** The line's glossary entry, when it is a defined figure. */
+  term?: TermId;
   kinds: LedgerKind[] | null;
   /** For an operating-expense line: its category (null = uncategorised). */
   categoryId?: string | null;
@@ -22,12 +25,13 @@ export type PnlLine = {
 
 export type Pnl = { range: Range; months: { key: string; from: string; to: string }[]; lines: PnlLine[]; hasData: boolean };
 
-const LEAF_LINES: { key: string; label: string; kinds: LedgerKind[] }[] = [
-  { key: 'revenue', label: 'Revenue', kinds: ['sale', 'other_income'] },
-  { key: 'refunds', label: 'Refunds and chargebacks', kinds: ['refund', 'chargeback'] },
-  { key: 'cogs', label: 'Cost of goods sold', kinds: ['cogs'] },
+const LEAF_LINES: { key: string; term?: TermId; label: string; kinds: LedgerKind[] }[] = [
+  { key: 'gross_sales', term: 'gross_sales', label: label('gross_sales'), kinds: ['sale'] },
+  { key: 'refunds', term: 'refunds', label: label('refunds'), kinds: ['refund', 'chargeback'] },
+  { key: 'cogs', term: 'cost_of_goods', label: label('cost_of_goods'), kinds: ['cogs'] },
   { key: 'fees', label: 'Payment fees', kinds: ['fee'] },
   { key: 'ad_spend', label: 'Ad spend', kinds: ['ad_spend'] },
+  { key: 'other_income', term: 'other_income', label: label('other_income'), kinds: ['other_income'] },
 ];
 
 /** The drillable line keys: the leaf lines and `opex` (with a category). */
@@ -59,30 +63,46 @@ export async function statement(db: Db, businessId: string, range: Range): Promi
       byKind.get(r.kind)![i] += Number(r.amount);
     }
   }
-  const line = (key: string, label: string, kinds: LedgerKind[] | null, level: PnlLine['level'], cells: number[], categoryId?: string | null): PnlLine => ({
+  const line = (key: string, text: string, kinds: LedgerKind[] | null, level: PnlLine['level'], cells: number[], extra: { categoryId?: string | null; term?: TermId } = {}): PnlLine => ({
     key,
-    label,
+    label: text,
     kinds,
     level,
     cells,
     total: cells.reduce((s, v) => s + v, 0),
-    ...(categoryId !== undefined ? { categoryId } : {}),
+    ...extra,
   });
   const add = (...lists: number[][]) => months.map((_, i) => lists.reduce((s, l) => s + l[i], 0));
-  const leaf = new Map(LEAF_LINES.map((l) => [l.key, line(l.key, l.label, l.kinds, 'line', add(...l.kinds.map((k) => byKind.get(k) ?? zero())))]));
-  const netRevenue = line('net_revenue', 'Net revenue', null, 'subtotal', add(leaf.get('revenue')!.cells, leaf.get('refunds')!.cells));
-  const grossProfit = line('gross_profit', 'Gross profit', null, 'subtotal', add(netRevenue.cells, leaf.get('cogs')!.cells));
+  const leaf = new Map(LEAF_LINES.map((l) => [l.key, line(l.key, l.label, l.kinds, 'line', add(...l.kinds.map((k) => byKind.get(k) ?? zero())), l.term ? { term: l.term } : {})]));
   const names = new Map(categories.map((c: { id: string; name: string }) => [c.id, c.name]));
   const opex = [...byCategory.entries()]
-    .map(([id, cells]) => line('opex', id === NIL_UUID ? 'Uncategorised' : (names.get(id) ?? 'Deleted category'), ['expense'], 'line', cells, id === NIL_UUID ? null : id))
+    .map(([id, cells]) => line('opex', id === NIL_UUID ? 'Uncategorised' : (names.get(id) ?? 'Deleted category'), ['expense'], 'line', cells, { categoryId: id === NIL_UUID ? null : id }))
     .sort((a, b) => a.total - b.total);
-  const opexTotal = line('opex_total', 'Operating expenses', null, 'subtotal', add(zero(), ...opex.map((l) => l.cells)));
-  const net = line('net', 'Net profit', null, 'total', add(grossProfit.cells, leaf.get('fees')!.cells, leaf.get('ad_spend')!.cells, opexTotal.cells));
+  // Subtotals come from the one definition of each figure, month by month.
+  const expenseCells = add(zero(), ...opex.map((l) => l.cells));
+  const perMonth = months.map((_, i) => {
+    const sums: KindSums = { expense: expenseCells[i] };
+    for (const [kind, cells] of byKind) sums[kind as LedgerKind] = cells[i];
+    return profitFigures(sums);
+  });
+  const figure = (key: string, term: TermId, level: PnlLine['level'], pick: (f: ProfitFigures) => number) => line(key, label(term), null, level, perMonth.map(pick), { term });
   return {
     range,
     months,
     hasData: rows.length > 0,
-    lines: [leaf.get('revenue')!, leaf.get('refunds')!, netRevenue, leaf.get('cogs')!, grossProfit, leaf.get('fees')!, leaf.get('ad_spend')!, ...opex, opexTotal, net],
+    lines: [
+      leaf.get('gross_sales')!,
+      leaf.get('refunds')!,
+      figure('net_revenue', 'net_revenue', 'subtotal', (f) => f.netRevenue),
+      leaf.get('cogs')!,
+      figure('gross_profit', 'gross_profit', 'subtotal', (f) => f.grossProfit),
+      leaf.get('fees')!,
+      leaf.get('ad_spend')!,
+      ...opex,
+      figure('opex_total', 'operating_expenses', 'subtotal', (f) => f.operatingExpenses),
+      leaf.get('other_income')!,
+      figure('net', 'net_profit', 'total', (f) => f.netProfit),
+    ],
   };
 }
 

@@ -22,7 +22,8 @@ export function metricsApiRoutes(deps: AppDeps): Router {
 
   router.get('/metrics', async (_req, res) => {
     const { business } = res.locals;
-    const snap = await metrics.current(db, business.id, isoDate(clock.now()));
+    const now = clock.now();
+    const snap = await metrics.current(db, business.id, isoDate(now), now);
     res.json({ business_id: business.id, currency: business.currency, as_of: snap?.as_of ?? null, ...(snap?.metrics ?? {}) });
   });
 
