@@ -152,9 +152,17 @@ describe('the offline analyst on the demo business', () => {
 
   test('the answer links figures to the page they came from', async () => {
     const reply = await answerOffline(db, store, 'How much did we spend on software last quarter?', CTX);
-    assert.ok(reply.links.some((l) => l.href === `/b/${store}/expenses?category=Software&from=2026-07-01&to=2026-09-30`));
+    const software = (await db('categories').where({ business_id: store, name: 'Software' }).first('id')).id;
+    assert.deepEqual(
+      reply.links.map((l) => l.href),
+      [`/b/${store}/expenses?category=${software}&from=2026-07-01&to=2026-09-30`],
+      'the expense list filters by category id, as its own select does',
+    );
     const pnl = await answerOffline(db, store, 'How did we do last month?', CTX);
-    assert.ok(pnl.links.some((l) => l.href === `/b/${store}/pnl?from=2026-10-01&to=2026-10-31`));
+    assert.ok(
+      pnl.links.some((l) => l.href === `/b/${store}/pnl?preset=custom&from=2026-10-01&to=2026-10-31`),
+      'the P&L opens on the month the answer is about',
+    );
   });
 
   test('products, campaigns and the forecast are answered from their reports, with the figures the ledger gives', async () => {
