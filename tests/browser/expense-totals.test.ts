@@ -88,3 +88,20 @@ test('after an inline edit and an inline delete, the expense list’s count and 
   assert.deepEqual(await shownTotals(page), fewer);
   assert.deepEqual(problems, [], 'no script errors, CSP violations or out-of-band swaps without a target');
 });
+
+test('a link in an answer in the chat drawer opens its page, on the answer’s range, as a whole page', async () => {
+  const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await signInAsDemo(page, session.baseUrl);
+  await page.click('[data-chat-drawer] summary');
+  await page.fill('[data-chat-drawer] textarea[name=message]', 'How did we do last month?');
+  await page.press('[data-chat-drawer] textarea[name=message]', 'Enter');
+  const link = page.locator('[data-chat-drawer] .msg-assistant:not(.msg-live) a', { hasText: 'P&L 2026-10-01 to 2026-10-31' });
+  await link.waitFor({ timeout: 15_000 });
+  await link.click();
+  await page.waitForURL(/\/pnl\?preset=custom&from=2026-10-01&to=2026-10-31$/);
+  await page.locator('#pnl-statement').waitFor();
+  assert.equal(await page.locator('[data-chat-drawer]').count(), 1, 'one drawer: the page was not rendered inside the one it came from');
+  assert.equal(await page.locator('[data-chat-drawer] #pnl-statement').count(), 0);
+  assert.equal(await page.inputValue('#pnl-statement input[name=from]'), '2026-10-01');
+  assert.equal(await page.inputValue('#pnl-statement input[name=to]'), '2026-10-31');
+});
