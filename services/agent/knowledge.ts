@@ -323,6 +323,8 @@ export function plainText(markdown: string): string {
     .replace(/(^|\s)(?:[-*+]|\d+\.)(?=\s)/g, '$1')
     .replace(/\|?\s*:?-{3,}:?\s*(?=\||\s|$)/g, ' ')
     .replace(/\s*\|\s*/g, ' · ')
+    .replace(/(?:\s*·\s*)+/g, ' · ')
     .replace(/\s+/g, ' ')
+    .replace(/^\s*·\s*|\s*·\s*$/g, '')
     .trim();
 }

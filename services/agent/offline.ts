@@ -504,7 +504,7 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
       const hits = (data('knowledge_search').results ?? []) as D[];
       if (!hits.length) {
         lines.push(
-          'I couldn\'t match that question. Try: "what\'s my runway?", "how did we do last month?", "what did we spend on software last quarter?", "what\'s hurting my score?", "chargebacks" or "what should I do next?".',
+          'I couldn\'t match that question. Try: "what\'s my runway?", "how did we do last month?", "compare this month to last month", "why did profit drop?", "who is my largest customer?", "what did we spend on software last quarter?", "what\'s hurting my score?" or "what should I do next?".',
         );
       } else {
         lines.push("From Bursar's guides:");
