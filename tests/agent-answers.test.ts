@@ -368,6 +368,7 @@ describe('the offline analyst answers owner questions with figures the ledger an
 
       const amounts = e.pages ?? e.figures.filter((f) => /\d/.test(f) && /[$€]/.test(f)).map((f) => f.replaceAll('*', ''));
       if (reply.links.length) assert.ok(amounts.length, 'an answer with links states an amount its pages show');
+      if (amounts.length) assert.match(reply.text, new RegExp(`\\[\\*\\*[^\\]]+\\*\\*\\]\\(/b/${b.id}/`), 'its main amount links in place to the page it is on');
       if (e.figures.some((f) => /[$€]/.test(f))) assert.ok(reply.links.length > 0, 'an answer with amounts links to where they come from');
       for (const link of reply.links) {
         assert.match(link.href, new RegExp(`^/b/${b.id}(/|$)`), 'links stay in the business');

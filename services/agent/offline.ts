@@ -239,6 +239,11 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
   const data = (tool: string): D => (results.find((r) => r.tool === tool)?.result.data ?? {}) as D;
   const links = answerLinks(plan, results);
   const lines: string[] = [];
+  /** An amount linked to the page (and range) it is on: the tool's `n`th link. */
+  const linked = (a: Amount, tool: string, n = 0) => {
+    const href = results.find((r) => r.tool === tool)?.result.links[n]?.href;
+    return href ? `[${money(a)}](${href})` : money(a);
+  };
   const suggestions: Suggestion[] = suggestionsFrom(results);
   const p = plan.period;
 
@@ -308,7 +313,7 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
       }
       const top = d.top_by_revenue[0];
       lines.push(
-        `From ${d.from} to ${d.to}, your best-selling product is **${top.sku}** (${top.name}): ${money(top.revenue)} in sales from ${top.units} units, margin ${money(top.margin)}${top.margin_pct ? ` (${top.margin_pct.text})` : ''}.`,
+        `From ${d.from} to ${d.to}, your best-selling product is **${top.sku}** (${top.name}): ${linked(top.revenue, 'sku_performance')} in sales from ${top.units} units, margin ${money(top.margin)}${top.margin_pct ? ` (${top.margin_pct.text})` : ''}.`,
       );
       lines.push(`Highest margins: ${(d.best_by_margin as D[]).map((r) => `${r.sku} ${money(r.margin)}`).join(', ')}.`);
       const worst = (d.worst_by_margin as D[])[0];
@@ -324,7 +329,7 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
       }
       const worst = rows[0];
       lines.push(
-        `From ${d.from} to ${d.to}, your weakest campaign is **${worst.name}** (${worst.platform}): ${money(worst.spend)} spent for ${money(worst.revenue)} of revenue, a ROAS of **${worst.roas ?? 'n/a'}**.`,
+        `From ${d.from} to ${d.to}, your weakest campaign is **${worst.name}** (${worst.platform}): ${linked(worst.spend, 'campaign_performance')} spent for ${money(worst.revenue)} of revenue, a ROAS of **${worst.roas ?? 'n/a'}**.`,
       );
       const best = rows[rows.length - 1];
       if (best !== worst) lines.push(`The strongest is ${best.name} (${best.platform}) at a ROAS of ${best.roas ?? 'n/a'}.`);
@@ -375,7 +380,7 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
     }
     case 'runway': {
       const m = data('metric_summary');
-      lines.push(`Cash on hand is ${money(m.cash)} as of ${m.as_of}.`);
+      lines.push(`Cash on hand is ${linked(m.cash, 'metric_summary')} as of ${m.as_of}.`);
       if (m.runway_months === null) lines.push(`Over the last 90 days you were cash-flow positive (net ${money(m.last_90_days.net)}), so there is no burn and your runway is not limited by losses.`);
       else lines.push(`You burn about ${money(m.monthly_burn)} a month (the operating outflow of the last 90 days per month), which gives a runway of about **${m.runway_months} months**.`);
       lines.push('[Source: cash-flow-basics]');
@@ -385,7 +390,7 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
       const e = data('expense_search');
       const what = plan.category ? `on ${plan.category}` : plan.vendor ? `with ${plan.vendor}` : plan.keyword ? `on expenses that mention “${plan.keyword}”` : 'on operating expenses';
       const when = p ? ` in ${p.label} (${p.from} to ${p.to})` : ' in all the history Bursar holds';
-      lines.push(`You spent ${money(e.total_spent)} ${what}${when}, across **${e.count}** expense${e.count === 1 ? '' : 's'}.`);
+      lines.push(`You spent ${linked(e.total_spent, 'expense_search')} ${what}${when}, across **${e.count}** expense${e.count === 1 ? '' : 's'}.`);
       const rows = (e.rows ?? []) as D[];
       for (const r of rows.slice(0, 5)) lines.push(`- ${r.date}: ${r.description}${r.vendor ? ` (${r.vendor})` : ''}, ${r.spent.text}${r.category ? '' : ', uncategorised'}`);
       if (e.count > 5) lines.push(`…and ${e.count - 5} more.`);
@@ -402,7 +407,7 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
       lines.push(`Your ${rows.length === 1 ? 'largest' : `${rows.length} largest`} ${scope}, largest first:`);
       for (const [i, r] of rows.entries())
         lines.push(`${i + 1}. ${money(r.spent)}: ${r.description}${r.vendor ? ` (${r.vendor})` : ''} on ${r.date}${r.category ? `, ${r.category}` : ', uncategorised'}`);
-      lines.push(`All ${formatCount(e.count)} of them add up to ${money(e.total_spent)}.`);
+      lines.push(`All ${formatCount(e.count)} of them add up to ${linked(e.total_spent, 'expense_search')}.`);
       break;
     }
     case 'comparison':
@@ -414,7 +419,7 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
       const np = d.net_profit;
       if (plan.intent === 'why_changed') {
         lines.push(
-          `Net profit was ${money(np.is)} in ${c.current.label} (${c.current.from} to ${c.current.to}) against ${money(np.was)} in ${c.previous.label} (${c.previous.from} to ${c.previous.to}): ${np.change.minor >= 0 ? 'up' : 'down'} ${np.change.text.replace('-', '')}.`,
+          `Net profit was ${linked(np.is, 'compare_periods', 0)} in ${c.current.label} (${c.current.from} to ${c.current.to}) against ${linked(np.was, 'compare_periods', 1)} in ${c.previous.label} (${c.previous.from} to ${c.previous.to}): ${np.change.minor >= 0 ? 'up' : 'down'} ${np.change.text.replace('-', '')}.`,
         );
       } else {
         lines.push(`${cap(c.current.label)} (${c.current.from} to ${c.current.to}) against ${c.previous.label} (${c.previous.from} to ${c.previous.to}):`);
@@ -424,7 +429,7 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
           ['Operating expenses', d.operating_expenses],
           ['Net profit', np],
         ] as [string, D][])
-          lines.push(`- ${label}: ${money(f.is)} against ${f.was.text} (${change(f)})`);
+          lines.push(`- ${label}: ${linked(f.is, 'compare_periods', 0)} against ${linked(f.was, 'compare_periods', 1)} (${change(f)})`);
       }
       const drivers = (d.drivers ?? []) as D[];
       if (!drivers.length) lines.push('No line of the P&L changed between the two periods.');
@@ -450,7 +455,9 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
         break;
       }
       const [top, ...rest] = named;
-      lines.push(`From ${d.from} to ${d.to}, your largest ${noun} is **${top.name}**: ${money(figure(top))} ${plan.intent === 'customers' ? 'net revenue' : 'spent'} across ${count(top)}.`);
+      lines.push(
+        `From ${d.from} to ${d.to}, your largest ${noun} is **${top.name}**: ${linked(figure(top), 'top_counterparties')} ${plan.intent === 'customers' ? 'net revenue' : 'spent'} across ${count(top)}.`,
+      );
       if (rest.length) lines.push(`Next: ${rest.map((r) => `${r.name} ${figure(r).text}`).join(', ')}.`);
       break;
     }
@@ -468,12 +475,12 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
       if (p) {
         const r = data('profit_and_loss');
         lines.push(
-          `Gross margin for ${p.label} was **${r.gross_margin ? r.gross_margin.text : 'n/a'}**: net revenue ${money(r.net_revenue)} less cost of goods ${money(r.cost_of_goods)} leaves ${money(r.gross_profit)}.`,
+          `Gross margin for ${p.label} was **${r.gross_margin ? r.gross_margin.text : 'n/a'}**: net revenue ${money(r.net_revenue)} less cost of goods ${money(r.cost_of_goods)} leaves ${linked(r.gross_profit, 'profit_and_loss')}.`,
         );
       } else {
         const m = data('metric_summary');
         lines.push(
-          `Gross margin over the last 90 days is **${m.gross_margin_90d ? m.gross_margin_90d.text : 'n/a'}** (gross profit ${money(m.gross_profit_90d)} on revenue ${money(m.last_90_days.revenue)}).`,
+          `Gross margin over the last 90 days is **${m.gross_margin_90d ? m.gross_margin_90d.text : 'n/a'}** (gross profit ${linked(m.gross_profit_90d, 'metric_summary', 3)} on revenue ${money(m.last_90_days.revenue)}).`,
         );
       }
       lines.push('[Source: unit-economics]');
@@ -481,7 +488,7 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
     }
     case 'pnl': {
       const r = data('profit_and_loss');
-      lines.push(`For ${p!.label} (${r.from} to ${r.to}): net revenue ${money(r.net_revenue)}, net profit ${money(r.net_profit)}.`);
+      lines.push(`For ${p!.label} (${r.from} to ${r.to}): net revenue ${linked(r.net_revenue, 'profit_and_loss')}, net profit ${linked(r.net_profit, 'profit_and_loss')}.`);
       lines.push(`- Cost of goods ${r.cost_of_goods.text}; gross profit ${r.gross_profit.text}${r.gross_margin ? ` (${r.gross_margin.text} margin)` : ''}`);
       lines.push(`- Fees ${r.fees.text}; ad spend ${r.ad_spend.text}; operating expenses ${r.operating_expenses.text}`);
       const top = (r.expenses_by_category as D[]).slice(0, 3);
@@ -490,8 +497,8 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
     }
     case 'performance': {
       const m = data('metric_summary');
-      lines.push(`In the last 30 days: revenue ${money(m.last_30_days.revenue)}, costs ${money(m.last_30_days.costs)}, net ${money(m.last_30_days.net)}.`);
-      lines.push(`In the last 90 days: revenue ${money(m.last_90_days.revenue)}, costs ${money(m.last_90_days.costs)}, net ${money(m.last_90_days.net)}.`);
+      lines.push(`In the last 30 days: net revenue ${linked(m.last_30_days.revenue, 'metric_summary', 2)}, costs ${money(m.last_30_days.costs)}, net ${money(m.last_30_days.net)}.`);
+      lines.push(`In the last 90 days: net revenue ${linked(m.last_90_days.revenue, 'metric_summary', 3)}, costs ${money(m.last_90_days.costs)}, net ${money(m.last_90_days.net)}.`);
       break;
     }
     case 'context': {
