@@ -79,7 +79,7 @@ describe('chat pages with the offline analyst', () => {
     assert.match(tokens.map((t) => t.data).join(''), /\$4,400\.00/);
     const done = evs.at(-1)!;
     assert.equal(done.event, 'done');
-    assert.match(done.data, new RegExp(`^<article class="msg msg-assistant" id="msg-${replyId}">`));
+    assert.match(done.data, new RegExp(`^<article class="msg msg-assistant" id="msg-${replyId}" hx-boost="false">`), 'its links open their pages, not swapped into the thread');
     assert.match(done.data, /<strong>\$4,400\.00<\/strong>/);
     assert.match(done.data, /Offline analyst/);
     assert.equal((await ctx.db('messages').where({ id: replyId }).first()).status, 'complete');

@@ -55,6 +55,7 @@ describe('the MCP endpoint', () => {
       'campaign_performance',
       'cash_forecast',
       'categorisation_suggestions',
+      'compare_periods',
       'expense_search',
       'knowledge_search',
       'list_businesses',
@@ -62,6 +63,7 @@ describe('the MCP endpoint', () => {
       'profit_and_loss',
       'readiness_breakdown',
       'sku_performance',
+      'top_counterparties',
       'top_recommendations',
     ]);
     const search = tools.find((t) => t.name === 'expense_search')!;

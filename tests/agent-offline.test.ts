@@ -12,7 +12,7 @@ import { answerOffline, planFor } from '../services/agent/offline.ts';
 import { runTool, toolContext } from '../services/agent/tools.ts';
 import * as metrics from '../services/reports/metrics.ts';
 import * as forecasting from '../services/reports/forecast/forecast.ts';
-import { periodIn } from '../services/agent/question-period.ts';
+import { comparisonIn, periodIn } from '../services/agent/question-period.ts';
 import type { Db } from '../services/core/db.ts';
 import { createTestDb, insertBusiness, insertLedgerRows, insertUser } from './helpers.ts';
 import { calm } from './fixtures.ts';
@@ -31,6 +31,21 @@ describe('periods named in questions', () => {
     assert.equal(periodIn('last quarter', '2026-02-10')!.from, '2025-10-01');
     assert.equal(periodIn('what may we spend', TODAY), null, '"may" alone is not the month');
     assert.equal(periodIn("what's my runway", TODAY), null);
+  });
+
+  test('a comparison sets like against like: the days so far against the same days one period earlier, a whole period against the whole one before', () => {
+    const pair = (q: string, today = TODAY) => {
+      const c = comparisonIn(q, today);
+      return [c.current.from, c.current.to, c.previous.from, c.previous.to];
+    };
+    assert.deepEqual(pair('compare this month to last month'), ['2026-11-01', TODAY, '2026-10-01', '2026-10-25']);
+    assert.deepEqual(pair('this month vs last month', '2026-03-31'), ['2026-03-01', '2026-03-31', '2026-02-01', '2026-02-28'], 'the month before is clipped to its own end');
+    assert.deepEqual(pair('compare last month with the month before'), ['2026-10-01', '2026-10-31', '2026-09-01', '2026-09-30']);
+    assert.deepEqual(pair('why did profit drop?'), ['2026-10-01', '2026-10-31', '2026-09-01', '2026-09-30'], 'no period named: the last complete month');
+    assert.deepEqual(pair('this quarter against last quarter'), ['2026-10-01', TODAY, '2026-07-01', '2026-08-25']);
+    assert.deepEqual(pair('compare last quarter'), ['2026-07-01', '2026-09-30', '2026-04-01', '2026-06-30']);
+    assert.deepEqual(pair('year to date vs last year'), ['2026-01-01', TODAY, '2025-01-01', '2025-11-25']);
+    assert.deepEqual(pair('compare September'), ['2026-09-01', '2026-09-30', '2026-08-01', '2026-08-31']);
   });
 });
 
@@ -152,9 +167,17 @@ describe('the offline analyst on the demo business', () => {
 
   test('the answer links figures to the page they came from', async () => {
     const reply = await answerOffline(db, store, 'How much did we spend on software last quarter?', CTX);
-    assert.ok(reply.links.some((l) => l.href === `/b/${store}/expenses?category=Software&from=2026-07-01&to=2026-09-30`));
+    const software = (await db('categories').where({ business_id: store, name: 'Software' }).first('id')).id;
+    assert.deepEqual(
+      reply.links.map((l) => l.href),
+      [`/b/${store}/expenses?category=${software}&from=2026-07-01&to=2026-09-30`],
+      'the expense list filters by category id, as its own select does',
+    );
     const pnl = await answerOffline(db, store, 'How did we do last month?', CTX);
-    assert.ok(pnl.links.some((l) => l.href === `/b/${store}/pnl?from=2026-10-01&to=2026-10-31`));
+    assert.ok(
+      pnl.links.some((l) => l.href === `/b/${store}/pnl?preset=custom&from=2026-10-01&to=2026-10-31`),
+      'the P&L opens on the month the answer is about',
+    );
   });
 
   test('products, campaigns and the forecast are answered from their reports, with the figures the ledger gives', async () => {

@@ -123,6 +123,52 @@ describe('expenses', () => {
     assert.deepEqual(actions, ['create', 'update', 'delete', 'restore']);
   });
 
+  test('an inline edit, delete and undo bring the filtered list’s count and total along out of band, as a reload shows them', async () => {
+    await insertLedgerRows(ctx.db, businessId, [
+      { amount: -40_00, description: 'Lamp oil', occurred_on: TODAY },
+      { amount: -60_00, description: 'Lamp shade', occurred_on: TODAY },
+    ]);
+    const shade = await ctx.db('transactions').where({ business_id: businessId, description: 'Lamp shade' }).first();
+    const list = `http://bursar.test${url('')}?q=lamp`;
+    const totalsOf = (html: string) => /<span id="expense-totals" class="total" hx-swap-oob="true">([^<]*)<strong>([^<]*)<\/strong><\/span>/.exec(html)?.slice(1);
+    const reload = async () => totalsOf((await owner.agent.get(url(`/totals?q=lamp`)).set('HX-Request', 'true')).text.replace('class="total">', 'class="total" hx-swap-oob="true">'));
+
+    const edit = await owner.agent
+      .post(url(`/${shade.id}`))
+      .set('HX-Request', 'true')
+      .set('HX-Current-URL', list)
+      .type('form')
+      .send({ _csrf: owner.csrf, occurred_on: TODAY, description: 'Lamp shade', amount: '75.00', currency: 'USD', category_id: '' });
+    assert.match(edit.text.trimStart(), /^<tr id="expense-/, 'the row first, so it still replaces the row it came from');
+    assert.deepEqual(totalsOf(edit.text), ['2 expenses · total spent ', '$115.00']);
+    assert.deepEqual(totalsOf(edit.text), await reload());
+
+    const del = await owner.agent
+      .post(url(`/${shade.id}/deletion`))
+      .set('HX-Request', 'true')
+      .set('HX-Current-URL', list)
+      .type('form')
+      .send({ _csrf: owner.csrf });
+    assert.deepEqual(totalsOf(del.text), ['1 expense · total spent ', '$40.00']);
+    assert.deepEqual(totalsOf(del.text), await reload());
+
+    const undo = await owner.agent
+      .post(url(`/${shade.id}/restoration`))
+      .set('HX-Request', 'true')
+      .set('HX-Current-URL', list)
+      .type('form')
+      .send({ _csrf: owner.csrf });
+    assert.deepEqual(totalsOf(undo.text), ['2 expenses · total spent ', '$115.00']);
+
+    const elsewhere = await owner.agent
+      .post(url(`/${shade.id}/deletion`))
+      .set('HX-Request', 'true')
+      .set('HX-Current-URL', `http://bursar.test${url(`/${shade.id}`)}`)
+      .type('form')
+      .send({ _csrf: owner.csrf });
+    assert.doesNotMatch(elsewhere.text, /hx-swap-oob/, 'the expense’s own page has no totals to update');
+  });
+
   test('without JavaScript a delete redirects to the list with an undo form', async () => {
     const row = await ctx.db('transactions').where({ description: 'Figma seat' }).first();
     const del = await owner.agent

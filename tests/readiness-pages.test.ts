@@ -56,12 +56,32 @@ describe('readiness and recommendation pages', () => {
     assert.equal((await ctx.db('recommendations').where({ id: rec.id }).first()).status, 'open');
   });
 
-  test('an owner dismisses one in place with htmx, and the filter finds it', async () => {
+  test('an owner decides on one in place with htmx, the page’s status counts follow out of band, and the filter finds it', async () => {
     const [rec] = await recommendations.list(ctx.db, businessId, { status: 'open', priority: 'all' });
+    const before = await recommendations.counts(ctx.db, businessId);
     const res = await owner.agent.post(`/b/${businessId}/recommendations/${rec.id}`).set('HX-Request', 'true').type('form').send({ _csrf: owner.csrf, status: 'dismissed' });
     assert.equal(res.status, 200);
     assert.match(res.text, /^<article class="card rec rec-high" id="rec-/);
     assert.match(res.text, /Dismissed/);
+    assert.doesNotMatch(res.text, /hx-swap-oob/, 'sent from no recommendations page, there are no counts to update');
+
+    // From the recommendations page, the status counts come along out of band: one dismissed fewer, one accepted more.
+    const from = `http://bursar.test/b/${businessId}/recommendations?status=open`;
+    const swapped = await owner.agent
+      .post(`/b/${businessId}/recommendations/${rec.id}`)
+      .set('HX-Request', 'true')
+      .set('HX-Current-URL', from)
+      .type('form')
+      .send({ _csrf: owner.csrf, status: 'accepted' });
+    const select = /<select name="status" id="recommendation-status" hx-swap-oob="true">[\s\S]*?<\/select>/.exec(swapped.text)?.[0];
+    assert.ok(select, swapped.text);
+    const count = (n: number) => (n ? ` \\(${n}\\)` : '');
+    assert.match(select, new RegExp(`<option value="open" selected>Open${count((before.open ?? 0) - 1)}</option>`));
+    assert.match(select, new RegExp(`<option value="accepted" >Accepted${count((before.accepted ?? 0) + 1)}</option>`));
+    assert.match(select, new RegExp(`<option value="dismissed" >Dismissed${count(before.dismissed ?? 0)}</option>`));
+    const page = await owner.agent.get(`/b/${businessId}/recommendations?status=open`);
+    assert.ok(page.text.includes(select.replace(' hx-swap-oob="true"', '')), 'the counts swapped in are the ones a reload shows');
+    await owner.agent.post(`/b/${businessId}/recommendations/${rec.id}`).set('HX-Request', 'true').type('form').send({ _csrf: owner.csrf, status: 'dismissed' });
     const list = await owner.agent.get(`/b/${businessId}/recommendations?status=dismissed`).set('HX-Request', 'true');
     assert.match(list.text, /^<div id="recommendation-list">/);
     assert.match(list.text, new RegExp(`rec-${rec.id}`));

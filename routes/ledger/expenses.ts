@@ -5,7 +5,7 @@ import { isoDate } from '../../services/core/clock.ts';
 import { toDecimal } from '../../services/core/money.ts';
 import { Validation } from '../../services/core/errors.ts';
 import type { AppDeps } from '../support/deps.ts';
-import { redirectAfterPost, render, wantsFragment } from '../support/render.ts';
+import { currentPage, redirectAfterPost, render, wantsFragment } from '../support/render.ts';
 import { parseForm, parseOrThrow } from '../support/validate.ts';
 import { flash } from '../support/session.ts';
 import { requireWriter } from '../support/tenant.ts';
@@ -36,6 +36,29 @@ export function expenseRoutes(deps: AppDeps): Router {
     return { ...page, totals: null, categories: cats, query, link: expenses.filterLink, undo: typeof req.query.undo === 'string' ? req.query.undo : null };
   }
   const newValues = () => ({ occurred_on: isoDate(deps.clock.now()) });
+
+  /**
+   * A changed row, and out of band the list's count and total for the filter of the page
+   * it sits in, so they never disagree with the rows after an edit, delete or undo.
+   * A page whose filter no longer reads gets the totals of the whole list.
+   */
+  async function renderChangedRow(req: Request, res: Response, partial: string, expense: expenses.Expense) {
+    const page = currentPage(req);
+    const view = { page: 'pages/expenses/edit.njk', partial: 'partials/expenses/row-changed.njk' };
+    // Only the list has a count and total to keep true (the expense's own page has none).
+    if (page?.pathname !== base(res)) return render(req, res, view, { expense, rowPartial: partial, totals: null });
+    const parsed = expenses.filterQuery.safeParse(Object.fromEntries(page.searchParams));
+    const query = parsed.success ? parsed.data : expenses.filterQuery.parse({});
+    let filter: expenses.Filter;
+    try {
+      filter = expenses.toFilter(query, res.locals.business.currency);
+    } catch (err) {
+      if (!(err instanceof Validation)) throw err;
+      filter = expenses.toFilter(expenses.filterQuery.parse({}), res.locals.business.currency);
+    }
+    const totals = await expenses.totals(db, res.locals.business.id, filter);
+    render(req, res, view, { expense, rowPartial: partial, totals, query, link: expenses.filterLink });
+  }
 
   // ---- list and export (literal paths before /expenses/:expenseId) ----
   router.get('/expenses', async (req, res) => {
@@ -99,7 +122,7 @@ export function expenseRoutes(deps: AppDeps): Router {
       return render(req, res, view, { expense: current, values: req.body, errors: err.details, categories: await cats() });
     }
     if (!wantsFragment(req)) return redirectAfterPost(req, res, base(res));
-    render(req, res, { page: 'pages/expenses/edit.njk', partial: 'partials/expenses/row.njk' }, { expense });
+    await renderChangedRow(req, res, 'partials/expenses/row.njk', expense);
   });
 
   // Delete and restore are resources of their own, so plain HTML forms can post them.
@@ -109,7 +132,7 @@ export function expenseRoutes(deps: AppDeps): Router {
       flash(req, 'info', `Deleted “${expense.description}”.`);
       return redirectAfterPost(req, res, `${base(res)}?undo=${expense.id}`);
     }
-    render(req, res, { page: 'pages/expenses/edit.njk', partial: 'partials/expenses/deleted-row.njk' }, { expense });
+    await renderChangedRow(req, res, 'partials/expenses/deleted-row.njk', expense);
   });
 
   router.post('/expenses/:expenseId/restoration', requireWriter, async (req: Request<Params>, res) => {
@@ -118,7 +141,7 @@ export function expenseRoutes(deps: AppDeps): Router {
       flash(req, 'success', `Restored “${expense.description}”.`);
       return redirectAfterPost(req, res, base(res));
     }
-    render(req, res, { page: 'pages/expenses/edit.njk', partial: 'partials/expenses/row.njk' }, { expense });
+    await renderChangedRow(req, res, 'partials/expenses/row.njk', expense);
   });
 
   router.get('/expenses/:expenseId/history', async (req: Request<Params>, res) => {

@@ -3,7 +3,7 @@ import * as readiness from '../../services/readiness/scores.ts';
 import * as recommendations from '../../services/readiness/recommendations.ts';
 import { TIERS } from '../../services/readiness/formula.ts';
 import type { AppDeps } from '../support/deps.ts';
-import { redirectAfterPost, render } from '../support/render.ts';
+import { currentPage, redirectAfterPost, render } from '../support/render.ts';
 import { parseForm } from '../support/validate.ts';
 import { requireWriter } from '../support/tenant.ts';
 import { BadRequest } from '../../services/core/errors.ts';
@@ -30,7 +30,15 @@ export function readinessRoutes({ db, clock }: AppDeps): Router {
     const input = parseForm(recommendations.statusInput, req.body);
     if (!input.ok) throw new BadRequest(input.errors.status?.join(' ') ?? 'Choose a status.');
     const item = await recommendations.setStatus(db, clock, res.locals.business.id, String(req.params.recommendationId), input.data.status, res.locals.user.id);
-    if (req.get('HX-Request') === 'true') return render(req, res, { page: 'partials/readiness/recommendation.njk', partial: 'partials/readiness/recommendation.njk' }, { item });
+    if (req.get('HX-Request') === 'true') {
+      // On the recommendations page the status counts change with the decision: they go out of band.
+      const page = currentPage(req);
+      const onList = page?.pathname === `/b/${res.locals.business.id}/recommendations`;
+      const filter = recommendations.listFilter.safeParse(onList ? Object.fromEntries(page.searchParams) : {});
+      const counts = onList ? await recommendations.counts(db, res.locals.business.id) : null;
+      const view = 'partials/readiness/recommendation-decided.njk';
+      return render(req, res, { page: view, partial: view }, { item, counts, filter: filter.success ? filter.data : recommendations.listFilter.parse({}) });
+    }
     redirectAfterPost(req, res, `/b/${res.locals.business.id}/recommendations`);
   });
 

@@ -10,6 +10,16 @@ export function wantsFragment(req: Request): boolean {
   return req.get('HX-Request') === 'true' && req.get('HX-Boosted') !== 'true' && req.get('HX-History-Restore-Request') !== 'true';
 }
 
+/**
+ * The page an htmx request was sent from (htmx's HX-Current-URL header), so a swap that
+ * changes a row can also bring that page's counters up to date for the filter the page
+ * shows. Null without the header. Callers read only its path and query: what it names is
+ * validated and scoped to the request's business like any other input.
+ */
+export function currentPage(req: Request): URL | null {
+  return URL.parse(req.get('HX-Current-URL') ?? '');
+}
+
 export function wantsJson(req: Request): boolean {
   if (req.path.startsWith('/api/') || req.originalUrl.startsWith('/api/') || req.originalUrl.startsWith('/mcp')) return true;
   return req.accepts(['html', 'json']) === 'json';

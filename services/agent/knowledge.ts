@@ -174,12 +174,21 @@ const RRF_K = 60;
  */
 const MAX_DISTANCE = 0.75;
 
-async function textRanking(db: Db, terms: string[]): Promise<(ChunkRow & { rank: number })[]> {
+/**
+ * The how-to section: documents about using Bursar itself, whose doc_id starts with
+ * "how-to-". A question about using Bursar searches only them, so a finance guide that
+ * happens to share its words is never the answer.
+ */
+export const HOW_TO_PREFIX = 'how-to-';
+export type Section = 'how-to' | 'all';
+const sectionSql = (section: Section) => (section === 'how-to' ? `and c.doc_id like '${HOW_TO_PREFIX}%'` : '');
+
+async function textRanking(db: Db, terms: string[], section: Section): Promise<(ChunkRow & { rank: number })[]> {
   const rows = await db.raw(
     `select c.id, c.doc_id, d.title, c.heading, c.content, ts_rank_cd(c.search, q, 32) as rank
        from knowledge_chunks c join knowledge_documents d on d.doc_id = c.doc_id,
             websearch_to_tsquery('english', ?) q
-      where c.search @@ q
+      where c.search @@ q ${sectionSql(section)}
       order by rank desc, c.doc_id, c.position
       limit ?`,
     [terms.join(' or '), CANDIDATES],
@@ -187,14 +196,14 @@ async function textRanking(db: Db, terms: string[]): Promise<(ChunkRow & { rank:
   return rows.rows;
 }
 
-async function vectorRanking(db: Db, embedder: Embedder, query: string): Promise<(ChunkRow & { distance: number })[]> {
+async function vectorRanking(db: Db, embedder: Embedder, query: string, section: Section): Promise<(ChunkRow & { distance: number })[]> {
   if (!(await hasVectorStore(db))) return [];
   const [v] = await embedder.embed([query]);
   const rows = await db.raw(
     `select * from (
        select c.id, c.doc_id, d.title, c.heading, c.content, e.embedding <=> ?::vector as distance
          from knowledge_embeddings e join knowledge_chunks c on c.id = e.chunk_id join knowledge_documents d on d.doc_id = c.doc_id
-        where e.model = ?
+        where e.model = ? ${sectionSql(section)}
         order by distance, c.doc_id, c.position
         limit ?) ranked
       where distance <= ?`,
@@ -208,6 +217,8 @@ export type SearchOptions = {
   embedder?: Embedder | null;
   /** Called when the embeddings endpoint fails; the search then answers from the text ranking alone. */
   onVectorError?: (err: Error) => void;
+  /** `how-to` searches the how-to guides only; the default is every document. */
+  section?: Section;
 };
 
 /**
@@ -223,13 +234,13 @@ export async function search(db: Db, query: string, limit = 3, opts: SearchOptio
   let vector: (ChunkRow & { distance: number })[] = [];
   if (opts.embedder && query.trim()) {
     try {
-      vector = await vectorRanking(db, opts.embedder, query);
+      vector = await vectorRanking(db, opts.embedder, query, opts.section ?? 'all');
     } catch (err) {
       if (!opts.onVectorError) throw err;
       opts.onVectorError(err as Error);
     }
   }
-  const text = terms.length ? await textRanking(db, terms) : [];
+  const text = terms.length ? await textRanking(db, terms, opts.section ?? 'all') : [];
   const merged = new Map<string, { row: ChunkRow; score: number }>();
   const add = (rows: ChunkRow[]) =>
     rows.forEach((row, i) => {
@@ -245,11 +256,75 @@ export async function search(db: Db, query: string, limit = 3, opts: SearchOptio
     .map(({ row, score }) => ({ doc_id: row.doc_id, title: row.title, heading: row.heading, excerpt: excerpt(row.content, terms), rank: Math.round(score * 1e6) / 1e6 }));
 }
 
-/** About 60 words around the first matching term, so a tool result stays small. */
+/**
+ * About 60 words around the first matching term, so a tool result stays small, as
+ * plain text: a chunk is markdown with its line breaks gone, and a heading mark, a
+ * table's pipes or half of a bold pair cut at the window's edge would show as raw
+ * markdown in an answer.
+ */
 function excerpt(content: string, terms: string[]): string {
-  const words = content.split(' ');
-  const hit = words.findIndex((w) => terms.some((t) => w.toLowerCase().startsWith(t.slice(0, Math.max(4, t.length - 2)))));
-  const start = Math.max(0, (hit === -1 ? 0 : hit) - 15);
+  const words = plainText(content).split(' ');
+  // The window with the most of the question's words: "how do I undo a deleted expense"
+  // should quote the part about undoing, not the document's first lines (where "how" is).
+  const meaningful = terms.filter((t) => !QUESTION_WORDS.has(t));
+  const stems = (meaningful.length ? meaningful : terms).map((t) => t.slice(0, Math.max(4, t.length - 2)));
+  const stemOf = (w: string) => stems.findIndex((s) => w.toLowerCase().startsWith(s));
+  const hits = words.flatMap((w, i) => (stemOf(w) >= 0 ? [{ i, stem: stemOf(w) }] : []));
+  // Scored by how many different words of the question a window holds, then by how many hits.
+  let hit = hits[0]?.i ?? 0;
+  let best = 0;
+  for (const h of hits) {
+    const inside = hits.filter((x) => x.i >= h.i && x.i < h.i + 45);
+    const score = new Set(inside.map((x) => x.stem)).size * 1000 + inside.length;
+    if (score > best) [hit, best] = [h.i, score];
+  }
+  const start = Math.max(0, hit - 15);
   const text = words.slice(start, start + 60).join(' ');
   return `${start > 0 ? '… ' : ''}${text}${start + 60 < words.length ? ' …' : ''}`;
+}
+
+/** Words of a question that say what kind of question it is, not what it is about. */
+const QUESTION_WORDS = new Set([
+  'how',
+  'what',
+  'where',
+  'when',
+  'why',
+  'which',
+  'who',
+  'can',
+  'could',
+  'should',
+  'would',
+  'does',
+  'did',
+  'the',
+  'and',
+  'for',
+  'with',
+  'you',
+  'your',
+  'our',
+  'are',
+  'was',
+  'were',
+  'there',
+  'this',
+  'that',
+]);
+
+/** Markdown as the words a person reads: links as their text, no heading marks, emphasis, code ticks, list bullets or table rules. */
+export function plainText(markdown: string): string {
+  return markdown
+    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/(^|\s)#{1,6}(?=\s)/g, '$1')
+    .replace(/\*\*|__|`+/g, '')
+    .replace(/(^|\s)[*_](\S[^*_]*\S|\S)[*_](?=[\s.,;:!?]|$)/g, '$1$2')
+    .replace(/(^|\s)(?:[-*+]|\d+\.)(?=\s)/g, '$1')
+    .replace(/\|?\s*:?-{3,}:?\s*(?=\||\s|$)/g, ' ')
+    .replace(/\s*\|\s*/g, ' · ')
+    .replace(/(?:\s*·\s*)+/g, ' · ')
+    .replace(/\s+/g, ' ')
+    .replace(/^\s*·\s*|\s*·\s*$/g, '')
+    .trim();
 }

@@ -1,6 +1,7 @@
 /**
  * The small markdown subset answers use (paragraphs, "- " and "1. " lists, **bold**,
- * _emphasis_, [links](/b/...), [Source: doc_id]) as HTML. Everything is escaped
+ * _emphasis_, `code`, [links](/b/...), [Source: doc_id]) as HTML; a heading a model
+ * writes reads as a bold line and "* " as a list item, so no markdown shows raw. Everything is escaped
  * first, and only same-site paths and http(s) URLs become links, so neither a
  * model nor a knowledge document can inject markup or a javascript: URL.
  */
@@ -8,7 +9,7 @@ export function answerHtml(text: string): string {
   const blocks = escapeHtml(text.replace(/\r\n/g, '\n')).split(/\n{2,}/);
   return blocks
     .map((block) => {
-      const lines = block.split('\n');
+      const lines = block.split('\n').map((l) => l.replace(/^\s*#{1,6}\s+(.*)$/, '**$1**').replace(/^\s*\* /, '- '));
       const isList = (re: RegExp) => lines.every((l) => re.test(l));
       if (isList(/^- /)) return `<ul>${lines.map((l) => `<li>${inline(l.slice(2))}</li>`).join('')}</ul>`;
       if (isList(/^\d+\. /)) return `<ol>${lines.map((l) => `<li>${inline(l.replace(/^\d+\. /, ''))}</li>`).join('')}</ol>`;
@@ -32,6 +33,7 @@ function inline(s: string): string {
     .replace(/\[Source:\s*([a-z0-9-]+)\]/gi, '<span class="cite">Source: $1</span>')
     .replace(/\[([^\]]+)\]\(((?:\/(?!\/)|https?:\/\/)[^\s)]*)\)/g, '<a href="$2">$1</a>')
     .replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>')
+    .replace(/`([^`]+)`/g, '<code>$1</code>')
     .replace(/(^|\s)_([^_]+)_(?=$|[\s.,;:!?])/g, '$1<em>$2</em>');
 }
 

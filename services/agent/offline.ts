@@ -1,7 +1,7 @@
 import type { Db } from '../core/db.ts';
 import * as categories from '../ledger/categories.ts';
-import { runTool, type ToolContext, type ToolResult, type Amount } from './tools.ts';
-import { periodIn, type Period } from './question-period.ts';
+import { runTool, type Link, type ToolContext, type ToolResult, type Amount } from './tools.ts';
+import { comparisonIn, periodIn, type Comparison, type Period } from './question-period.ts';
 import type { AgentReply, Suggestion, ToolCallRecord } from './reply.ts';
 import { citationsIn, suggestionsFrom, uniqueLinks } from './reply.ts';
 
@@ -25,6 +25,12 @@ export type Intent =
   | 'refunds'
   | 'runway'
   | 'spending'
+  | 'largest_expenses'
+  | 'comparison'
+  | 'why_changed'
+  | 'customers'
+  | 'vendors'
+  | 'how_to'
   | 'margin'
   | 'pnl'
   | 'performance'
@@ -33,7 +39,7 @@ export type Intent =
 
 export type Vocabulary = { categories: string[]; vendors: string[] };
 export type PlannedCall = { tool: string; args: Record<string, unknown> };
-export type Plan = { intent: Intent; calls: PlannedCall[]; period: Period | null; category?: string; vendor?: string };
+export type Plan = { intent: Intent; calls: PlannedCall[]; period: Period | null; category?: string; vendor?: string; keyword?: string; comparison?: Comparison };
 
 /** Words people use for the default categories. */
 const CATEGORY_WORDS: [RegExp, string][] = [
@@ -65,6 +71,26 @@ function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** "How do I …", "where can I …": a question about using Bursar when it names something to do in it. */
+const HOW_TO_ASK = /^(how (do|can|should|would) (i|we|you)|how to|where (do|can|is)|can (i|we)|is it possible to|what'?s the way to)\b/;
+const HOW_TO_TASK =
+  /\b(import\w*|upload\w*|connect\w*|link\w*|add\w*|record\w*|enter|edit\w*|delet\w*|remov\w*|undo|restor\w*|invit\w*|export\w*|download\w*|attach\w*|receipts?|rules?|switch\w*|set up|setup|creat\w*|log ?in|sign ?in|password|api|tokens?|mcp|digests?|emails?|exchange rates?|currenc(y|ies)|members?|accountant|bookkeeper|csv|statements?|bank|stripe|shopify|quickbooks|plaid|categor(y|ies)|categori[sz]\w*)\b/;
+
+/** The thing a "what did I spend on X" question names, when it is not a category or vendor Bursar knows. */
+function spendKeyword(q: string): string | undefined {
+  const m =
+    /\b(?:spen[dt]|pa(?:id|y)|buy|bought|cost us)\s+(?:on|for)\s+([a-z0-9][a-z0-9&' -]{1,40}?)(?=\s+(?:this|last|in|during|since|over|for|the past|so far|year|month|quarter|today|yesterday)\b|[?.!,]|$)/.exec(
+      q,
+    );
+  if (!m) return undefined;
+  const words = m[1].replace(/^(the|our|my|some|a|an)\s+/, '').trim();
+  return words.length >= 2 && !/^(it|that|this|them|stuff|things|everything|anything)$/.test(words) ? words : undefined;
+}
+
+function comparisonArgs(c: Comparison, limit: number) {
+  return { from: c.current.from, to: c.current.to, previous_from: c.previous.from, previous_to: c.previous.to, limit };
+}
+
 /** Maps a question to an intent and the tool calls that answer it. */
 export function planFor(question: string, today: string, vocab: Vocabulary): Plan {
   const q = question.toLowerCase().replace(/[’']/g, "'");
@@ -85,6 +111,10 @@ export function planFor(question: string, today: string, vocab: Vocabulary): Pla
   if (is(scoreWord) || is(/\bready (for|to get) (funding|a loan|financing|capital)\b|\b(qualify|eligible) for (funding|a loan|financing)\b/)) {
     return plan('score', [{ tool: 'readiness_breakdown', args: {} }]);
   }
+  // Questions about using Bursar itself are for the how-to guides, not the figures or the finance guides.
+  if (is(HOW_TO_ASK) && is(HOW_TO_TASK)) {
+    return plan('how_to', [{ tool: 'knowledge_search', args: { query: question.slice(0, 300), limit: 2, section: 'how-to' } }]);
+  }
   if (is(/\brecommend\w*|\bwhat should (i|we) (do|fix|focus)|\bnext steps?\b|\bto-?do\b|\bprioriti\w*|\baction items?\b/)) {
     return plan('recommendations', [{ tool: 'top_recommendations', args: { limit: 5 } }]);
   }
@@ -92,6 +122,32 @@ export function planFor(question: string, today: string, vocab: Vocabulary): Pla
     return plan('categorise', [{ tool: 'categorisation_suggestions', args: { limit: 3 } }]);
   }
   const range = period ? { from: period.from, to: period.to } : {};
+  const profitWords = /\b(profit\w*|revenue|sales|income|margins?|costs?|expenses?|spend\w*|loss\w*|earn\w*|p ?& ?l|pnl)\b/;
+  if (
+    is(/\bwhy\b/) &&
+    is(profitWords) &&
+    is(/\b(drop\w*|fall\w*|fell|down|decreas\w*|declin\w*|chang\w*|up|rise|rose|risen|increas\w*|grow\w*|grew|jump\w*|lower|higher|worse|better|low|high|shr[iau]nk\w*|went)\b/)
+  ) {
+    const comparison = comparisonIn(q, today);
+    return plan('why_changed', [{ tool: 'compare_periods', args: comparisonArgs(comparison, 3) }], { period: comparison.current, comparison });
+  }
+  if (is(/\bcompar\w*|\bvs\.?(?=\s)|\bversus\b|\b(against|with) (the )?(last|previous|prior) (month|quarter|year)\b/)) {
+    const comparison = comparisonIn(q, today);
+    return plan('comparison', [{ tool: 'compare_periods', args: comparisonArgs(comparison, 3) }], { period: comparison.current, comparison });
+  }
+  const ranking = /\b(largest|biggest|top|highest|most|main|best|major|key)\b/;
+  if (is(/\b(customers?|clients?|buyers?)\b/) && (is(ranking) || is(/\bwho\b/))) {
+    return plan('customers', [{ tool: 'top_counterparties', args: { side: 'customers', ...range, limit: 5 } }]);
+  }
+  if ((is(/\b(vendors?|suppliers?|payees?)\b/) && (is(ranking) || is(/\bwho\b/))) || is(/\bwho (do|did) (we|i) (pay|spend)\w* (the )?most\b/)) {
+    return plan('vendors', [{ tool: 'top_counterparties', args: { side: 'vendors', ...range, limit: 5 } }]);
+  }
+  if (is(/\b(largest|biggest|top|highest|most expensive|major)\b/) && is(/\b(expenses?|costs?|spend\w*|purchases?|bills?|payments?)\b/)) {
+    const category = matchCategory(q, vocab);
+    const args: Record<string, unknown> = { sort: 'largest', limit: 5, ...range };
+    if (category) args.category = category;
+    return plan('largest_expenses', [{ tool: 'expense_search', args }], { category });
+  }
   if (is(/\bforecast\w*|\bpredict\w*|\bprojection\w*|\bnext (few )?(months?|quarter|year)\b.*\bcash\b|\brun(ning)? out of (cash|money) (by|before|in)\b/)) {
     return plan('forecast', [{ tool: 'cash_forecast', args: { horizon_days: 180 } }]);
   }
@@ -118,6 +174,11 @@ export function planFor(question: string, today: string, vocab: Vocabulary): Pla
   }
   const category = matchCategory(q, vocab);
   const vendor = matchVendor(q, vocab);
+  const keyword = category || vendor ? undefined : spendKeyword(q);
+  if (keyword) {
+    const args: Record<string, unknown> = { q: keyword, limit: 20, ...range };
+    return plan('spending', [{ tool: 'expense_search', args }], { keyword });
+  }
   const spendWords = /\bspen[dt]\w*|\bpa(id|y|ying)\b|\bcost(s|ing)? us\b|\bexpenses?\b|\bbills?\b|\bsubscriptions?\b|\bhow much (did|do|have) (we|i)\b/;
   if (((category || vendor) && (is(spendWords) || is(/\bhow much\b/))) || (is(/\bexpenses?\b/) && !is(/\b(profit|p&l|revenue|net)\b/))) {
     const args: Record<string, unknown> = { limit: 20 };
@@ -147,6 +208,28 @@ export type CallResult = PlannedCall & { result: ToolResult };
 const OFFLINE_NOTE = "_Answered by Bursar's offline analyst: no AI model is configured, so I match your question to fixed reports on your own figures._";
 
 const md = (l: { label: string; href: string }) => `[${l.label}](${l.href})`;
+
+/**
+ * The pages an answer's figures are on. metric_summary offers several; an answer links
+ * only those showing what it states: cash, burn and the ratios are on the metrics page,
+ * the 30- and 90-day amounts on the P&L of those days.
+ */
+const LINKS_FOR: Partial<Record<Intent, (l: Link) => boolean>> = {
+  runway: (l) => l.label === 'Metrics',
+  refunds: (l) => l.label === 'Metrics',
+  chargebacks: (l) => l.label === 'Metrics',
+  performance: (l) => l.href.includes('/pnl?'),
+  margin: (l) => l.href.includes('/pnl?'),
+};
+
+export function answerLinks(plan: Plan, results: CallResult[]): Link[] {
+  const all = uniqueLinks(results.flatMap((r) => r.result.links));
+  const keep = LINKS_FOR[plan.intent];
+  if (!keep) return all;
+  // Without a period the margin answer is the last 90 days': the longer of the two P&L links.
+  if (plan.intent === 'margin' && !plan.period) return all.filter((l) => l.href.includes('/pnl?')).slice(-1);
+  return all.filter(keep);
+}
 const money = (a: Amount) => `**${a.text}**`;
 
 type D = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- tool data is plain JSON
@@ -154,8 +237,13 @@ type D = Record<string, any>; // eslint-disable-line @typescript-eslint/no-expli
 /** Writes the answer from the tool results (pure). */
 export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; suggestions: Suggestion[] } {
   const data = (tool: string): D => (results.find((r) => r.tool === tool)?.result.data ?? {}) as D;
-  const links = uniqueLinks(results.flatMap((r) => r.result.links));
+  const links = answerLinks(plan, results);
   const lines: string[] = [];
+  /** An amount linked to the page (and range) it is on: the tool's `n`th link. */
+  const linked = (a: Amount, tool: string, n = 0) => {
+    const href = results.find((r) => r.tool === tool)?.result.links[n]?.href;
+    return href ? `[${money(a)}](${href})` : money(a);
+  };
   const suggestions: Suggestion[] = suggestionsFrom(results);
   const p = plan.period;
 
@@ -225,7 +313,7 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
       }
       const top = d.top_by_revenue[0];
       lines.push(
-        `From ${d.from} to ${d.to}, your best-selling product is **${top.sku}** (${top.name}): ${money(top.revenue)} gross sales from ${top.units} units, margin ${money(top.margin)}${top.margin_pct ? ` (${top.margin_pct.text})` : ''}.`,
+        `From ${d.from} to ${d.to}, your best-selling product is **${top.sku}** (${top.name}): ${linked(top.revenue, 'sku_performance')} gross sales from ${top.units} units, margin ${money(top.margin)}${top.margin_pct ? ` (${top.margin_pct.text})` : ''}.`,
       );
       lines.push(`Highest margins: ${(d.best_by_margin as D[]).map((r) => `${r.sku} ${money(r.margin)}`).join(', ')}.`);
       const worst = (d.worst_by_margin as D[])[0];
@@ -241,7 +329,7 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
       }
       const worst = rows[0];
       lines.push(
-        `From ${d.from} to ${d.to}, your weakest campaign is **${worst.name}** (${worst.platform}): ${money(worst.spend)} spent for ${money(worst.revenue)} of revenue, a ROAS of **${worst.roas ?? 'n/a'}**.`,
+        `From ${d.from} to ${d.to}, your weakest campaign is **${worst.name}** (${worst.platform}): ${linked(worst.spend, 'campaign_performance')} spent for ${money(worst.revenue)} of revenue, a ROAS of **${worst.roas ?? 'n/a'}**.`,
       );
       const best = rows[rows.length - 1];
       if (best !== worst) lines.push(`The strongest is ${best.name} (${best.platform}) at a ROAS of ${best.roas ?? 'n/a'}.`);
@@ -292,7 +380,7 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
     }
     case 'runway': {
       const m = data('metric_summary');
-      lines.push(`Cash on hand is ${money(m.cash)} as of ${m.as_of}.`);
+      lines.push(`Cash on hand is ${linked(m.cash, 'metric_summary')} as of ${m.as_of}.`);
       // Net burn and runway as definitions.ts defines them; runway_basis says which rule gave the runway.
       const burning =
         m.monthly_burn.minor > 0
@@ -307,24 +395,99 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
     }
     case 'spending': {
       const e = data('expense_search');
-      const what = plan.category ? `on ${plan.category}` : plan.vendor ? `with ${plan.vendor}` : 'on operating expenses';
+      const what = plan.category ? `on ${plan.category}` : plan.vendor ? `with ${plan.vendor}` : plan.keyword ? `on expenses that mention “${plan.keyword}”` : 'on operating expenses';
       const when = p ? ` in ${p.label} (${p.from} to ${p.to})` : ' in all the history Bursar holds';
-      lines.push(`You spent ${money(e.total_spent)} ${what}${when}, across **${e.count}** expense${e.count === 1 ? '' : 's'}.`);
+      lines.push(`You spent ${linked(e.total_spent, 'expense_search')} ${what}${when}, across **${e.count}** expense${e.count === 1 ? '' : 's'}.`);
       const rows = (e.rows ?? []) as D[];
       for (const r of rows.slice(0, 5)) lines.push(`- ${r.date}: ${r.description}${r.vendor ? ` (${r.vendor})` : ''}, ${r.spent.text}${r.category ? '' : ', uncategorised'}`);
       if (e.count > 5) lines.push(`…and ${e.count - 5} more.`);
+      break;
+    }
+    case 'largest_expenses': {
+      const e = data('expense_search');
+      const rows = (e.rows ?? []) as D[];
+      const scope = `${plan.category ? `${plan.category} ` : ''}expenses${p ? ` in ${p.label} (${p.from} to ${p.to})` : ''}`;
+      if (!rows.length) {
+        lines.push(`There are no ${scope}.`);
+        break;
+      }
+      lines.push(`Your ${rows.length === 1 ? 'largest' : `${rows.length} largest`} ${scope}, largest first:`);
+      for (const [i, r] of rows.entries())
+        lines.push(`${i + 1}. ${money(r.spent)}: ${r.description}${r.vendor ? ` (${r.vendor})` : ''} on ${r.date}${r.category ? `, ${r.category}` : ', uncategorised'}`);
+      lines.push(`All ${formatCount(e.count)} of them add up to ${linked(e.total_spent, 'expense_search')}.`);
+      break;
+    }
+    case 'comparison':
+    case 'why_changed': {
+      const d = data('compare_periods');
+      const c = plan.comparison!;
+      // Signed as the P&L shows the lines: a cost is negative, so a smaller cost is a positive change.
+      const change = (f: D) => `${f.change.minor > 0 ? '+' : ''}${f.change.text}`;
+      const np = d.net_profit;
+      if (plan.intent === 'why_changed') {
+        lines.push(
+          `Net profit was ${linked(np.is, 'compare_periods', 0)} in ${c.current.label} (${c.current.from} to ${c.current.to}) against ${linked(np.was, 'compare_periods', 1)} in ${c.previous.label} (${c.previous.from} to ${c.previous.to}): ${np.change.minor >= 0 ? 'up' : 'down'} ${np.change.text.replace('-', '')}.`,
+        );
+      } else {
+        lines.push(`${cap(c.current.label)} (${c.current.from} to ${c.current.to}) against ${c.previous.label} (${c.previous.from} to ${c.previous.to}):`);
+        for (const [label, f] of [
+          ['Net revenue', d.net_revenue],
+          ['Gross profit', d.gross_profit],
+          ['Operating expenses', d.operating_expenses],
+          ['Net profit', np],
+        ] as [string, D][])
+          lines.push(`- ${label}: ${linked(f.is, 'compare_periods', 0)} against ${linked(f.was, 'compare_periods', 1)} (${change(f)})`);
+      }
+      const drivers = (d.drivers ?? []) as D[];
+      if (!drivers.length) lines.push('No line of the P&L changed between the two periods.');
+      else {
+        lines.push(plan.intent === 'why_changed' ? 'The lines that moved profit most:' : 'What moved net profit most:');
+        for (const x of drivers)
+          lines.push(
+            `- **${x.line}**: ${money(x.is)} against ${x.was.text}, which ${x.effect_on_profit.minor >= 0 ? 'added' : 'took'} ${x.effect_on_profit.text.replace('-', '')} ${x.effect_on_profit.minor >= 0 ? 'to' : 'from'} profit`,
+          );
+      }
+      break;
+    }
+    case 'customers':
+    case 'vendors': {
+      const d = data('top_counterparties');
+      const rows = ((plan.intent === 'customers' ? d.customers : d.vendors) ?? []) as D[];
+      const named = rows.filter((r) => r.name);
+      const figure = (r: D) => (plan.intent === 'customers' ? r.net_revenue : r.spent);
+      const count = (r: D) => (plan.intent === 'customers' ? `${formatCount(r.sales)} sale${r.sales === 1 ? '' : 's'}` : `${formatCount(r.expenses)} expense${r.expenses === 1 ? '' : 's'}`);
+      const noun = plan.intent === 'customers' ? 'customer' : 'vendor';
+      if (!named.length) {
+        lines.push(`No ${noun} is named on the ${plan.intent === 'customers' ? 'sales' : 'expenses'} between ${d.from} and ${d.to}.`);
+        break;
+      }
+      const [top, ...rest] = named;
+      lines.push(
+        `From ${d.from} to ${d.to}, your largest ${noun} is **${top.name}**: ${linked(figure(top), 'top_counterparties')} ${plan.intent === 'customers' ? 'net revenue' : 'spent'} across ${count(top)}.`,
+      );
+      if (rest.length) lines.push(`Next: ${rest.map((r) => `${r.name} ${figure(r).text}`).join(', ')}.`);
+      break;
+    }
+    case 'how_to': {
+      const hits = (data('knowledge_search').results ?? []) as D[];
+      if (!hits.length) {
+        lines.push('I found no how-to guide for that. The pages in the menu each say what they do; the Expenses, Imports and Settings pages hold most of the everyday work.');
+        break;
+      }
+      lines.push("From Bursar's how-to guides:");
+      for (const h of hits) lines.push(`- **${h.title}**${h.heading && h.heading !== h.title ? ` (${h.heading})` : ''}: ${h.excerpt} [Source: ${h.doc_id}]`);
       break;
     }
     case 'margin': {
       if (p) {
         const r = data('profit_and_loss');
         lines.push(
-          `Gross margin for ${p.label} was **${r.gross_margin ? r.gross_margin.text : 'n/a'}**: revenue ${money(r.revenue)} less cost of goods ${money(r.cost_of_goods)} leaves ${money(r.gross_profit)}.`,
+          `Gross margin for ${p.label} was **${r.gross_margin ? r.gross_margin.text : 'n/a'}**: net revenue ${money(r.net_revenue)} less cost of goods ${money(r.cost_of_goods)} leaves ${linked(r.gross_profit, 'profit_and_loss')}.`,
         );
       } else {
         const m = data('metric_summary');
         lines.push(
-          `Gross margin over the last 90 days is **${m.gross_margin_90d ? m.gross_margin_90d.text : 'n/a'}** (gross profit ${money(m.gross_profit_90d)} on revenue ${money(m.last_90_days.revenue)}).`,
+          `Gross margin over the last 90 days is **${m.gross_margin_90d ? m.gross_margin_90d.text : 'n/a'}** (gross profit ${linked(m.gross_profit_90d, 'metric_summary', 3)} on revenue ${money(m.last_90_days.revenue)}).`,
         );
       }
       lines.push('[Source: unit-economics]');
@@ -332,7 +495,7 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
     }
     case 'pnl': {
       const r = data('profit_and_loss');
-      lines.push(`For ${p!.label} (${r.from} to ${r.to}): revenue ${money(r.revenue)}, net profit ${money(r.net_profit)}.`);
+      lines.push(`For ${p!.label} (${r.from} to ${r.to}): net revenue ${linked(r.net_revenue, 'profit_and_loss')}, net profit ${linked(r.net_profit, 'profit_and_loss')}.`);
       lines.push(`- Cost of goods ${r.cost_of_goods.text}; gross profit ${r.gross_profit.text}${r.gross_margin ? ` (${r.gross_margin.text} margin)` : ''}`);
       lines.push(`- Fees ${r.fees.text}; ad spend ${r.ad_spend.text}; expenses ${r.expenses.text}: operating expenses ${r.operating_expenses.text}`);
       const top = (r.expenses_by_category as D[]).slice(0, 3);
@@ -341,8 +504,8 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
     }
     case 'performance': {
       const m = data('metric_summary');
-      lines.push(`In the last 30 days: revenue ${money(m.last_30_days.revenue)}, costs ${money(m.last_30_days.costs)}, net ${money(m.last_30_days.net)}.`);
-      lines.push(`In the last 90 days: revenue ${money(m.last_90_days.revenue)}, costs ${money(m.last_90_days.costs)}, net ${money(m.last_90_days.net)}.`);
+      lines.push(`In the last 30 days: net revenue ${linked(m.last_30_days.revenue, 'metric_summary', 2)}, costs ${money(m.last_30_days.costs)}, net ${money(m.last_30_days.net)}.`);
+      lines.push(`In the last 90 days: net revenue ${linked(m.last_90_days.revenue, 'metric_summary', 3)}, costs ${money(m.last_90_days.costs)}, net ${money(m.last_90_days.net)}.`);
       break;
     }
     case 'context': {
@@ -355,11 +518,11 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
       const hits = (data('knowledge_search').results ?? []) as D[];
       if (!hits.length) {
         lines.push(
-          'I couldn\'t match that question. Try: "what\'s my runway?", "how did we do last month?", "what did we spend on software last quarter?", "what\'s hurting my score?", "chargebacks" or "what should I do next?".',
+          'I couldn\'t match that question. Try: "what\'s my runway?", "how did we do last month?", "compare this month to last month", "why did profit drop?", "who is my largest customer?", "what did we spend on software last quarter?", "what\'s hurting my score?" or "what should I do next?".',
         );
       } else {
         lines.push("From Bursar's guides:");
-        for (const h of hits) lines.push(`- **${h.title}**${h.heading ? ` (${h.heading})` : ''}: ${h.excerpt} [Source: ${h.doc_id}]`);
+        for (const h of hits) lines.push(`- **${h.title}**${h.heading && h.heading !== h.title ? ` (${h.heading})` : ''}: ${h.excerpt} [Source: ${h.doc_id}]`);
       }
       break;
     }
@@ -367,6 +530,10 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
   if (links.length) lines.push(`See: ${links.map(md).join(' · ')}`);
   lines.push(OFFLINE_NOTE);
   return { text: lines.join('\n\n').replace(/\n\n(- |\d+\. )/g, '\n$1'), suggestions };
+}
+
+function cap(s: string): string {
+  return s[0].toUpperCase() + s.slice(1);
 }
 
 function formatCount(n: number): string {
@@ -398,7 +565,7 @@ export async function answerOffline(db: Db, businessId: string, question: string
     intent: plan.intent,
     text,
     toolCalls,
-    links: uniqueLinks(results.flatMap((r) => r.result.links)),
+    links: answerLinks(plan, results),
     citations: citationsIn(text),
     suggestions,
     analyst: 'offline',

@@ -1,5 +1,5 @@
 import { addDays } from '../core/clock.ts';
-import { monthEnd } from '../reports/periods.ts';
+import { addMonths, monthEnd } from '../reports/periods.ts';
 
 /** A date range named in a question, resolved against "today" (pure, so tests fix the day). */
 export type Period = { from: string; to: string; label: string };
@@ -58,4 +58,55 @@ export function periodIn(question: string, today: string): Period | null {
 
 function cap(s: string): string {
   return s[0].toUpperCase() + s.slice(1);
+}
+
+/** Two periods to set side by side: the one asked about and the one it is measured against. */
+export type Comparison = { current: Period; previous: Period };
+
+const MONTH_LABEL = (from: string) => `${cap(MONTHS[Number(from.slice(5, 7)) - 1])} ${from.slice(0, 4)}`;
+
+/** The same days one month earlier, clipped to that month's end (Mar 1–31 → Feb 1–28). */
+function monthEarlier(p: { from: string; to: string }): { from: string; to: string } {
+  const from = addMonths(p.from, -1);
+  const end = monthEnd(from);
+  const to = addMonths(p.to, -1);
+  return { from, to: to > end ? end : to };
+}
+
+/**
+ * The periods a comparison or a "why did it change" question means, like with like:
+ * a month so far against the same days of the month before, a whole month against the
+ * whole month before, a quarter or a year so far against the same days one quarter or
+ * year earlier, a whole quarter or year against the one before. Without a period
+ * named: the last complete month against the one before it.
+ */
+export function comparisonIn(question: string, today: string): Comparison {
+  const q = question.toLowerCase();
+  const year = Number(today.slice(0, 4));
+  const wholeMonth = (from: string): Period => ({ from, to: monthEnd(from), label: MONTH_LABEL(from) });
+  if (/\b(this month|month to date|mtd)\b/.test(q)) {
+    const current = { from: `${today.slice(0, 7)}-01`, to: today };
+    const previous = monthEarlier(current);
+    return { current: { ...current, label: 'this month so far' }, previous: { ...previous, label: `the same days of ${MONTH_LABEL(previous.from)}` } };
+  }
+  if (/\b(this quarter|quarter to date|qtd)\b/.test(q)) {
+    const from = `${year}-${pad(Math.floor((Number(today.slice(5, 7)) - 1) / 3) * 3 + 1)}-01`;
+    const prevFrom = addMonths(from, -3);
+    const prevTo = addMonths(today, -3);
+    return { current: { from, to: today, label: 'this quarter so far' }, previous: { from: prevFrom, to: prevTo, label: 'the same days of the quarter before' } };
+  }
+  if (/\b(this year|year to date|ytd)\b/.test(q)) {
+    return { current: { from: `${year}-01-01`, to: today, label: `${year} so far` }, previous: { from: `${year - 1}-01-01`, to: addMonths(today, -12), label: `the same days of ${year - 1}` } };
+  }
+  const named = periodIn(q, today);
+  if (named && /\b(last|previous|past) quarter\b/.test(q)) {
+    const from = addMonths(named.from, -3);
+    return { current: named, previous: { from, to: monthEnd(addMonths(from, 2)), label: `the quarter before (${from.slice(0, 7)} to ${addMonths(from, 2).slice(0, 7)})` } };
+  }
+  if (named && /\b(last|previous) year\b/.test(q)) {
+    return { current: named, previous: { from: `${year - 2}-01-01`, to: `${year - 2}-12-31`, label: String(year - 2) } };
+  }
+  // A whole month (last month, or one named): against the whole month before it.
+  const month = named && named.from.endsWith('-01') && named.from.slice(0, 7) === named.to.slice(0, 7) && named.to === monthEnd(named.from) ? named.from : addMonths(`${today.slice(0, 7)}-01`, -1);
+  return { current: wholeMonth(month), previous: wholeMonth(addMonths(month, -1)) };
 }

@@ -6,7 +6,10 @@ import { day } from '../core/dates.ts';
 import * as readiness from '../readiness/scores.ts';
 import * as recommendations from '../readiness/recommendations.ts';
 import * as knowledge from './knowledge.ts';
-import * as ledger from '../ledger/transactions.ts';
+import * as pnl from '../reports/pnl.ts';
+import * as expenses from '../ledger/expenses.ts';
+import * as counterparties from '../reports/counterparties.ts';
+import { addMonths, monthStart } from '../reports/periods.ts';
 import * as profitability from '../reports/profitability.ts';
 import * as forecasting from '../reports/forecast/forecast.ts';
 import { NotFound } from '../core/errors.ts';
@@ -53,8 +56,6 @@ function defineTool<S extends z.ZodObject>(tool: Tool<S>): Tool<S> {
 
 const date = day();
 
-type Totals = Partial<Record<string, number>>;
-
 async function businessRow(db: Db, businessId: string) {
   const row = await db('businesses').where({ id: businessId }).first('id', 'name', 'currency', 'industry', 'legal_entity', 'founded_on');
   if (!row) throw new NotFound('No such business.');
@@ -64,29 +65,16 @@ async function businessRow(db: Db, businessId: string) {
 const amount = (minor: number, currency: string): Amount => ({ minor, text: formatMoney(minor, currency) });
 const ratio = (x: number | null, digits = 1) => (x === null ? null : { value: Math.round(x * 10_000) / 10_000, text: `${(x * 100).toFixed(digits)} %` });
 
-export function pnlLink(businessId: string, from: string, to: string): Link {
-  return { label: `P&L ${from} to ${to}`, href: `/b/${businessId}/pnl?from=${from}&to=${to}` };
+/**
+ * A report page's query for exactly one range: the pages read `from` and `to` only with
+ * the `custom` preset, so a link without it opens the page's default range instead.
+ */
+export function rangeQuery(from: string, to: string): string {
+  return `preset=custom&from=${from}&to=${to}`;
 }
 
-/** The P&L lines of a range from totals by kind, as definitions.ts defines them; costs as positive numbers. */
-export function pnlLines(t: Totals) {
-  const f = profitFigures(t as KindSums);
-  return {
-    revenue: f.netRevenue,
-    sales: f.grossSales,
-    refunds: -(t.refund ?? 0),
-    chargebacks: -(t.chargeback ?? 0),
-    cogs: -f.cogs,
-    grossProfit: f.grossProfit,
-    grossMargin: f.grossMargin,
-    fees: -f.fees,
-    adSpend: -f.adSpend,
-    expenses: -f.expenses,
-    operating: -f.operatingExpenses,
-    otherIncome: f.otherIncome,
-    costs: f.totalCosts,
-    net: f.netProfit,
-  };
+export function pnlLink(businessId: string, from: string, to: string): Link {
+  return { label: `P&L ${from} to ${to}`, href: `/b/${businessId}/pnl?${rangeQuery(from, to)}` };
 }
 
 export const businessContext = defineTool({
@@ -215,46 +203,95 @@ export const metricSummary = defineTool({
   },
 });
 
+/** The P&L page's statement totals for a range: each line's total, with its key and label as the page shows them. */
+async function statementTotals(db: Db, businessId: string, range: { from: string; to: string }) {
+  const s = await pnl.statement(db, businessId, range);
+  const line = (key: string) => s.lines.find((l) => l.key === key)?.total ?? 0;
+  return { lines: s.lines, line };
+}
+
 export const profitAndLoss = defineTool({
   name: 'profit_and_loss',
   description:
-    'Profit and loss for a date range (inclusive): net revenue (gross sales less refunds and chargebacks), cost of goods, gross profit, fees, ad spend, expenses by category, operating expenses (fees + ad spend + expenses), other income, net profit.',
+    'The P&L page for a date range (inclusive): gross sales, refunds and chargebacks, net revenue, cost of goods, gross profit, fees, ad spend, expenses by category, operating expenses (fees + ad spend + expenses), other income, net profit.',
   parameters: z.object({ from: date.describe('First day, YYYY-MM-DD'), to: date.describe('Last day, YYYY-MM-DD') }),
   async run(db, businessId, { from, to }) {
-    const [b, totals, categories] = await Promise.all([
-      businessRow(db, businessId),
-      ledger.totalsByKind(db, businessId, from, to),
-      db('transactions as t')
-        .leftJoin('categories as c', 'c.id', 't.category_id')
-        .where({ 't.business_id': businessId, 't.kind': 'expense' })
-        .whereBetween('t.occurred_on', [from, to])
-        .groupBy('c.name')
-        .select(db.raw(`coalesce(c.name, 'Uncategorised') as category`), db.raw('-sum(t.amount_base)::bigint as spent'))
-        .orderBy('spent', 'desc'),
-    ]);
-    const p = pnlLines(totals);
+    const [b, s] = await Promise.all([businessRow(db, businessId), statementTotals(db, businessId, { from, to })]);
     const c = b.currency;
+    const netRevenue = s.line('net_revenue');
+    const grossProfit = s.line('gross_profit');
     return {
       data: {
         from,
         to,
         currency: c,
-        // `revenue` is net revenue (gross sales − refunds and chargebacks); `operating_expenses` is fees + ad spend + expenses.
-        revenue: amount(p.revenue, c),
-        gross_sales: amount(p.sales, c),
-        refunds: amount(p.refunds, c),
-        cost_of_goods: amount(p.cogs, c),
-        gross_profit: amount(p.grossProfit, c),
-        gross_margin: ratio(p.grossMargin),
-        fees: amount(p.fees, c),
-        ad_spend: amount(p.adSpend, c),
-        expenses: amount(p.expenses, c),
-        operating_expenses: amount(p.operating, c),
-        other_income: amount(p.otherIncome, c),
-        expenses_by_category: categories.map((r: { category: string; spent: number }) => ({ category: r.category, spent: amount(Number(r.spent), c) })),
-        net_profit: amount(p.net, c),
+        // `revenue` is net revenue (gross sales less refunds and chargebacks), as on the dashboard; costs are positive here.
+        revenue: amount(netRevenue, c),
+        net_revenue: amount(netRevenue, c),
+        gross_sales: amount(s.line('gross_sales'), c),
+        refunds: amount(-s.line('refunds'), c),
+        cost_of_goods: amount(-s.line('cogs'), c),
+        gross_profit: amount(grossProfit, c),
+        gross_margin: ratio(netRevenue > 0 ? grossProfit / netRevenue : null),
+        fees: amount(-s.line('fees'), c),
+        ad_spend: amount(-s.line('ad_spend'), c),
+        expenses: amount(-s.lines.filter((l) => l.key === 'opex').reduce((sum, l) => sum + l.total, 0), c),
+        operating_expenses: amount(-s.line('opex_total'), c),
+        other_income: amount(s.line('other_income'), c),
+        expenses_by_category: s.lines.filter((l) => l.key === 'opex').map((l) => ({ category: l.label, spent: amount(-l.total, c) })),
+        net_profit: amount(s.line('net'), c),
       },
       links: [pnlLink(businessId, from, to)],
+    };
+  },
+});
+
+/** What moves net profit: the P&L's leaf lines (each operating-expense category on its own), not its subtotals. */
+const isDriver = (l: pnl.PnlLine) => l.level === 'line';
+
+export const comparePeriods = defineTool({
+  name: 'compare_periods',
+  description:
+    "Two date ranges side by side on the P&L page's lines (net revenue, gross profit, net profit) and the change in net profit broken into its drivers: each revenue and cost line (operating expenses per category), largest effect first.",
+  parameters: z.object({
+    from: date.describe('First day of the period, YYYY-MM-DD'),
+    to: date.describe('Last day of the period, YYYY-MM-DD'),
+    previous_from: date.describe('First day of the period to compare with'),
+    previous_to: date.describe('Last day of the period to compare with'),
+    limit: z.number().int().min(1).max(10).default(3).describe('How many drivers, 1-10'),
+  }),
+  async run(db, businessId, args) {
+    const [b, now, before] = await Promise.all([
+      businessRow(db, businessId),
+      statementTotals(db, businessId, { from: args.from, to: args.to }),
+      statementTotals(db, businessId, { from: args.previous_from, to: args.previous_to }),
+    ]);
+    const c = b.currency;
+    const id = (l: pnl.PnlLine) => `${l.key}:${l.categoryId ?? ''}:${l.label}`;
+    const previous = new Map(before.lines.filter(isDriver).map((l) => [id(l), l]));
+    const current = new Map(now.lines.filter(isDriver).map((l) => [id(l), l]));
+    const drivers = [...new Set([...current.keys(), ...previous.keys()])]
+      .map((k) => {
+        const l = (current.get(k) ?? previous.get(k))!;
+        const was = previous.get(k)?.total ?? 0;
+        const is = current.get(k)?.total ?? 0;
+        return { line: l.label, kind: l.key, was: amount(was, c), is: amount(is, c), effect_on_profit: amount(is - was, c) };
+      })
+      .filter((d) => d.effect_on_profit.minor !== 0)
+      .sort((x, y) => Math.abs(y.effect_on_profit.minor) - Math.abs(x.effect_on_profit.minor));
+    const figure = (key: string) => ({ was: amount(before.line(key), c), is: amount(now.line(key), c), change: amount(now.line(key) - before.line(key), c) });
+    return {
+      data: {
+        period: { from: args.from, to: args.to },
+        previous: { from: args.previous_from, to: args.previous_to },
+        currency: c,
+        net_revenue: figure('net_revenue'),
+        gross_profit: figure('gross_profit'),
+        operating_expenses: figure('opex_total'),
+        net_profit: figure('net'),
+        drivers: drivers.slice(0, args.limit),
+      },
+      links: [pnlLink(businessId, args.from, args.to), pnlLink(businessId, args.previous_from, args.previous_to)],
     };
   },
 });
@@ -264,78 +301,104 @@ export const expenseSearchArgs = z.object({
   category: z.string().trim().max(80).optional().describe('Category name, e.g. "Software"'),
   from: date.optional().describe('First day, YYYY-MM-DD'),
   to: date.optional().describe('Last day, YYYY-MM-DD'),
+  sort: z.enum(['newest', 'largest']).default('newest').describe('newest first, or largest amount first'),
   limit: z.number().int().min(1).max(20).default(20),
 });
 
-export function expensesLink(businessId: string, f: { q?: string; category?: string; from?: string; to?: string }): Link {
-  const params = new URLSearchParams();
-  for (const key of ['q', 'category', 'from', 'to'] as const) if (f[key]) params.set(key, f[key]!);
-  const qs = params.toString();
-  return { label: 'Matching expenses', href: `/b/${businessId}/expenses${qs ? `?${qs}` : ''}` };
+const SEARCH_SORTS = { newest: 'date_desc', largest: 'amount_desc' } as const;
+
+/** The expense list's own query string for a filter (category by id, as its select sends it). */
+export function expensesLink(businessId: string, f: { q?: string; category?: string; from?: string; to?: string; sort?: string }): Link {
+  return { label: 'Matching expenses', href: `/b/${businessId}/expenses${expenses.filterLink(f)}` };
 }
 
+/** The expense list's filter for a search: the same count, total and rows the page shows for its link. */
 export const expenseSearch = defineTool({
   name: 'expense_search',
-  description: 'Expenses (ledger rows of kind expense) matching words, a category and/or a date range: the total spent, how many, and up to 20 rows newest first.',
+  description:
+    'Expenses (ledger rows of kind expense) matching words, a category and/or a date range, as the Expenses page lists them: the total spent, how many, and up to 20 rows, newest first or largest first.',
   parameters: expenseSearchArgs,
   async run(db, businessId, args) {
-    const filtered = () => {
-      const q = db('transactions as t').leftJoin('categories as c', 'c.id', 't.category_id').where({ 't.business_id': businessId, 't.kind': 'expense' });
-      if (args.q) q.where((w) => w.whereILike('t.description', `%${escapeLike(args.q!)}%`).orWhereILike('t.counterparty', `%${escapeLike(args.q!)}%`));
-      if (args.category) q.whereRaw('lower(c.name) = lower(?)', [args.category]);
-      if (args.from) q.where('t.occurred_on', '>=', args.from);
-      if (args.to) q.where('t.occurred_on', '<=', args.to);
-      return q;
-    };
-    const [b, agg, rows] = await Promise.all([
+    const [b, category] = await Promise.all([
       businessRow(db, businessId),
-      filtered().first(db.raw('count(*)::bigint as n'), db.raw('coalesce(-sum(t.amount_base), 0)::bigint as spent')),
-      filtered()
-        .orderBy([
-          { column: 't.occurred_on', order: 'desc' },
-          { column: 't.id', order: 'desc' },
-        ])
-        .limit(args.limit)
-        .select('t.occurred_on', 't.description', 't.counterparty', 't.amount', 't.currency', 't.amount_base', 'c.name as category'),
+      args.category ? db('categories').where({ business_id: businessId }).whereRaw('lower(name) = lower(?)', [args.category]).first('id', 'name') : null,
     ]);
+    const filter = { q: args.q, category: category?.id, from: args.from, to: args.to };
+    // A category the business does not have matches nothing, and has no page to link to.
+    const unknownCategory = Boolean(args.category && !category);
+    const sort = SEARCH_SORTS[args.sort];
+    const [totals, page] = unknownCategory
+      ? [{ count: 0, spent_base: 0 }, { expenses: [] }]
+      : await Promise.all([expenses.totals(db, businessId, filter), expenses.list(db, businessId, { ...filter, sort, limit: args.limit })]);
     const c = b.currency;
     return {
       data: {
-        filter: { q: args.q ?? null, category: args.category ?? null, from: args.from ?? null, to: args.to ?? null },
+        filter: { q: args.q ?? null, category: category?.name ?? args.category ?? null, from: args.from ?? null, to: args.to ?? null, sort: args.sort },
         currency: c,
-        count: agg.n,
-        total_spent: amount(agg.spent, c),
-        rows: rows.map((r: { occurred_on: string; description: string; counterparty: string | null; amount_base: number; category: string | null; currency: string; amount: number }) => ({
+        count: Number(totals.count),
+        total_spent: amount(Number(totals.spent_base), c),
+        rows: page.expenses.map((r) => ({
           date: r.occurred_on,
           description: r.description,
           vendor: r.counterparty,
-          category: r.category,
-          spent: amount(-r.amount_base, c),
-          ...(r.currency !== c ? { original: amount(-r.amount, r.currency) } : {}),
+          category: r.category_name,
+          spent: amount(r.spent_base, c),
+          ...(r.currency !== c ? { original: amount(r.spent, r.currency) } : {}),
         })),
       },
-      links: [expensesLink(businessId, args)],
+      links: unknownCategory ? [] : [expensesLink(businessId, { ...filter, sort })],
     };
   },
 });
 
-function escapeLike(s: string): string {
-  return s.replace(/[\\%_]/g, (m) => `\\${m}`);
-}
-
 export const knowledgeSearch = defineTool({
   name: 'knowledge_search',
   description:
-    "Searches Bursar's knowledge base (funding readiness, the score explained, chargebacks, revenue stability, payout timing, cash-flow basics, unit economics). Cite results as [Source: doc_id].",
-  parameters: z.object({ query: z.string().trim().min(1).max(300).describe('What to look up'), limit: z.number().int().min(1).max(5).default(3) }),
-  async run(db, _businessId, { query, limit }, { embedder }) {
+    "Searches Bursar's knowledge base (funding readiness, the score explained, chargebacks, revenue stability, payout timing, cash-flow basics, unit economics, and how-to guides for using Bursar). Cite results as [Source: doc_id].",
+  parameters: z.object({
+    query: z.string().trim().min(1).max(300).describe('What to look up'),
+    limit: z.number().int().min(1).max(5).default(3),
+    section: z.enum(['all', 'how-to']).default('all').describe('how-to: only the guides to using Bursar (importing, expenses, rules, members, integrations...)'),
+  }),
+  async run(db, _businessId, { query, limit, section }, { embedder }) {
     // An embeddings endpoint that fails costs the search its meaning-based half, not the answer.
     let vectorError: string | undefined;
-    const hits = await knowledge.search(db, query, limit, { embedder, onVectorError: (err) => (vectorError = err.message) });
+    const hits = await knowledge.search(db, query, limit, { embedder, section, onVectorError: (err) => (vectorError = err.message) });
     return {
       data: { results: hits.map(({ doc_id, title, heading, excerpt }) => ({ doc_id, title, heading, excerpt })), ...(vectorError ? { semantic_search_unavailable: vectorError } : {}) },
       links: [],
       citations: [...new Set(hits.map((h) => h.doc_id))],
+    };
+  },
+});
+
+/** Customers by net revenue, or vendors by spend, over a range, as the Customers and Expenses pages show them. */
+export const topCounterparties = defineTool({
+  name: 'top_counterparties',
+  description:
+    'The largest customers (net revenue: sales less refunds and chargebacks) or vendors (expenses) over a date range, largest first, each with its total and how many rows. Defaults to the last 12 months.',
+  parameters: z.object({
+    side: z.enum(['customers', 'vendors']).describe('customers (money in) or vendors (money out)'),
+    from: date.optional().describe('First day, YYYY-MM-DD (default: the first of the month 11 months ago)'),
+    to: date.optional().describe('Last day, YYYY-MM-DD (default: today)'),
+    limit: z.number().int().min(1).max(20).default(5),
+  }),
+  async run(db, businessId, args, { today }) {
+    const range = { from: args.from ?? addMonths(monthStart(today), -11), to: args.to ?? today };
+    const b = await businessRow(db, businessId);
+    const c = b.currency;
+    if (args.side === 'customers') {
+      const rows = await counterparties.customers(db, businessId, range, args.limit);
+      return {
+        data: { ...range, currency: c, side: 'customers', customers: rows.map((r) => ({ name: r.customer, sales: r.sales, net_revenue: amount(r.netRevenue, c) })) },
+        links: [{ label: 'Customers', href: `/b/${businessId}/customers?${rangeQuery(range.from, range.to)}` }],
+      };
+    }
+    const rows = await counterparties.vendors(db, businessId, range, args.limit);
+    const top = rows.find((r) => r.vendor);
+    return {
+      data: { ...range, currency: c, side: 'vendors', vendors: rows.map((r) => ({ name: r.vendor, expenses: r.expenses, spent: amount(r.spent, c) })) },
+      links: top ? [{ ...expensesLink(businessId, { q: top.vendor!, ...range }), label: `Expenses with ${top.vendor}` }] : [],
     };
   },
 });
@@ -432,7 +495,7 @@ export const skuPerformance = defineTool({
         top_by_revenue: byRevenue.slice(0, args.limit).map(shape),
         worst_by_margin: rows.slice(-Math.min(args.limit, 3)).reverse().map(shape),
       },
-      links: [{ label: 'Products', href: `/b/${businessId}/products?from=${range.from}&to=${range.to}` }],
+      links: [{ label: 'Products', href: `/b/${businessId}/products?${rangeQuery(range.from, range.to)}` }],
     };
   },
 });
@@ -461,7 +524,7 @@ export const campaignPerformance = defineTool({
           below_threshold: r.isBelowThreshold,
         })),
       },
-      links: [{ label: 'Campaigns', href: `/b/${businessId}/campaigns?from=${range.from}&to=${range.to}` }],
+      links: [{ label: 'Campaigns', href: `/b/${businessId}/campaigns?${rangeQuery(range.from, range.to)}` }],
     };
   },
 });
@@ -500,7 +563,9 @@ export const TOOLS: Tool[] = [
   topRecommendations,
   metricSummary,
   profitAndLoss,
+  comparePeriods,
   expenseSearch,
+  topCounterparties,
   knowledgeSearch,
   skuPerformance,
   campaignPerformance,
