@@ -34,6 +34,7 @@ import { googleRoutes } from './routes/access/google.ts';
 import { mcpRoutes } from './routes/agent/mcp.ts';
 import { startBackgroundWork } from './jobs/index.ts';
 import { openControl } from './services/jobs/control.ts';
+import { releaseAll } from './services/jobs/runtime.ts';
 import { controlRoutes } from './routes/operations/control.ts';
 
 const ROOT = path.dirname(fileURLToPath(import.meta.url));
@@ -131,6 +132,8 @@ async function main(): Promise<void> {
   // Embedded PGlite belongs to this process alone, so the workers and the schedule run here;
   // on PostgreSQL the `jobs` app runs them (JOBS_IN_WEB overrides either way).
   const runsJobs = config.jobsInWeb === 'always' || (config.jobsInWeb === 'auto' && isEmbedded(db));
+  // Embedded, this process is the only worker there can be: what was running died with the last one.
+  if (runsJobs && isEmbedded(db)) await releaseAll(db, systemClock.now());
   const background = runsJobs ? startBackgroundWork({ db, config, clock: systemClock, logger }) : null;
   const control = background && isEmbedded(db) ? await openControl(config, logger) : null;
   const app = createApp({ db, config, clock: systemClock, logger, jobs: background?.worker, control: control ?? undefined });

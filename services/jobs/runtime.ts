@@ -153,6 +153,16 @@ export async function release(db: Db, worker: string, id: string): Promise<void>
   await db('job_runs').where({ queue_id: id, status: 'running' }).update({ status: 'interrupted', error: 'the worker stopped; the job was handed back' });
 }
 
+/**
+ * Hands back every running job at once: for a process that knows it is the only worker
+ * (embedded PGlite, which no other process may open), whatever was running belonged to
+ * a process that has died. Returns how many.
+ */
+export async function releaseAll(db: Db, now: Date): Promise<number> {
+  await db('job_runs').where({ status: 'running' }).update({ status: 'interrupted', finished_at: now, error: 'the process stopped before the job finished' });
+  return db('job_queue').where({ state: 'running' }).update({ state: 'queued', locked_by: null, locked_until: null, run_after: now });
+}
+
 /** The wait before attempt `attempt + 1`. */
 export function backoff(baseSeconds: number, attempt: number): number {
   return Math.min(MAX_BACKOFF_SECONDS, baseSeconds * 2 ** Math.max(0, attempt - 1));

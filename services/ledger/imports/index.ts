@@ -4,7 +4,7 @@ import { open, rm, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Db } from '../../core/db.ts';
+import { isEmbedded, type Db } from '../../core/db.ts';
 import { Conflict, NotFound, Validation } from '../../core/errors.ts';
 import { converterFor } from '../exchange-rates.ts';
 import * as rules from '../rules.ts';
@@ -61,6 +61,7 @@ export type Batch = {
   processed_rows: number;
   staged_through: number;
   staged_rows: number;
+  landed_through: number;
   failed_count: number;
   dry_run: boolean;
   skip_invalid: boolean;
@@ -191,6 +192,9 @@ export async function start(db: Db, businessId: string, batchId: string, opts: {
         processed_rows: 0,
         staged_through: 0,
         staged_rows: 0,
+        landed_through: 0,
+        imported: 0,
+        total_amount: 0,
         failed_count: 0,
         failed: '[]',
         total_rows: 0,
@@ -238,7 +242,41 @@ type StagedRow = {
   category_id: string | null;
   bank_id: string | null;
   match_key: string;
+  external_id: string;
+  repeat: boolean;
 };
+
+/**
+ * Gives a chunk's rows their fingerprints, in file order, as the ledger stores them
+ * (external_id under source `import`): the bank's id when the file has one, else the
+ * match key and its occurrence so far in the file, so two genuine identical rows both
+ * survive and a re-import matches them one to one. The rows staged before the chunk are
+ * counted in the database, so memory holds one chunk whatever the file's length. A bank
+ * id the file gave before marks the row a repeat: it is counted, never landed.
+ */
+async function fingerprint(trx: Db, batchId: string, rows: StagedRow[]): Promise<void> {
+  const keys = [...new Set(rows.filter((r) => !r.bank_id).map((r) => r.match_key))];
+  const bankIds = [...new Set(rows.filter((r) => r.bank_id).map((r) => r.bank_id!))];
+  const [counted, seenIds] = await Promise.all([
+    keys.length
+      ? trx('import_staged_rows').where({ batch_id: batchId }).whereNull('bank_id').whereIn('match_key', keys).groupBy('match_key').select('match_key', trx.raw('count(*)::int as n'))
+      : [],
+    bankIds.length ? trx('import_staged_rows').where({ batch_id: batchId }).whereIn('bank_id', bankIds).distinct().pluck('bank_id') : [],
+  ]);
+  const occurrences = new Map<string, number>(counted.map((c: { match_key: string; n: number }) => [c.match_key, c.n]));
+  const seen = new Set<string>(seenIds);
+  for (const row of rows) {
+    if (row.bank_id) {
+      row.external_id = `id:${row.bank_id}`;
+      row.repeat = seen.has(row.bank_id);
+      seen.add(row.bank_id);
+    } else {
+      const n = (occurrences.get(row.match_key) ?? 0) + 1;
+      occurrences.set(row.match_key, n);
+      row.external_id = `fp:${row.match_key}#${n}`;
+    }
+  }
+}
 
 /**
  * The import job: stages the rest of the file (from the last committed chunk), then
@@ -264,7 +302,7 @@ export async function runBatch(ctx: JobContext, batchId: string, handle: JobHand
       const more = staged.failed_count > 1 ? ` (and ${staged.failed_count - 1} more row${staged.failed_count > 2 ? 's' : ''})` : '';
       throw new UnreadableFile(`Line ${first.line.toLocaleString('en-US')}: ${first.reason}${more} Nothing was imported.`, first.line);
     }
-    const summary = await land(db, business, actor, staged);
+    const summary = await land(db, business, actor, staged, handle);
     await store.delete(batch.file_key!);
     return { imported: summary.imported, skipped_duplicates: summary.skipped_duplicates, dry_run: staged.dry_run };
   } catch (err) {
@@ -337,10 +375,11 @@ async function stage({ db, clock }: JobContext, store: ReceiptStore, business: B
     stagedRows += rows.length;
     await db.transaction(async (trx) => {
       if (rows.length) {
+        await fingerprint(trx, batch.id, rows);
         await trx.raw(
-          `insert into import_staged_rows (batch_id, line, occurred_on, amount, currency, amount_base, description, counterparty, category_id, bank_id, match_key)
+          `insert into import_staged_rows (batch_id, line, occurred_on, amount, currency, amount_base, description, counterparty, category_id, bank_id, match_key, external_id, repeat)
            select * from json_to_recordset(?::json) as x(batch_id uuid, line int, occurred_on date, amount bigint, currency char(3), amount_base bigint,
-             description text, counterparty text, category_id uuid, bank_id text, match_key text)`,
+             description text, counterparty text, category_id uuid, bank_id text, match_key text, external_id text, repeat boolean)`,
           [JSON.stringify(rows)],
         );
       }
@@ -384,6 +423,8 @@ async function stage({ db, clock }: JobContext, store: ReceiptStore, business: B
           category_id: r.category ? (categoryIds.get(r.category.toLowerCase()) ?? null) : null,
           bank_id: r.bankId,
           match_key: r.matchKey,
+          external_id: '',
+          repeat: false,
         });
       },
       failure: (f) => {
@@ -408,79 +449,113 @@ class DryRun extends Error {
   }
 }
 
+/** Rows landed per transaction on embedded PGlite, whose one connection every page shares. */
+const LAND_CHUNK = 2_000;
+
 /**
- * The set-based part, in one transaction: the staged rows get their fingerprints (the
- * bank's id, else the match key and its occurrence in the file) and the first of each;
- * rules apply; what is not in the ledger yet is inserted; near matches are flagged; the
- * staged rows go and the batch is done. A dry run rolls all of it back and keeps the summary.
+ * Staged rows after `afterLine` (at most `limit` of them) into the ledger, in the caller's
+ * transaction: copied to a scratch table, rules applied, and what the ledger does not hold
+ * yet (by fingerprint) inserted. A repeat of a bank id is left out.
  */
-async function land(db: Db, business: Business, actor: Actor, batch: Batch): Promise<Summary> {
-  let summary: Summary;
-  try {
-    summary = await db.transaction(async (trx) => {
-      await audit.actAs(trx, actor);
-      await trx.raw(`create temp table import_rows (
-        line int, occurred_on date, amount bigint, currency text, amount_base bigint, description text,
-        counterparty text, category_id uuid, external_id text, matched boolean not null default false,
-        ld text generated always as (lower(description)) stored, lc text generated always as (lower(coalesce(counterparty, ''))) stored
-      ) on commit drop`);
-      // A bank id the file repeats is one transaction: only its first row is staged.
-      await trx.raw(
-        `insert into import_rows (line, occurred_on, amount, currency, amount_base, description, counterparty, category_id, external_id)
-         select distinct on (external_id) line, occurred_on, amount, currency, amount_base, description, counterparty, category_id, external_id
-         from (
-           select s.*, case when s.bank_id is not null then 'id:' || s.bank_id
-             else 'fp:' || s.match_key || '#' || row_number() over (partition by s.match_key, s.bank_id is null order by s.line) end as external_id
-           from import_staged_rows s where s.batch_id = ?
-         ) x
-         order by external_id, line`,
-        [batch.id],
-      );
-      await rules.applyToStaging(trx, business.id, 'import_rows');
-      // One import at a time per business, so the rows already in the ledger are known and
-      // a plain INSERT of the others is safe: ON CONFLICT's per-row speculative insertion made
-      // the insert a third slower than a COPY of the same rows.
-      await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`import:${business.id}`]);
-      const result = await trx.raw(
-        `with ins as (
-           insert into transactions (business_id, kind, amount, currency, amount_base, occurred_on, description, counterparty,
-             category_id, source, external_id, created_by, import_batch_id, created_at, updated_at)
-           select ?, case when amount < 0 then 'expense' else 'other_income' end, amount, currency, amount_base, occurred_on,
-             description, counterparty, category_id, ?, external_id, ?, ?, ?, ?
-           from import_rows r
-           where not exists (select 1 from transactions t where t.business_id = ? and t.source = ? and t.external_id = r.external_id)
-           returning amount_base
-         )
-         select count(*)::int as imported, coalesce(sum(amount_base), 0)::bigint as total from ins`,
-        [business.id, SOURCE, actor.userId || null, batch.id, actor.now, actor.now, business.id, SOURCE],
-      );
-      const { imported, total } = result.rows[0];
-      const possible = await flagPossibleDuplicates(trx, business.id, batch.id, actor.now);
-      const outcome: Summary = {
-        batch_id: batch.id,
-        imported,
-        skipped_duplicates: batch.staged_rows - imported,
-        possible_duplicates: possible,
-        failed: batch.failed,
-        total: { amount: Number(total), currency: business.currency },
-      };
-      if (batch.dry_run) throw new DryRun(outcome);
-      await finish(trx, batch, outcome, actor.now);
-      await trx('import_profiles')
-        .insert({ business_id: business.id, header_key: batch.header_key, mapping: JSON.stringify(batch.mapping), updated_at: actor.now })
-        .onConflict(['business_id', 'header_key'])
-        .merge(['mapping', 'updated_at']);
-      return outcome;
-    });
-  } catch (err) {
-    if (!(err instanceof DryRun)) throw err;
-    summary = err.summary;
-    await db.transaction((trx) => finish(trx, batch, summary, actor.now));
-  }
-  return summary;
+async function landRows(trx: Db, business: Business, actor: Actor, batch: Batch, afterLine: number, limit: number | null) {
+  await audit.actAs(trx, actor);
+  await trx.raw(`create temp table import_rows (
+    line int, occurred_on date, amount bigint, currency text, amount_base bigint, description text,
+    counterparty text, category_id uuid, external_id text, matched boolean not null default false,
+    ld text generated always as (lower(description)) stored, lc text generated always as (lower(coalesce(counterparty, ''))) stored
+  ) on commit drop`);
+  await trx.raw(
+    `insert into import_rows (line, occurred_on, amount, currency, amount_base, description, counterparty, category_id, external_id)
+     select line, occurred_on, amount, currency, amount_base, description, counterparty, category_id, external_id
+     from import_staged_rows where batch_id = ? and line > ? and not repeat order by line ${limit ? `limit ${Number(limit)}` : ''}`,
+    [batch.id, afterLine],
+  );
+  const last = (await trx.raw('select max(line) as line from import_rows')).rows[0].line;
+  if (last === null) return { imported: 0, total: 0, lastLine: null };
+  await rules.applyToStaging(trx, business.id, 'import_rows');
+  // One import at a time per business, so the rows already in the ledger are known and
+  // a plain INSERT of the others is safe: ON CONFLICT's per-row speculative insertion made
+  // the insert a third slower than a COPY of the same rows.
+  await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`import:${business.id}`]);
+  const result = await trx.raw(
+    `with ins as (
+       insert into transactions (business_id, kind, amount, currency, amount_base, occurred_on, description, counterparty,
+         category_id, source, external_id, created_by, import_batch_id, created_at, updated_at)
+       select ?, case when amount < 0 then 'expense' else 'other_income' end, amount, currency, amount_base, occurred_on,
+         description, counterparty, category_id, ?, external_id, ?, ?, ?, ?
+       from import_rows r
+       where not exists (select 1 from transactions t where t.business_id = ? and t.source = ? and t.external_id = r.external_id)
+       returning amount_base
+     )
+     select count(*)::int as imported, coalesce(sum(amount_base), 0)::bigint as total from ins`,
+    [business.id, SOURCE, actor.userId || null, batch.id, actor.now, actor.now, business.id, SOURCE],
+  );
+  return { imported: Number(result.rows[0].imported), total: Number(result.rows[0].total), lastLine: Number(last) };
 }
 
-/** Records the outcome on the batch and drops its staged rows. A dry run ends `failed` with "dry run": it never ran for real. */
+/**
+ * The staged rows into the ledger. On PostgreSQL (and for a dry run) in ONE transaction,
+ * so the ledger never holds part of a batch; a dry run rolls it back and keeps the summary.
+ * On embedded PGlite a transaction of a million rows would stop every page for as long
+ * (its one connection is everyone's), so the rows land LAND_CHUNK at a time, each chunk
+ * committed with the line it reached: the pages keep answering, and a run cut off resumes
+ * there. The batch says "running" until the last chunk and the near-match check are in.
+ */
+async function land(db: Db, business: Business, actor: Actor, batch: Batch, handle: JobHandle): Promise<Summary> {
+  const summary = (imported: number, total: number, possible: number): Summary => ({
+    batch_id: batch.id,
+    imported,
+    skipped_duplicates: batch.staged_rows - imported,
+    possible_duplicates: possible,
+    failed: batch.failed,
+    total: { amount: total, currency: business.currency },
+  });
+  if (!isEmbedded(db) || batch.dry_run) {
+    try {
+      return await db.transaction(async (trx) => {
+        const landed = await landRows(trx, business, actor, batch, 0, null);
+        const outcome = summary(landed.imported, landed.total, await flagPossibleDuplicates(trx, business.id, batch.id, actor.now));
+        if (batch.dry_run) throw new DryRun(outcome);
+        await finish(trx, batch, outcome, actor.now);
+        return outcome;
+      });
+    } catch (err) {
+      if (!(err instanceof DryRun)) throw err;
+      await db.transaction((trx) => finish(trx, batch, err.summary, actor.now));
+      return err.summary;
+    }
+  }
+  let after = batch.landed_through;
+  let imported = batch.imported;
+  let total = Number(batch.total_amount);
+  for (;;) {
+    const landed = await db.transaction(async (trx) => {
+      const step = await landRows(trx, business, actor, batch, after, LAND_CHUNK);
+      if (step.lastLine !== null) {
+        await trx('import_batches')
+          .where({ id: batch.id })
+          .update({ landed_through: step.lastLine, imported: imported + step.imported, total_amount: total + step.total, heartbeat_at: actor.now });
+      }
+      return step;
+    });
+    if (landed.lastLine === null) break;
+    after = landed.lastLine;
+    imported += landed.imported;
+    total += landed.total;
+    await handle.heartbeat();
+    await new Promise((r) => setImmediate(r));
+  }
+  return db.transaction(async (trx) => {
+    const outcome = summary(imported, total, await flagPossibleDuplicates(trx, business.id, batch.id, actor.now));
+    await finish(trx, batch, outcome, actor.now);
+    return outcome;
+  });
+}
+
+/**
+ * Records the outcome on the batch, drops its staged rows and remembers the mapping for
+ * the next file with this header. A dry run ends `failed` with "dry run": it never ran for real.
+ */
 async function finish(trx: Db, batch: Batch, summary: Summary, now: Date): Promise<void> {
   await trx('import_staged_rows').where({ batch_id: batch.id }).delete();
   await trx('import_batches')
@@ -495,6 +570,11 @@ async function finish(trx: Db, batch: Batch, summary: Summary, now: Date): Promi
       total_amount: summary.total.amount,
       finished_at: now,
     });
+  if (batch.dry_run) return;
+  await trx('import_profiles')
+    .insert({ business_id: batch.business_id, header_key: batch.header_key, mapping: JSON.stringify(batch.mapping), updated_at: now })
+    .onConflict(['business_id', 'header_key'])
+    .merge(['mapping', 'updated_at']);
 }
 
 /**
