@@ -251,15 +251,16 @@ export async function trackRecord(db: Db, businessId: string, today: string): Pr
   const moved = await actualCash(db, businessId, 0, days);
   const movedBy = new Map(days.map((d, i) => [d, moved[i]]));
   const runs: BacktestRun[] = [];
-  const fits = origins.map((o) => ({ origin: o, fit: fitAt(h, o) }));
-  const forecasts = await Promise.all(
-    fits.map(({ origin, fit }) => {
-      const horizonDays = Math.min(maxHorizon, daysBetween(origin, today));
-      return fit ? simulateFitted(fit, origin, { horizonDays, paths: BACKTEST_PATHS }) : null;
-    }),
-  );
+  const pending: Promise<Forecast>[] = [];
+  for (const origin of origins) {
+    // Each fit checks itself on earlier origins (spreadFor): tens of milliseconds of
+    // arithmetic in this process, so let other requests in between them.
+    await new Promise((resolve) => setImmediate(resolve));
+    const fit = fitAt(h, origin);
+    if (fit) pending.push(simulateFitted(fit, origin, { horizonDays: Math.min(maxHorizon, daysBetween(origin, today)), paths: BACKTEST_PATHS }));
+  }
+  const forecasts = await Promise.all(pending);
   for (const f of forecasts) {
-    if (!f) continue;
     // Cash moved by the same amounts the ledger shows, from the balance the forecast started at.
     const before = movedBy.get(f.asOf) ?? 0;
     const actual = f.days.map((d) => f.startCash + (movedBy.get(d) ?? 0) - before);

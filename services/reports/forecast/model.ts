@@ -47,6 +47,23 @@ function dayNumber(date: string): number {
   return Date.parse(`${date}T00:00:00Z`) / 86_400_000;
 }
 
+// Weekday and month of a day number (days since 1970-01-01) by arithmetic: the fit runs
+// some sixty times per forecast (spreadFor), and date strings made it 60 times slower.
+/** 0 = Sunday, as Date#getUTCDay. 1970-01-01 was a Thursday. */
+function weekdayOf(dn: number): number {
+  return (((dn + 4) % 7) + 7) % 7;
+}
+
+/** 0 = January (Howard Hinnant's civil-from-days). */
+function monthOf(dn: number): number {
+  const z = dn + 719_468;
+  const doe = z - Math.floor(z / 146_097) * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  return mp < 10 ? mp + 2 : mp - 10;
+}
+
 const SEMIMONTHLY_DAYS = 365.25 / 24;
 
 /** A date's day of the month, and the same day counted from the month's end (31 = the last day). */
@@ -182,10 +199,13 @@ export function fitFlows(flows: ArrayLike<number>, firstDay: string): FlowModel 
   const n = Math.min(flows.length, 365);
   const off = flows.length - n;
   const ys: number[] = [];
-  const dates: string[] = [];
+  const months: number[] = [];
+  const weekdays: number[] = [];
+  const d0 = dayNumber(firstDay) + off;
   for (let i = 0; i < n; i++) {
     ys.push(flows[off + i]);
-    dates.push(addDays(firstDay, off + i));
+    months.push(monthOf(d0 + i));
+    weekdays.push(weekdayOf(d0 + i));
   }
   const mean = ys.reduce((s, v) => s + v, 0) / Math.max(1, n);
   const month = new Array(12).fill(0);
@@ -193,7 +213,7 @@ export function fitFlows(flows: ArrayLike<number>, firstDay: string): FlowModel 
     const sums = new Array(12).fill(0);
     const counts = new Array(12).fill(0);
     for (let i = 0; i < n; i++) {
-      const m = Number(dates[i].slice(5, 7)) - 1;
+      const m = months[i];
       sums[m] += ys[i];
       counts[m]++;
     }
@@ -205,7 +225,7 @@ export function fitFlows(flows: ArrayLike<number>, firstDay: string): FlowModel 
       month[m] = counts[m] && Math.abs(offset) >= (2 * sd) / Math.sqrt(counts[m]) ? offset : 0;
     }
   }
-  const deseason = ys.map((y, i) => y - month[Number(dates[i].slice(5, 7)) - 1]);
+  const deseason = ys.map((y, i) => y - month[months[i]]);
   // Trend: least squares over the last 180 days (or all there is).
   const tn = Math.min(n, 180);
   const t0 = n - tn;
@@ -227,14 +247,14 @@ export function fitFlows(flows: ArrayLike<number>, firstDay: string): FlowModel 
   const wsum = new Array(7).fill(0);
   const wcount = new Array(7).fill(0);
   for (let i = t0; i < n; i++) {
-    const dow = new Date(`${dates[i]}T00:00:00Z`).getUTCDay();
+    const dow = weekdays[i];
     wsum[dow] += detrended[i];
     wcount[dow]++;
   }
   const weekday = wsum.map((s, d) => (wcount[d] ? s / wcount[d] : 0));
   let ss = 0;
   for (let i = t0; i < n; i++) {
-    const dow = new Date(`${dates[i]}T00:00:00Z`).getUTCDay();
+    const dow = weekdays[i];
     ss += (detrended[i] - weekday[dow]) ** 2;
   }
   const sigma = tn > 1 ? Math.sqrt(ss / (tn - 1)) : 0;
@@ -249,12 +269,10 @@ export function fitFlows(flows: ArrayLike<number>, firstDay: string): FlowModel 
 export function dailyMeans(model: FlowModel, asOf: string, recurring: Float64Array, extra?: Float64Array): Float64Array {
   const horizon = recurring.length;
   const mean = new Float64Array(horizon);
-  let date = asOf;
+  const start = dayNumber(asOf);
   for (let h = 0; h < horizon; h++) {
-    date = addDays(date, 1);
-    const dow = new Date(`${date}T00:00:00Z`).getUTCDay();
-    const m = Number(date.slice(5, 7)) - 1;
-    mean[h] = model.level + model.slope * (h + 1) + model.weekday[dow] + model.month[m] + recurring[h] + (extra ? extra[h] : 0);
+    const dn = start + h + 1;
+    mean[h] = model.level + model.slope * (h + 1) + model.weekday[weekdayOf(dn)] + model.month[monthOf(dn)] + recurring[h] + (extra ? extra[h] : 0);
   }
   return mean;
 }
