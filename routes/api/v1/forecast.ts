@@ -15,7 +15,7 @@ const forecastBody = z.object({
   scenario: uuid("Use the id of one of the business's saved scenarios.").optional(),
 });
 
-/** A Monte Carlo cash forecast as JSON (a POST: it computes, and takes options in a body). Money is integer minor units of the business's base currency, named in `currency`. */
+/** A Monte Carlo cash forecast as JSON (a POST: it computes, and takes options in a body). Money is integer minor units of the business's base currency, named in `currency`. A semimonthly item's `second_day_of_month` counts from the month's end: 31 is its last day, 30 the day before. */
 export function forecastApiRoutes(deps: AppDeps): Router {
   const { db, clock } = deps;
   const router = Router();
@@ -44,7 +44,15 @@ export function forecastApiRoutes(deps: AppDeps): Router {
       p_cash_below_zero: f.pBelowZero,
       runway_days: f.runwayDays,
       percentiles: f.days.map((d, i) => ({ date: d, p10: f.p10[i], p50: f.p50[i], p90: f.p90[i] })),
-      recurring: f.recurring.map((r) => ({ counterparty: r.counterparty, kind: r.kind, amount: r.amount, cadence: r.cadence, day_of_month: r.dayOfMonth, last_date: r.last })),
+      recurring: f.recurring.map((r) => ({
+        counterparty: r.counterparty,
+        kind: r.kind,
+        amount: r.amount,
+        cadence: r.cadence,
+        day_of_month: r.dayOfMonth,
+        second_day_of_month: r.secondDayOfMonth ?? null,
+        last_date: r.last,
+      })),
     });
   });
 

@@ -257,7 +257,12 @@ export async function trackRecord(db: Db, businessId: string, today: string): Pr
     // arithmetic in this process, so let other requests in between them.
     await new Promise((resolve) => setImmediate(resolve));
     const fit = fitAt(h, origin);
-    if (fit) pending.push(simulateFitted(fit, origin, { horizonDays: Math.min(maxHorizon, daysBetween(origin, today)), paths: BACKTEST_PATHS }));
+    if (!fit) continue;
+    const run = simulateFitted(fit, origin, { horizonDays: Math.min(maxHorizon, daysBetween(origin, today)), paths: BACKTEST_PATHS });
+    // A worker's failure reaches the caller through Promise.all below; until then it must
+    // not count as unhandled (which would end the process) while the next fit runs.
+    run.catch(() => {});
+    pending.push(run);
   }
   const forecasts = await Promise.all(pending);
   for (const f of forecasts) {
@@ -295,7 +300,7 @@ export async function trackRecord(db: Db, businessId: string, today: string): Pr
 }
 
 /** Names the model a stored track record was made with: change it when the model changes. */
-export const MODEL_VERSION = 'level-uncertainty-1';
+export const MODEL_VERSION = 'self-checked-spread-1';
 
 /**
  * The business's track record as of `today`: the stored one when it was made on that day
