@@ -165,3 +165,16 @@ test('the spread is learned from earlier misses: about as fitted on steady noise
   const movingSigma = fitFlows(moving, first).sigma;
   assert.ok(width(jumpy, movingSigma, 90) > 2, `moving, 90 days: ${width(jumpy, movingSigma, 90)} (${JSON.stringify(jumpy)})`);
 });
+
+test('with too little history to check itself, the level may wander as far as its 30-day averages did', () => {
+  const z = normals(8);
+  const first = addDays(AS_OF, -99);
+  const flows = new Float64Array(100);
+  // Three months at three different levels: no earlier forecast to learn from, but the level clearly moves.
+  for (let i = 0; i < 100; i++) flows[i] = [5_000, 30_000, -10_000, 20_000][Math.floor(i / 30)] + 10_000 * z();
+  const model = fitFlows(flows, first);
+  const s = spreadFor(flows, first, model);
+  assert.equal(s.checks, 0);
+  const tau = model.sigma / Math.sqrt(model.daysUsed);
+  assert.ok(s.levelSigma > 3 * tau, `level spread ${s.levelSigma} vs a mean's standard error ${tau}`);
+});

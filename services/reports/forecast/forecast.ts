@@ -300,7 +300,7 @@ export async function trackRecord(db: Db, businessId: string, today: string): Pr
 }
 
 /** Names the model a stored track record was made with: change it when the model changes. */
-export const MODEL_VERSION = 'self-checked-spread-1';
+export const MODEL_VERSION = 'self-checked-spread-2';
 
 /**
  * The business's track record as of `today`: the stored one when it was made on that day

@@ -315,8 +315,26 @@ export type Spread = {
  * deviations, over 1.2816 is how much to widen (or narrow) both parts so that 80 % of those
  * misses would have fallen inside the P10–P90 band. A model that knows the seasons is
  * checked by fits that knew them too (a year of history) when there are enough of those.
- * Between a half and four times; 1 with fewer than ten misses to learn from.
+ * Between a half and four times. With too few misses to learn from (under five months of
+ * history), as fitted, but with the level as uncertain as its 30-day averages were (wander).
  */
+/**
+ * Without misses to learn from (under five months of history), how far the level may be
+ * from the fitted one: as far as the history's own 30-day averages were from each other
+ * (their standard deviation), over the last year. 0 with fewer than two whole months.
+ */
+function wander(flows: ArrayLike<number>): number {
+  const means: number[] = [];
+  for (let end = flows.length; end - 30 >= Math.max(0, flows.length - 365); end -= 30) {
+    let sum = 0;
+    for (let i = end - 30; i < end; i++) sum += flows[i];
+    means.push(sum / 30);
+  }
+  if (means.length < 2) return 0;
+  const m = means.reduce((s, v) => s + v, 0) / means.length;
+  return Math.sqrt(means.reduce((s, v) => s + (v - m) ** 2, 0) / (means.length - 1));
+}
+
 export function spreadFor(flows: ArrayLike<number>, firstDay: string, model: FlowModel): Spread {
   const levelOf = (m: FlowModel) => m.sigma / Math.sqrt(Math.max(1, Math.min(m.daysUsed, 180)));
   const all: Record<number, number[]> = { 30: [], 90: [] };
@@ -344,7 +362,7 @@ export function spreadFor(flows: ArrayLike<number>, firstDay: string, model: Flo
   const sigma = model.sigma;
   const tau = levelOf(model);
   const checks = z[30].length + z[90].length;
-  if (z[30].length < MIN_CHECKS || z[90].length < MIN_CHECKS / 2 || sigma === 0) return { sigma, levelSigma: tau, scale: 1, levelScale: 1, checks };
+  if (z[30].length < MIN_CHECKS || z[90].length < MIN_CHECKS / 2 || sigma === 0) return { sigma, levelSigma: Math.max(tau, wander(flows)), scale: 1, levelScale: 1, checks };
   const k = (xs: number[]) => {
     const sorted = [...xs].sort((a, b) => a - b);
     return sorted[Math.floor(0.8 * (sorted.length - 1))] / Z80;
