@@ -130,7 +130,7 @@ describe('expenses', () => {
     ]);
     const shade = await ctx.db('transactions').where({ business_id: businessId, description: 'Lamp shade' }).first();
     const list = `http://bursar.test${url('')}?q=lamp`;
-    const totalsOf = (html: string) => /<span id="expense-totals" class="total" hx-swap-oob="true">([^<]*)<strong>([^<]*)<\/strong><\/span>/.exec(html)?.slice(1);
+    const totalsOf = (html: string) => /<span id="expense-totals" class="total" hx-swap-oob="true">([^<]*)<strong>([^<]*)<\/strong>/.exec(html)?.slice(1);
     const reload = async () => totalsOf((await owner.agent.get(url(`/totals?q=lamp`)).set('HX-Request', 'true')).text.replace('class="total">', 'class="total" hx-swap-oob="true">'));
 
     const edit = await owner.agent

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { detectRecurring, recurringSchedule, fitFlows, dailyMeans, type LedgerEvent } from '../services/reports/forecast/model.ts';
+import { detectRecurring, recurringSchedule, fitFlows, dailyMeans, spreadFor, type LedgerEvent } from '../services/reports/forecast/model.ts';
 import { simulate, mulberry32 } from '../services/reports/forecast/simulate.ts';
 import { addDays } from '../services/core/clock.ts';
 
@@ -72,7 +72,8 @@ test('the forecast recovers drift and volatility: P50 slope and band width withi
   // Truth: the cash line falls by rent and rises by drift; 12 rents in the year.
   const truthSlope = drift - (12 * 300_000) / 365;
   const p50Slope = (sim.p50[horizon - 1] - 10_000_000) / horizon;
-  assert.ok(Math.abs(p50Slope - truthSlope) < 0.15 * drift, `P50 slope ${p50Slope} vs ${truthSlope}`);
+  // The level is the mean of the last 180 days, known to a standard error of vol / √180 a day.
+  assert.ok(Math.abs(p50Slope - truthSlope) < (2 * vol) / Math.sqrt(180), `P50 slope ${p50Slope} vs ${truthSlope}`);
   // Truth: the P10-P90 band of a random walk is 2 × 1.2816 × vol × √days wide.
   const truthWidth = 2 * 1.2816 * vol * Math.sqrt(horizon);
   const width = sim.p90[horizon - 1] - sim.p10[horizon - 1];
@@ -109,4 +110,71 @@ test('a weekly pattern in the history shows up in the fitted weekday offsets', (
   }
   const m = fitFlows(flows, first);
   assert.ok(Math.abs(m.weekday[6] - m.weekday[2] - 30_000) < 2_000, `saturday offset ${m.weekday[6] - m.weekday[2]}`);
+});
+
+test('payroll on the 15th and the last day of the month is semimonthly, due on those days, not every 14 days', () => {
+  const events: LedgerEvent[] = [];
+  for (let m = 1; m <= 10; m++) {
+    const last = new Date(Date.UTC(2026, m, 0)).getUTCDate();
+    const month = String(m).padStart(2, '0');
+    events.push(
+      { occurred_on: `2026-${month}-15`, counterparty: 'Gusto', kind: 'expense', amount: -1_000_000 },
+      { occurred_on: `2026-${month}-${last}`, counterparty: 'Gusto', kind: 'expense', amount: -1_000_000 },
+    );
+  }
+  events.push({ occurred_on: '2026-11-15', counterparty: 'Gusto', kind: 'expense', amount: -1_000_000 });
+  const [p] = detectRecurring(events, AS_OF);
+  assert.equal(p.cadence, 'semimonthly');
+  const schedule = recurringSchedule([p], AS_OF, 40);
+  assert.deepEqual(
+    [...schedule.keys()].filter((i) => schedule[i] !== 0).map((i) => addDays(AS_OF, i + 1)),
+    ['2026-11-30', '2026-12-15', '2026-12-31'],
+  );
+});
+
+test('a slope too weak to tell from noise is dropped, and the level is the mean of the days it was fitted on', () => {
+  const z = normals(5);
+  const first = addDays(AS_OF, -199);
+  const flows = new Float64Array(200);
+  for (let i = 0; i < 200; i++) flows[i] = 20_000 + 60_000 * z();
+  const m = fitFlows(flows, first);
+  assert.equal(m.slope, 0);
+  const mean = flows.slice(20).reduce((s, v) => s + v, 0) / 180;
+  assert.ok(Math.abs(m.level - mean) < 1e-6, `level ${m.level} vs the mean ${mean}`);
+});
+
+test('the spread is learned from earlier misses: about as fitted on steady noise, much wider where the level keeps moving', () => {
+  const z = normals(21);
+  const first = addDays(AS_OF, -599);
+  const steady = new Float64Array(600);
+  const moving = new Float64Array(600);
+  let level = 10_000;
+  for (let i = 0; i < 600; i++) {
+    // Every 45 days the business's level jumps to somewhere new, as a lost or won client would move it.
+    if (i % 45 === 0) level = 10_000 + 40_000 * z();
+    steady[i] = 10_000 + 40_000 * z();
+    moving[i] = level + 40_000 * z();
+  }
+  const calm = spreadFor(steady, first, fitFlows(steady, first));
+  const jumpy = spreadFor(moving, first, fitFlows(moving, first));
+  assert.ok(calm.checks >= 20 && jumpy.checks >= 20);
+  // The band's standard deviation at h days, as simulated, against the fit's own (noise and a 180-day mean's error).
+  const width = (s: typeof calm, sigma: number, h: number) => Math.sqrt(s.sigma ** 2 * h + (s.levelSigma * h) ** 2) / Math.sqrt(sigma ** 2 * h + (sigma ** 2 / 180) * h * h);
+  const sigma = fitFlows(steady, first).sigma;
+  for (const h of [30, 90]) assert.ok(width(calm, sigma, h) > 0.6 && width(calm, sigma, h) < 1.4, `steady, ${h} days: ${width(calm, sigma, h)} (${JSON.stringify(calm)})`);
+  const movingSigma = fitFlows(moving, first).sigma;
+  assert.ok(width(jumpy, movingSigma, 90) > 2, `moving, 90 days: ${width(jumpy, movingSigma, 90)} (${JSON.stringify(jumpy)})`);
+});
+
+test('with too little history to check itself, the level may wander as far as its 30-day averages did', () => {
+  const z = normals(8);
+  const first = addDays(AS_OF, -99);
+  const flows = new Float64Array(100);
+  // Three months at three different levels: no earlier forecast to learn from, but the level clearly moves.
+  for (let i = 0; i < 100; i++) flows[i] = [5_000, 30_000, -10_000, 20_000][Math.floor(i / 30)] + 10_000 * z();
+  const model = fitFlows(flows, first);
+  const s = spreadFor(flows, first, model);
+  assert.equal(s.checks, 0);
+  const tau = model.sigma / Math.sqrt(model.daysUsed);
+  assert.ok(s.levelSigma > 3 * tau, `level spread ${s.levelSigma} vs a mean's standard error ${tau}`);
 });

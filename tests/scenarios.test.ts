@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createTestApp, insertUser, insertBusiness, insertLedgerRows, addMember, signIn, TODAY, type TestContext } from './helpers.ts';
 import { scenarioFlow, projectPnl, type ScenarioInput } from '../services/reports/forecast/scenario.ts';
 import { addDays } from '../services/core/clock.ts';
+import * as scenarios from '../services/reports/scenarios.ts';
 
 const NONE: ScenarioInput = { revenue_growth: 0, ad_spend_change: 0, price_change: 0, hire_monthly_cost: 0, hire_from: null, loan_amount: 0, loan_on: null, loan_monthly_repayment: 0, loan_months: 0 };
 const DRIVERS = { revenuePerDay: 10_000, variableCostRatio: 0.4, adSpendPerDay: 1_000, roas: 3, fixedCostsPerDay: 2_000 };
@@ -131,4 +132,28 @@ test("POST /api/v1/forecast with a saved scenario runs the forecast with it; ano
   const o = await signIn(ctx.app, other.email, other.password);
   const theirs = await o.agent.post('/api/v1/forecast').set('X-CSRF-Token', o.csrf).send({ business_id: otherBiz, scenario: id });
   assert.equal(theirs.status, 404);
+});
+
+test("the baseline P&L nets to the forecast's median cash gain: one model, not the last 90 days run on for a year", async () => {
+  const user = await insertUser(ctx.db);
+  const biz = (await insertBusiness(ctx.db, user.id)).id;
+  // $20 a day of profit for 400 days, and one $50,000 order a month ago: the last 90 days are no year's average.
+  const rows: Parameters<typeof insertLedgerRows>[2] = [
+    { kind: 'transfer', amount: 1_000_000, occurred_on: addDays(TODAY, -399) },
+    { kind: 'sale', amount: 5_000_000, occurred_on: addDays(TODAY, -30) },
+  ];
+  for (let i = 0; i < 400; i++) rows.push({ kind: 'sale', amount: 10_000, occurred_on: addDays(TODAY, -i) }, { kind: 'expense', amount: -8_000, occurred_on: addDays(TODAY, -i), counterparty: null });
+  await insertLedgerRows(ctx.db, biz, rows);
+  const [made] = await ctx
+    .db('forecast_scenarios')
+    .insert({ business_id: biz, created_by: user.id, name: 'Nothing changes', ...NONE })
+    .returning('id');
+  const c = await scenarios.compare(ctx.db, biz, made.id, TODAY);
+  const last = c.baseline!.days.length - 1;
+  const medianGain = c.baseline!.p50[last] - c.baseline!.startCash;
+  const measured = projectPnl(await scenarios.drivers(ctx.db, biz, TODAY), null, TODAY, 365).net;
+  assert.ok(Math.abs(c.pnl.baseline.net - medianGain) < 0.05 * Math.abs(medianGain), `P&L net ${c.pnl.baseline.net} vs median cash gain ${medianGain}`);
+  assert.ok(Math.abs(measured - medianGain) > 0.2 * Math.abs(medianGain), `the last 90 days alone (${measured}) would have told another story than ${medianGain}`);
+  // Nothing changes: the scenario's P&L and cash are the baseline's.
+  assert.equal(c.pnl.scenario.net, c.pnl.baseline.net);
 });

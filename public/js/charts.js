@@ -49,22 +49,60 @@
     );
   }
 
-  function money(digits) {
-    return function (u, vals) {
-      return vals.map(function (v) {
-        return v === null ? '' : (v / 10 ** digits).toLocaleString('en-US', { notation: 'compact', maximumFractionDigits: 1 });
-      });
+  // Money reads as the tables read it: the business's currency, formatted for en-US
+  // (services/core/money.ts formatMoney), from integer minor units. Axes are compact
+  // ($1.2M), hover read-outs exact ($10,378.23).
+  var formats = {};
+  function moneyFormat(currency, compact) {
+    var key = currency + (compact ? ':c' : '');
+    if (!formats[key]) {
+      formats[key] = new Intl.NumberFormat(
+        'en-US',
+        compact
+          ? { style: 'currency', currency: currency, notation: 'compact', maximumFractionDigits: 1, signDisplay: 'negative' }
+          : { style: 'currency', currency: currency, signDisplay: 'negative' },
+      );
+    }
+    return formats[key];
+  }
+  function moneyOf(el) {
+    var currency = el.dataset.currency || 'USD';
+    var digits = Number(el.dataset.digits || 2);
+    return {
+      axis: function (u, vals) {
+        return vals.map(function (v) {
+          return v === null ? '' : moneyFormat(currency, true).format(v / 10 ** digits);
+        });
+      },
+      value: function (u, v) {
+        return v === null || v === undefined ? '—' : moneyFormat(currency, false).format(v / 10 ** digits);
+      },
     };
+  }
+  var DAY = new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' });
+  // The hovered day, as the tables write dates (Nov 25, 2026).
+  var xSeries = {
+    value: function (u, v) {
+      return v === null || v === undefined ? '—' : DAY.format(new Date(v * 1000));
+    },
+  };
+  function percent(u, v) {
+    return v === null || v === undefined ? '—' : (v * 100).toFixed(1) + '%';
   }
 
   function line(el, data) {
     var keys = el.dataset.series.split(',');
+    var names = el.dataset.names ? el.dataset.names.split('|') : [];
     var unit = el.dataset.unit || 'money';
-    var series = [{}];
+    var money = moneyOf(el);
+    var series = [xSeries];
     var cols = [seconds(data.labels)];
     var colors = [GREEN, '#2563eb', '#b54708', GREY];
     keys.forEach(function (k, i) {
-      series.push({ label: k.replace(/_/g, ' '), stroke: colors[i % colors.length], width: 2, spanGaps: true });
+      var s = { label: names[i] || k.replace(/_/g, ' '), stroke: colors[i % colors.length], width: 2, spanGaps: true };
+      if (unit === 'money') s.value = money.value;
+      if (unit === 'ratio') s.value = percent;
+      series.push(s);
       cols.push(data.series[k]);
     });
     var fmt =
@@ -75,14 +113,14 @@
             });
           }
         : unit === 'money'
-          ? money(Number(el.dataset.digits || 2))
+          ? money.axis
           : undefined;
     return new uPlot(
       {
         width: Math.max(240, el.clientWidth),
         height: Number(el.dataset.height || 220),
         scales: { x: { time: true } },
-        axes: [{}, fmt ? { values: fmt, size: 60 } : { size: 60 }],
+        axes: [{}, fmt ? { values: fmt, size: 72 } : { size: 60 }],
         series: series,
       },
       cols,
@@ -91,21 +129,21 @@
   }
 
   function fan(el, data) {
-    var digits = Number(el.dataset.digits || 2);
+    var money = moneyOf(el);
     var x = seconds(data.days);
     var series = [
-      {},
-      { label: 'P90', stroke: 'rgba(31,95,74,0.5)', width: 1, points: { show: false } },
-      { label: 'P50', stroke: GREEN, width: 2, points: { show: false } },
-      { label: 'P10', stroke: 'rgba(180,35,24,0.6)', width: 1, points: { show: false } },
+      xSeries,
+      { label: 'P90', stroke: 'rgba(31,95,74,0.5)', width: 1, points: { show: false }, value: money.value },
+      { label: 'P50', stroke: GREEN, width: 2, points: { show: false }, value: money.value },
+      { label: 'P10', stroke: 'rgba(180,35,24,0.6)', width: 1, points: { show: false }, value: money.value },
     ];
     var cols = [x, data.p90, data.p50, data.p10];
     if (data.baseline) {
-      series.push({ label: 'Baseline P50', stroke: GREY, width: 2, dash: [6, 4], points: { show: false } });
+      series.push({ label: 'Baseline P50', stroke: GREY, width: 2, dash: [6, 4], points: { show: false }, value: money.value });
       cols.push(data.baseline);
     }
     if (data.actual) {
-      series.push({ label: 'What happened', stroke: '#2563eb', width: 2, dash: [6, 4], spanGaps: false });
+      series.push({ label: 'What happened', stroke: '#2563eb', width: 2, dash: [6, 4], spanGaps: false, value: money.value });
       cols.push(data.actual);
     }
     return new uPlot(
@@ -113,7 +151,7 @@
         width: Math.max(280, el.clientWidth),
         height: 300,
         scales: { x: { time: true } },
-        axes: [{}, { values: money(digits), size: 64 }],
+        axes: [{}, { values: money.axis, size: 72 }],
         series: series,
         bands: [{ series: [1, 3], fill: 'rgba(31,95,74,0.12)' }],
       },

@@ -3,7 +3,7 @@ import { addDays } from '../core/clock.ts';
 import { NotFound } from '../core/errors.ts';
 import * as aggregates from './aggregates.ts';
 import * as forecast from './forecast/forecast.ts';
-import { scenarioFlow, projectPnl, type Drivers, type ScenarioInput } from './forecast/scenario.ts';
+import { scenarioFlow, projectPnl, alignDrivers, type Drivers, type ScenarioInput } from './forecast/scenario.ts';
 
 export type Scenario = ScenarioInput & { id: string; name: string; created_at: string };
 
@@ -60,10 +60,23 @@ export async function drivers(db: Db, businessId: string, asOf: string): Promise
   };
 }
 
-/** A scenario side by side with the baseline: projected P&L, runway and forecast, both from the same seed. */
+/**
+ * The drivers of a scenario from `asOf` over a horizon: measured over the last 90 days, then
+ * aligned with the forecast's model (alignDrivers), so the baseline P&L and the baseline
+ * forecast are one model's story. Without enough history for a forecast, as measured.
+ */
+export async function baselineDrivers(db: Db, businessId: string, asOf: string, horizonDays: number): Promise<Drivers> {
+  const [measured, expected] = await Promise.all([drivers(db, businessId, asOf), forecast.expectedFlow(db, businessId, asOf, horizonDays)]);
+  return expected === null ? measured : alignDrivers(measured, expected / horizonDays);
+}
+
+/**
+ * A scenario side by side with the baseline: projected P&L, runway and forecast, both from
+ * the same seed and the same model (the baseline P&L nets to the forecast's expected cash).
+ */
 export async function compare(db: Db, businessId: string, id: string, today: string, horizonDays = 365) {
   const scenario = await get(db, businessId, id);
-  const d = await drivers(db, businessId, today);
+  const d = await baselineDrivers(db, businessId, today, horizonDays);
   const extra = scenarioFlow(d, scenario, today, horizonDays);
   const [baseline, withScenario] = await Promise.all([forecast.forecast(db, businessId, today, { horizonDays }), forecast.forecast(db, businessId, today, { horizonDays, extraFlow: extra })]);
   return {

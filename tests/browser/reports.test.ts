@@ -47,10 +47,23 @@ test('a P&L cell opens the ledger rows behind it', async () => {
   await page.screenshot({ caret: 'initial', path: `${SCREENSHOTS}/pnl-drilldown.png`, fullPage: false });
 });
 
+/** Hovers the middle of a chart and returns its legend's read-out. */
+async function hover(selector: string): Promise<string> {
+  const chart = page.locator(selector).first();
+  await chart.scrollIntoViewIfNeeded();
+  const box = (await chart.locator('.u-over').boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  return chart.locator('.u-legend').innerText();
+}
+
 test('the forecast draws its fan chart and the backtest; a scenario compares with the baseline', async () => {
   await navTo(page, 'Forecast');
   await page.locator('[data-chart=forecast-fan] canvas').waitFor();
   await page.locator('[data-chart=backtest-fan] canvas').waitFor();
+  // Read in money, as the tables are: dollars and cents with the sign, not "P50: 10,378,229" in cents.
+  const readOut = await hover('[data-chart=forecast-fan]');
+  assert.match(readOut, /P50:?\s*-?\$\d{1,3}(,\d{3})*\.\d\d/, readOut);
+  assert.match(readOut, /[A-Z][a-z]{2} \d{1,2}, 20\d\d/, `the hovered day as a date: ${readOut}`);
   await page.screenshot({ caret: 'initial', path: `${SCREENSHOTS}/forecast.png`, fullPage: true });
   await navTo(page, 'Scenarios');
   await page.fill('#s-name', 'Hire and a loan');
@@ -64,9 +77,13 @@ test('the forecast draws its fan chart and the backtest; a scenario compares wit
   await page.click('button:has-text("Save and compare")');
   await page.waitForURL(/\/scenarios\/[0-9a-f-]{36}$/);
   await page.locator('[data-chart=scenario-fan] canvas').waitFor();
+  assert.match(await hover('[data-chart=scenario-fan]'), /Baseline P50:?\s*-?\$\d{1,3}(,\d{3})*\.\d\d/);
   await page.screenshot({ caret: 'initial', path: `${SCREENSHOTS}/scenario.png`, fullPage: true });
   await navTo(page, 'Metrics');
   await page.locator('[data-chart=metrics-history] canvas').first().waitFor();
+  assert.match(await hover('[data-chart=metrics-history]'), /Revenue, 30 days:?\s*-?\$\d{1,3}(,\d{3})*\.\d\d/);
+  // A title says the range the chart spans, not only the window each point sums.
+  assert.match(await page.locator('.card h2', { hasText: 'Revenue and net profit' }).innerText(), /\w{3} \d{1,2}, 20\d\d to Nov 25, 2026/);
   await page.screenshot({ caret: 'initial', path: `${SCREENSHOTS}/metrics.png`, fullPage: true });
   assert.deepEqual(problems, [], 'no script errors or CSP violations in the console');
 });

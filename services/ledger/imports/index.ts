@@ -258,9 +258,7 @@ async function fingerprint(trx: Db, batchId: string, rows: StagedRow[]): Promise
   const keys = [...new Set(rows.filter((r) => !r.bank_id).map((r) => r.match_key))];
   const bankIds = [...new Set(rows.filter((r) => r.bank_id).map((r) => r.bank_id!))];
   const [counted, seenIds] = await Promise.all([
-    keys.length
-      ? trx('import_staged_rows').where({ batch_id: batchId }).whereNull('bank_id').whereIn('match_key', keys).groupBy('match_key').select('match_key', trx.raw('count(*)::int as n'))
-      : [],
+    keys.length ? trx('import_staged_rows').where({ batch_id: batchId }).whereNull('bank_id').whereIn('match_key', keys).groupBy('match_key').select('match_key', trx.raw('count(*)::int as n')) : [],
     bankIds.length ? trx('import_staged_rows').where({ batch_id: batchId }).whereIn('bank_id', bankIds).distinct().pluck('bank_id') : [],
   ]);
   const occurrences = new Map<string, number>(counted.map((c: { match_key: string; n: number }) => [c.match_key, c.n]));

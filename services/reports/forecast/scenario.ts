@@ -1,7 +1,8 @@
 /**
  * What-if scenarios as changes to the forecast's daily cash flow: pure functions.
  *
- * The business is reduced to a few drivers measured over the last 90 days: net
+ * The business is reduced to a few drivers measured over the last 90 days (then aligned
+ * with the forecast's model, see alignDrivers): net
  * revenue per day R, the share of it that goes to variable costs v (COGS and fees),
  * ad spend per day A with its return (ROAS), and fixed operating expenses per day F.
  * - revenue growth g (per year): volume grows as (1+g)^(t/365); variable costs follow volume
@@ -27,6 +28,23 @@ export type ScenarioInput = {
 export type Drivers = { revenuePerDay: number; variableCostRatio: number; adSpendPerDay: number; roas: number; fixedCostsPerDay: number };
 
 const DAYS_PER_MONTH = 365.25 / 12;
+
+/**
+ * The drivers made to tell the forecast's story: the forecast's model expects `netPerDay`
+ * of operating cash a day over the horizon (its trend, seasons and recurring bills), so
+ * the baseline P&L must net to that, not to the last 90 days run on for a year (90 days
+ * that hold a Black Friday would promise one every quarter). The cost ratios, ad spend
+ * and fixed costs stay as measured; revenue is what makes the difference. Where revenue
+ * cannot (none, or costs eat nearly all of it), fixed costs take it.
+ */
+export function alignDrivers(d: Drivers, netPerDay: number): Drivers {
+  const margin = 1 - d.variableCostRatio;
+  if (d.revenuePerDay > 0 && margin > 0.05) {
+    const revenuePerDay = (netPerDay + d.adSpendPerDay + d.fixedCostsPerDay) / margin;
+    if (revenuePerDay >= 0) return { ...d, revenuePerDay };
+  }
+  return { ...d, fixedCostsPerDay: d.revenuePerDay * margin - d.adSpendPerDay - netPerDay };
+}
 
 /** Extra cash flow per future day (index 0 = the day after `asOf`) that the scenario adds to the baseline. */
 export function scenarioFlow(d: Drivers, s: ScenarioInput, asOf: string, horizon: number): Float64Array {

@@ -35,6 +35,11 @@ export type SimulationInput = {
   mean: Float64Array;
   /** Standard deviation of a day's flow around its mean. */
   sigma: number;
+  /**
+   * Standard deviation of a shift of every day's mean, drawn once per path: how far the
+   * fitted level may be from the true one (see levelUncertainty in model.ts). 0 or absent: none.
+   */
+  levelSigma?: number;
   paths: number;
   seed: number;
 };
@@ -86,7 +91,7 @@ const NORMAL_TABLE = (() => {
  * (quickselect, not a sort) and one Int32Array for the first day below zero. The
  * generator (mulberry32) is inlined in the hot loop.
  */
-export function simulate({ startCash, mean, sigma, paths, seed }: SimulationInput): SimulationResult {
+export function simulate({ startCash, mean, sigma, levelSigma = 0, paths, seed }: SimulationInput): SimulationResult {
   const horizon = mean.length;
   const cash = new Float64Array(paths).fill(startCash);
   const buf = new Float64Array(paths);
@@ -95,11 +100,21 @@ export function simulate({ startCash, mean, sigma, paths, seed }: SimulationInpu
   const p50 = new Float64Array(horizon);
   const p90 = new Float64Array(horizon);
   const table = NORMAL_TABLE;
-  const shift = 32 - TABLE_BITS;
+  const tableShift = 32 - TABLE_BITS;
   const k10 = Math.floor(0.1 * (paths - 1));
   const k50 = Math.floor(0.5 * (paths - 1));
   const k90 = Math.floor(0.9 * (paths - 1));
   let a = seed >>> 0;
+  const shift = new Float64Array(paths);
+  if (levelSigma > 0) {
+    for (let p = 0; p < paths; p++) {
+      a = (a + 0x6d2b79f5) | 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      shift[p] = levelSigma * table[(t ^ (t >>> 14)) >>> tableShift];
+    }
+  }
   for (let d = 0; d < horizon; d++) {
     const mu = mean[d];
     for (let p = 0; p < paths; p++) {
@@ -108,7 +123,7 @@ export function simulate({ startCash, mean, sigma, paths, seed }: SimulationInpu
       let t = a;
       t = Math.imul(t ^ (t >>> 15), t | 1);
       t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      const c = cash[p] + mu + sigma * table[(t ^ (t >>> 14)) >>> shift];
+      const c = cash[p] + mu + shift[p] + sigma * table[(t ^ (t >>> 14)) >>> tableShift];
       cash[p] = c;
       if (c < 0 && firstBelow[p] < 0) firstBelow[p] = d;
     }
