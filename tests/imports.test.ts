@@ -1,4 +1,5 @@
 import { after, before, describe, test } from 'node:test';
+import { isEmbedded } from '../services/core/db.ts';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -222,24 +223,36 @@ describe('CSV import', () => {
     assert.equal(await ledgerCount(), before);
   });
 
-  test('a failure in the middle of the commit leaves no partial batch in the ledger, and the retry imports the whole file', async () => {
+  const refuseRow = async (description: string) => {
+    await ctx.db.raw(`create function refuse_row() returns trigger language plpgsql as $$
+      begin if new.description = '${description}' then raise exception 'disk full'; end if; return new; end $$`);
+    await ctx.db.raw('create trigger refuse_row before insert on transactions for each row execute function refuse_row()');
+    return async () => {
+      await ctx.db.raw('drop trigger refuse_row on transactions');
+      await ctx.db.raw('drop function refuse_row()');
+    };
+  };
+  const fileOf = (prefix: string, rows: number) => {
+    const lines = ['Date,Description,Amount'];
+    for (let i = 0; i < rows; i++) lines.push(`2026-02-${String((i % 28) + 1).padStart(2, '0')},${prefix} ${i},-1.00`);
+    return lines.join('\n');
+  };
+
+  test('a failure in the middle of the commit is tried again, and the retry imports the whole file exactly once', async () => {
     const before = await ledgerCount();
     // The database refuses one row of the file, after the rows before it were written.
-    await ctx.db.raw(`create function refuse_half_done() returns trigger language plpgsql as $$
-      begin if new.description = 'Half-done 2000' then raise exception 'disk full'; end if; return new; end $$`);
-    await ctx.db.raw('create trigger refuse_half_done before insert on transactions for each row execute function refuse_half_done()');
-    const lines = ['Date,Description,Amount'];
-    for (let i = 0; i < 3000; i++) lines.push(`2026-02-${String((i % 28) + 1).padStart(2, '0')},Half-done ${i},-1.00`);
-    const res = await post(lines.join('\n'), 'crash.csv');
+    const allow = await refuseRow('Half-done 2500');
+    const res = await post(fileOf('Half-done', 3000), 'crash.csv');
     assert.equal(res.status, 202, 'the first attempt failed; the API says the import is still on its way');
     assert.equal(res.body.status, 'running');
-    assert.equal(await ledgerCount(), before);
+    // PostgreSQL lands a batch in one transaction; embedded PGlite 2,000 rows at a time, so
+    // there the rows before the failing chunk may be in already, and the retry goes on from them.
+    if (!isEmbedded(ctx.db)) assert.equal(await ledgerCount(), before);
     const job = await ctx.db('job_queue').where({ singleton_key: res.body.batch_id }).first();
-    assert.deepEqual([job.state, job.attempts, job.last_error], ['queued', 1, job.last_error]);
+    assert.deepEqual([job.state, job.attempts], ['queued', 1]);
     assert.match(job.last_error, /disk full/);
 
-    await ctx.db.raw('drop trigger refuse_half_done on transactions');
-    await ctx.db.raw('drop function refuse_half_done()');
+    await allow();
     ctx.clock.advance(60_000);
     await ctx.worker.drain();
     ctx.clock.advance(-60_000);
@@ -252,5 +265,25 @@ describe('CSV import', () => {
       { attempt: 1, status: 'failed' },
       { attempt: 2, status: 'succeeded' },
     ]);
+  });
+
+  test('an import that fails for good leaves the ledger as it was, and says so', async () => {
+    const before = await ledgerCount();
+    const allow = await refuseRow('Doomed 2500');
+    const res = await post(fileOf('Doomed', 3000), 'doomed.csv');
+    assert.equal(res.status, 202);
+    for (let attempt = 2; attempt <= 3; attempt++) {
+      ctx.clock.advance(3_600_000);
+      await ctx.worker.drain();
+    }
+    ctx.clock.advance(-2 * 3_600_000);
+    await allow();
+    assert.equal(await ledgerCount(), before, 'no row of the failed batch is left in the ledger');
+    const batch = await ctx.db('import_batches').where({ id: res.body.batch_id }).first();
+    assert.equal(batch.status, 'failed');
+    assert.match(batch.error, /disk full/);
+    const answer = await owner.agent.get(`/api/v1/imports/${res.body.batch_id}`).query({ business_id: businessId });
+    assert.equal(answer.status, 422);
+    assert.equal((await ctx.db('job_queue').where({ singleton_key: res.body.batch_id }).first()).state, 'failed');
   });
 });

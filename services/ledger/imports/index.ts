@@ -308,6 +308,10 @@ export async function runBatch(ctx: JobContext, batchId: string, handle: JobHand
     if (!unreadable && handle.attempt < (await attemptsAllowed(db, handle.id))) throw err;
     const failed = unreadable && err.line ? [{ line: err.line, reason: err.message }] : [];
     await db.transaction(async (trx) => {
+      // Chunks that landed before the failure (embedded PGlite) go again: a failed import leaves the ledger as it was.
+      await audit.actAs(trx, actor);
+      await trx('transactions').where({ business_id: batch.business_id, import_batch_id: batchId }).delete();
+      await trx('possible_duplicates').where({ business_id: batch.business_id, batch_id: batchId }).delete();
       await trx('import_staged_rows').where({ batch_id: batchId }).delete();
       await trx('import_batches')
         .where({ id: batchId })
