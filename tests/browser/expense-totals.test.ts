@@ -17,7 +17,8 @@ async function shownTotals(page: Page): Promise<{ text: string; count: number; c
       .filter({ has: page.locator('strong') })
       .innerText()
   ).trim();
-  const m = /^([\d,]+) expenses? · total spent (\D*)([\d,]+\.\d\d)$/.exec(text);
+  // The figure's label ends with its link to the glossary (“?”).
+  const m = /^([\d,]+) expenses? · total spent (\D*)([\d,]+\.\d\d)(?: \?)?$/.exec(text);
   assert.ok(m, `totals read "${text}"`);
   return { text, count: Number(m[1].replaceAll(',', '')), cents: Math.round(Number(m[3].replaceAll(',', '')) * 100) };
 }

@@ -81,7 +81,7 @@ test('the forecast draws its fan chart and the backtest; a scenario compares wit
   await page.screenshot({ caret: 'initial', path: `${SCREENSHOTS}/scenario.png`, fullPage: true });
   await navTo(page, 'Metrics');
   await page.locator('[data-chart=metrics-history] canvas').first().waitFor();
-  assert.match(await hover('[data-chart=metrics-history]'), /Revenue, 30 days:?\s*-?\$\d{1,3}(,\d{3})*\.\d\d/);
+  assert.match(await hover('[data-chart=metrics-history]'), /Net revenue, 30 days:?\s*-?\$\d{1,3}(,\d{3})*\.\d\d/);
   // A title says the range the chart spans, not only the window each point sums.
   assert.match(await page.locator('.card h2', { hasText: 'Revenue and net profit' }).innerText(), /\w{3} \d{1,2}, 20\d\d to Nov 25, 2026/);
   await page.screenshot({ caret: 'initial', path: `${SCREENSHOTS}/metrics.png`, fullPage: true });

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Response } from 'express';
 import { z } from 'zod';
 import * as forecast from '../../../services/reports/forecast/forecast.ts';
 import * as scenarios from '../../../services/reports/scenarios.ts';
@@ -15,6 +15,13 @@ const forecastBody = z.object({
   scenario: uuid("Use the id of one of the business's saved scenarios.").optional(),
 });
 
+type Business = { id: string; currency: string };
+
+/** Every forecast answer names its business and currency, and whether there was history enough to answer. */
+function answer(res: Response, business: Business, body: Record<string, unknown> | null): void {
+  res.json({ business_id: business.id, currency: business.currency, enough_history: body !== null, ...body });
+}
+
 /** A Monte Carlo cash forecast as JSON (a POST: it computes, and takes options in a body). Money is integer minor units of the business's base currency, named in `currency`. A semimonthly item's `second_day_of_month` counts from the month's end: 31 is its last day, 30 the day before. */
 export function forecastApiRoutes(deps: AppDeps): Router {
   const { db, clock } = deps;
@@ -28,14 +35,8 @@ export function forecastApiRoutes(deps: AppDeps): Router {
     const scenario = q.scenario ? await scenarios.get(db, business.id, q.scenario) : null;
     const extraFlow = scenario ? scenarioFlow(await scenarios.baselineDrivers(db, business.id, today, q.horizon_days), scenario, today, q.horizon_days) : undefined;
     const f = await forecast.forecast(db, business.id, today, { horizonDays: q.horizon_days, paths: q.paths, seed: q.seed, extraFlow });
-    if (!f) {
-      res.json({ business_id: business.id, currency: business.currency, enough_history: false });
-      return;
-    }
-    res.json({
-      business_id: business.id,
-      currency: business.currency,
-      enough_history: true,
+    if (!f) return answer(res, business, null);
+    answer(res, business, {
       scenario: scenario ? { id: scenario.id, name: scenario.name } : null,
       as_of: f.asOf,
       start_cash: f.startCash,
@@ -61,14 +62,8 @@ export function forecastApiRoutes(deps: AppDeps): Router {
   router.get('/forecast/backtest', limitHeavy(deps, 'forecast'), async (_req, res) => {
     const { business } = res.locals;
     const record = await forecast.storedTrackRecord(db, business.id, isoDate(clock.now()), clock.now());
-    if (!record) {
-      res.json({ business_id: business.id, currency: business.currency, enough_history: false });
-      return;
-    }
-    res.json({
-      business_id: business.id,
-      currency: business.currency,
-      enough_history: true,
+    if (!record) return answer(res, business, null);
+    answer(res, business, {
       as_of: record.asOf,
       origins: record.origins,
       horizon_days: record.horizons.map((h) => h.horizonDays),
