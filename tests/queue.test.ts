@@ -164,6 +164,7 @@ describe('the job queue', () => {
     const id = await enqueue(ctx.db, ctx.clock.now(), hang.name, {});
     void dead.runOne(id!);
     await new Promise((r) => setImmediate(r));
+    dead.abandon();
     const rescuer = createWorker(jobCtx, [hang]);
     assert.deepEqual(await rescuer.drain(), [], 'the lease still holds');
     ctx.clock.advance(61_000);
@@ -209,6 +210,7 @@ describe('the job queue', () => {
     const job = await ctx.db('job_queue').where({ name: imports.IMPORT_JOB, singleton_key: batch.id }).first('id');
     void first.runOne(String(job.id));
     await stoppedDead;
+    first.abandon();
     imports.setAfterChunkForTests(null);
     const cut = await imports.find(ctx.db, business.id, batch.id);
     assert.equal(cut.status, 'running');

@@ -175,9 +175,18 @@ export type RunOutcome = { status: 'succeeded' | 'failed' | 'retrying' | 'skippe
  * again after a backoff, or failed for good once its attempts are spent. An attempt
  * that an earlier worker left running (its lease ran out) is recorded as interrupted.
  */
-export async function execute(job: Job, ctx: JobContext, row: QueueRow, worker: string): Promise<RunOutcome> {
+export async function execute(job: Job, ctx: JobContext, row: QueueRow, worker: string, alive: () => boolean = () => true): Promise<RunOutcome> {
   const { db, clock, logger } = ctx;
   const lease = job.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
+  // The lease is renewed for as long as this process lives, whatever the job is waiting on
+  // (one long statement, say): only a worker that has died lets its job go.
+  const renewal = setInterval(
+    () => {
+      if (alive()) renew(db, clock.now(), worker, row.id, lease).catch((err) => logger.warn({ err, job: job.name }, 'a lease could not be renewed'));
+    },
+    (lease * 1000) / 3,
+  );
+  renewal.unref();
   await db('job_runs').where({ queue_id: row.id, status: 'running' }).update({ status: 'interrupted', finished_at: clock.now(), error: 'the worker stopped before the job finished' });
   const [run] = await db('job_runs').insert({ job: job.name, trigger: row.trigger, status: 'running', started_at: clock.now(), queue_id: row.id, attempt: row.attempts }).returning('id');
   const handle: JobHandle = {
@@ -214,6 +223,8 @@ export async function execute(job: Job, ctx: JobContext, row: QueueRow, worker: 
       );
     logger.error({ job: job.name, queueId: row.id, attempt: row.attempts, err, retryAt: final ? null : retryAt }, final ? 'job failed for good' : 'job failed; it will be tried again');
     return { status: final ? 'failed' : 'retrying', runId: run.id, error: message };
+  } finally {
+    clearInterval(renewal);
   }
 }
 

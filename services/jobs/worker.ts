@@ -17,6 +17,8 @@ export type Worker = {
   drain(): Promise<RunOutcome[]>;
   /** Runs the one job with this queue id, if it is due. */
   runOne(id: string): Promise<RunOutcome | null>;
+  /** Tests only: the worker stops as a killed process would, holding its jobs, renewing nothing, releasing nothing. */
+  abandon(): void;
 };
 
 export type WorkerOptions = {
@@ -37,6 +39,7 @@ export function createWorker(ctx: JobContext, jobs: Job[], opts: WorkerOptions =
   const pollMs = opts.pollMs ?? 1000;
   const inHand = new Set<string>();
   let running = false;
+  let dead = false;
   let wake: (() => void) | null = null;
   let lastIdle = 0;
   const lanes: Promise<void>[] = [];
@@ -47,7 +50,7 @@ export function createWorker(ctx: JobContext, jobs: Job[], opts: WorkerOptions =
     const row = await claim(db, clock.now(), id, names, lease, onlyId);
     if (!row) return null;
     inHand.add(row.id);
-    const run = execute(byName.get(row.name)!, ctx, row, id);
+    const run = execute(byName.get(row.name)!, ctx, row, id, () => !dead);
     inFlight.add(run);
     try {
       return await run;
@@ -114,6 +117,10 @@ export function createWorker(ctx: JobContext, jobs: Job[], opts: WorkerOptions =
       }
     },
     runOne: (queueId) => next(queueId),
+    abandon() {
+      dead = true;
+      running = false;
+    },
   };
 }
 

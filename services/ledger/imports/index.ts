@@ -473,26 +473,22 @@ async function landRows(trx: Db, business: Business, actor: Actor, batch: Batch,
     [batch.id, afterLine],
   );
   const last = (await trx.raw('select max(line) as line from import_rows')).rows[0].line;
-  if (last === null) return { imported: 0, total: 0, lastLine: null };
+  if (last === null) return { lastLine: null };
   await rules.applyToStaging(trx, business.id, 'import_rows');
   // One import at a time per business, so the rows already in the ledger are known and
   // a plain INSERT of the others is safe: ON CONFLICT's per-row speculative insertion made
   // the insert a third slower than a COPY of the same rows.
   await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`import:${business.id}`]);
-  const result = await trx.raw(
-    `with ins as (
-       insert into transactions (business_id, kind, amount, currency, amount_base, occurred_on, description, counterparty,
-         category_id, source, external_id, created_by, import_batch_id, created_at, updated_at)
-       select ?, case when amount < 0 then 'expense' else 'other_income' end, amount, currency, amount_base, occurred_on,
-         description, counterparty, category_id, ?, external_id, ?, ?, ?, ?
-       from import_rows r
-       where not exists (select 1 from transactions t where t.business_id = ? and t.source = ? and t.external_id = r.external_id)
-       returning amount_base
-     )
-     select count(*)::int as imported, coalesce(sum(amount_base), 0)::bigint as total from ins`,
+  await trx.raw(
+    `insert into transactions (business_id, kind, amount, currency, amount_base, occurred_on, description, counterparty,
+       category_id, source, external_id, created_by, import_batch_id, created_at, updated_at)
+     select ?, case when amount < 0 then 'expense' else 'other_income' end, amount, currency, amount_base, occurred_on,
+       description, counterparty, category_id, ?, external_id, ?, ?, ?, ?
+     from import_rows r
+     where not exists (select 1 from transactions t where t.business_id = ? and t.source = ? and t.external_id = r.external_id)`,
     [business.id, SOURCE, actor.userId || null, batch.id, actor.now, actor.now, business.id, SOURCE],
   );
-  return { imported: Number(result.rows[0].imported), total: Number(result.rows[0].total), lastLine: Number(last) };
+  return { lastLine: Number(last) };
 }
 
 /**
@@ -504,22 +500,30 @@ async function landRows(trx: Db, business: Business, actor: Actor, batch: Batch,
  * there. The batch says "running" until the last chunk and the near-match check are in.
  */
 async function land(db: Db, business: Business, actor: Actor, batch: Batch, handle: JobHandle): Promise<Summary> {
-  const summary = (imported: number, total: number, possible: number): Summary => ({
-    batch_id: batch.id,
-    imported,
-    skipped_duplicates: batch.staged_rows - imported,
-    possible_duplicates: possible,
-    failed: batch.failed,
-    total: { amount: total, currency: business.currency },
-  });
+  // What the batch brought in is counted in the ledger itself, so the summary is right however
+  // many attempts (or chunks) it took to land.
+  const outcome = async (trx: Db): Promise<Summary> => {
+    const possible = await flagPossibleDuplicates(trx, business.id, batch.id, actor.now);
+    const landed = await trx('transactions')
+      .where({ business_id: business.id, import_batch_id: batch.id })
+      .first(trx.raw('count(*)::int as n'), trx.raw('coalesce(sum(amount_base), 0)::bigint as total'));
+    return {
+      batch_id: batch.id,
+      imported: landed.n,
+      skipped_duplicates: batch.staged_rows - landed.n,
+      possible_duplicates: possible,
+      failed: batch.failed,
+      total: { amount: Number(landed.total), currency: business.currency },
+    };
+  };
   if (!isEmbedded(db) || batch.dry_run) {
     try {
       return await db.transaction(async (trx) => {
-        const landed = await landRows(trx, business, actor, batch, 0, null);
-        const outcome = summary(landed.imported, landed.total, await flagPossibleDuplicates(trx, business.id, batch.id, actor.now));
-        if (batch.dry_run) throw new DryRun(outcome);
-        await finish(trx, batch, outcome, actor.now);
-        return outcome;
+        await landRows(trx, business, actor, batch, 0, null);
+        const summary = await outcome(trx);
+        if (batch.dry_run) throw new DryRun(summary);
+        await finish(trx, batch, summary, actor.now);
+        return summary;
       });
     } catch (err) {
       if (!(err instanceof DryRun)) throw err;
@@ -527,30 +531,21 @@ async function land(db: Db, business: Business, actor: Actor, batch: Batch, hand
       return err.summary;
     }
   }
-  let after = batch.landed_through;
-  let imported = batch.imported;
-  let total = Number(batch.total_amount);
-  for (;;) {
-    const landed = await db.transaction(async (trx) => {
-      const step = await landRows(trx, business, actor, batch, after, LAND_CHUNK);
-      if (step.lastLine !== null) {
-        await trx('import_batches')
-          .where({ id: batch.id })
-          .update({ landed_through: step.lastLine, imported: imported + step.imported, total_amount: total + step.total, heartbeat_at: actor.now });
-      }
-      return step;
+  for (let after = batch.landed_through; ; ) {
+    const step = await db.transaction(async (trx) => {
+      const landed = await landRows(trx, business, actor, batch, after, LAND_CHUNK);
+      if (landed.lastLine !== null) await trx('import_batches').where({ id: batch.id }).update({ landed_through: landed.lastLine, heartbeat_at: actor.now });
+      return landed;
     });
-    if (landed.lastLine === null) break;
-    after = landed.lastLine;
-    imported += landed.imported;
-    total += landed.total;
+    if (step.lastLine === null) break;
+    after = step.lastLine;
     await handle.heartbeat();
     await new Promise((r) => setImmediate(r));
   }
   return db.transaction(async (trx) => {
-    const outcome = summary(imported, total, await flagPossibleDuplicates(trx, business.id, batch.id, actor.now));
-    await finish(trx, batch, outcome, actor.now);
-    return outcome;
+    const summary = await outcome(trx);
+    await finish(trx, batch, summary, actor.now);
+    return summary;
   });
 }
 
@@ -561,7 +556,7 @@ async function land(db: Db, business: Business, actor: Actor, batch: Batch, hand
 async function finish(trx: Db, batch: Batch, summary: Summary, now: Date): Promise<void> {
   await trx('import_staged_rows').where({ batch_id: batch.id }).delete();
   await trx('import_batches')
-    .where({ id: batch.id })
+    .where({ id: batch.id, status: 'running' })
     .update({
       status: batch.dry_run ? 'failed' : 'done',
       error: batch.dry_run ? 'dry run' : null,
