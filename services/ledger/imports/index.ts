@@ -10,6 +10,7 @@ import { converterFor } from '../exchange-rates.ts';
 import * as rules from '../rules.ts';
 import * as audit from '../audit.ts';
 import type { Actor } from '../audit.ts';
+import type { Clock } from '../../core/clock.ts';
 import { detect, headerKey, HEAD_BYTES, mappingSchema, suggestMapping, UnreadableFile, type Detected, type Mapping } from './detect.ts';
 import { readRows, readSome, type Failure, type ReadRow } from './read.ts';
 import { isUuid } from '../../core/ids.ts';
@@ -300,7 +301,7 @@ export async function runBatch(ctx: JobContext, batchId: string, handle: JobHand
       const more = staged.failed_count > 1 ? ` (and ${staged.failed_count - 1} more row${staged.failed_count > 2 ? 's' : ''})` : '';
       throw new UnreadableFile(`Line ${first.line.toLocaleString('en-US')}: ${first.reason}${more} Nothing was imported.`, first.line);
     }
-    const summary = await land(db, business, actor, staged, handle);
+    const summary = await land(db, business, actor, staged, handle, ctx.clock);
     await store.delete(batch.file_key!);
     return { imported: summary.imported, skipped_duplicates: summary.skipped_duplicates, dry_run: staged.dry_run };
   } catch (err) {
@@ -499,7 +500,7 @@ async function landRows(trx: Db, business: Business, actor: Actor, batch: Batch,
  * committed with the line it reached: the pages keep answering, and a run cut off resumes
  * there. The batch says "running" until the last chunk and the near-match check are in.
  */
-async function land(db: Db, business: Business, actor: Actor, batch: Batch, handle: JobHandle): Promise<Summary> {
+async function land(db: Db, business: Business, actor: Actor, batch: Batch, handle: JobHandle, clock: Clock): Promise<Summary> {
   // What the batch brought in is counted in the ledger itself, so the summary is right however
   // many attempts (or chunks) it took to land.
   const outcome = async (trx: Db): Promise<Summary> => {
@@ -522,12 +523,12 @@ async function land(db: Db, business: Business, actor: Actor, batch: Batch, hand
         await landRows(trx, business, actor, batch, 0, null);
         const summary = await outcome(trx);
         if (batch.dry_run) throw new DryRun(summary);
-        await finish(trx, batch, summary, actor.now);
+        await finish(trx, batch, summary, clock.now());
         return summary;
       });
     } catch (err) {
       if (!(err instanceof DryRun)) throw err;
-      await db.transaction((trx) => finish(trx, batch, err.summary, actor.now));
+      await db.transaction((trx) => finish(trx, batch, err.summary, clock.now()));
       return err.summary;
     }
   }
@@ -544,7 +545,7 @@ async function land(db: Db, business: Business, actor: Actor, batch: Batch, hand
   }
   return db.transaction(async (trx) => {
     const summary = await outcome(trx);
-    await finish(trx, batch, summary, actor.now);
+    await finish(trx, batch, summary, clock.now());
     return summary;
   });
 }
