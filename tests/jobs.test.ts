@@ -20,18 +20,22 @@ describe('job runner', () => {
   test('a job started while the same job runs is skipped, and both outcomes are recorded', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
+    let started!: () => void;
+    const running = new Promise<void>((r) => (started = r));
     let runs = 0;
     const slow: Job = {
       name: 'slow-job',
       schedule: '* * * * *',
       run: async () => {
         runs++;
+        started();
         await gate;
         return { done: true };
       },
     };
     const first = runJob(slow, ctx);
-    await new Promise((r) => setImmediate(r));
+    // The second starts once the first is running (on a pooled PostgreSQL that takes a few round trips).
+    await running;
     const second = await runJob(slow, ctx);
     release();
     assert.equal((await first).status, 'succeeded');

@@ -126,18 +126,23 @@ describe('the job queue', () => {
     assert.ok(otherKey);
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
+    let started!: () => void;
+    const firstStarted = new Promise<void>((r) => (started = r));
     const seen: unknown[] = [];
     const job: Job = {
       name: 'refresh-like',
       run: async (_ctx, payload) => {
         seen.push(payload.n);
-        if (payload.n === 1) await gate;
+        if (payload.n === 1) {
+          started();
+          await gate;
+        }
       },
     };
     const a = createWorker(jobCtx, [job]);
     const b = createWorker(jobCtx, [job]);
     const running = a.runOne(first!);
-    await new Promise((r) => setImmediate(r));
+    await firstStarted;
     // While biz-1 runs, a change queues one more biz-1 job; a second worker runs biz-2 but not that one.
     const queuedBehind = await enqueue(ctx.db, ctx.clock.now(), 'refresh-like', { n: 4 }, { singletonKey: 'biz-1' });
     assert.ok(queuedBehind);
@@ -151,19 +156,24 @@ describe('the job queue', () => {
 
   test('a worker that dies mid-job loses it when its lease runs out, and another worker takes it over', async () => {
     let calls = 0;
+    let started!: () => void;
+    const claimed = new Promise<void>((r) => (started = r));
     const hang: Job = {
       name: 'long-sync',
       leaseSeconds: 60,
       run: async () => {
         calls++;
-        if (calls === 1) await new Promise(() => {}); // the first worker never comes back
+        if (calls === 1) {
+          started();
+          await new Promise(() => {}); // the first worker never comes back
+        }
         return { resumed: true };
       },
     };
     const dead = createWorker(jobCtx, [hang]);
     const id = await enqueue(ctx.db, ctx.clock.now(), hang.name, {});
     void dead.runOne(id!);
-    await new Promise((r) => setImmediate(r));
+    await claimed;
     dead.abandon();
     const rescuer = createWorker(jobCtx, [hang]);
     assert.deepEqual(await rescuer.drain(), [], 'the lease still holds');
