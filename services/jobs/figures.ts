@@ -5,7 +5,6 @@ import * as metrics from '../reports/metrics.ts';
 import * as readiness from '../readiness/scores.ts';
 import * as forecasting from '../reports/forecast/forecast.ts';
 import { STORED_HORIZON_DAYS } from '../reports/forecast/forecast.ts';
-import { enqueue } from './runtime.ts';
 
 /**
  * Figures that refresh themselves. Every change to what a business's stored figures are
@@ -54,18 +53,4 @@ export async function refresh(db: Db, clock: Clock, businessId: string) {
   const forecast = snapshots ? await forecasting.snapshotForecast(db, businessId, asOf, STORED_HORIZON_DAYS, now) : null;
   await db('figure_states').insert({ business_id: businessId, input_version: version, refreshed_at: now }).onConflict('business_id').merge(['input_version', 'refreshed_at']);
   return { snapshots, score: score?.score ?? null, forecast: Boolean(forecast), input_version: version };
-}
-
-/** Whether a business's stored figures are behind its data (a change not yet refreshed). */
-export async function isBehind(db: Db, businessId: string): Promise<boolean> {
-  const row = await db('data_versions as v')
-    .leftJoin('figure_states as f', 'f.business_id', 'v.business_id')
-    .where('v.business_id', businessId)
-    .first(db.raw('f.input_version is distinct from v.input_version as behind'));
-  return Boolean(row?.behind);
-}
-
-/** Enqueues one business's refresh now (a page that found its figures behind). */
-export async function requestRefresh(db: Db, now: Date, businessId: string): Promise<string | null> {
-  return enqueue(db, now, REFRESH_JOB, { businessId }, { singletonKey: businessId });
 }

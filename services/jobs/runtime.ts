@@ -26,6 +26,8 @@ export type JobPayload = Record<string, unknown>;
 export type JobHandle = {
   id: string;
   attempt: number;
+  /** This is the last attempt: a failure now fails the job for good. */
+  final: boolean;
   /** Renews the lease; throws LeaseLost when another worker has taken the job over. Call it between chunks of long work. */
   heartbeat(): Promise<void>;
 };
@@ -192,6 +194,7 @@ export async function execute(job: Job, ctx: JobContext, row: QueueRow, worker: 
   const handle: JobHandle = {
     id: row.id,
     attempt: row.attempts,
+    final: row.attempts >= row.max_attempts,
     heartbeat: async () => {
       if (!(await renew(db, clock.now(), worker, row.id, lease))) throw new LeaseLost(row.id);
     },

@@ -1,7 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { createHash } from 'node:crypto';
-import { open, rm, stat } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
+import { rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { isEmbedded, type Db } from '../../core/db.ts';
@@ -14,6 +12,7 @@ import type { Clock } from '../../core/clock.ts';
 import { detect, headerKey, HEAD_BYTES, mappingSchema, suggestMapping, UnreadableFile, type Detected, type Mapping } from './detect.ts';
 import { readRows, readSome, type Failure, type ReadRow } from './read.ts';
 import { isUuid } from '../../core/ids.ts';
+import { readHead, sha256Of } from '../../core/files.ts';
 import { createReceiptStore, type ReceiptStore } from '../receipts/store.ts';
 import { importFileKey } from '../receipts/keys.ts';
 import { enqueue, type JobContext, type JobHandle } from '../../jobs/runtime.ts';
@@ -89,23 +88,6 @@ export type Summary = {
 
 type Business = { id: string; currency: string };
 
-async function readHead(file: string): Promise<Buffer> {
-  const fh = await open(file, 'r');
-  try {
-    const buf = Buffer.alloc(HEAD_BYTES);
-    const { bytesRead } = await fh.read(buf, 0, HEAD_BYTES, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
-
-async function sha256Of(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(file), hash);
-  return hash.digest('hex');
-}
-
 /**
  * Takes an uploaded file (in multer's folder; the caller removes it) into the store and
  * records a pending batch with what detection found and the mapping to suggest: the one
@@ -113,7 +95,7 @@ async function sha256Of(file: string): Promise<string> {
  * file that is not a readable CSV.
  */
 export async function upload(db: Db, store: ReceiptStore, business: Business, actor: Actor, file: { path: string; originalname: string }, mapping?: Mapping): Promise<Batch> {
-  const detected = detect(await readHead(file.path));
+  const detected = detect(await readHead(file.path, HEAD_BYTES));
   const key = headerKey(detected.header);
   const profile = await db('import_profiles').where({ business_id: business.id, header_key: key }).first('mapping');
   const chosen = mapping ?? (profile ? mappingSchema.parse(profile.mapping) : suggestMapping(detected));
@@ -306,7 +288,7 @@ export async function runBatch(ctx: JobContext, batchId: string, handle: JobHand
     return { imported: summary.imported, skipped_duplicates: summary.skipped_duplicates, dry_run: staged.dry_run };
   } catch (err) {
     const unreadable = err instanceof UnreadableFile;
-    if (!unreadable && handle.attempt < (await attemptsAllowed(db, handle.id))) throw err;
+    if (!unreadable && !handle.final) throw err;
     const failed = unreadable && err.line ? [{ line: err.line, reason: err.message }] : [];
     await db.transaction(async (trx) => {
       // Chunks that landed before the failure (embedded PGlite) go again: a failed import leaves the ledger as it was.
@@ -322,11 +304,6 @@ export async function runBatch(ctx: JobContext, batchId: string, handle: JobHand
     if (!unreadable) throw err;
     return { failed: err.message };
   }
-}
-
-async function attemptsAllowed(db: Db, queueId: string): Promise<number> {
-  const row = await db('job_queue').where({ id: queueId }).first('max_attempts');
-  return row?.max_attempts ?? 1;
 }
 
 /**

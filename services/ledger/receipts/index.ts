@@ -1,8 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open as openFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import sharp from 'sharp';
 import type { Db } from '../../core/db.ts';
 import type { Logger } from '../../core/logger.ts';
@@ -10,6 +8,7 @@ import { NotFound, TooLarge, Validation } from '../../core/errors.ts';
 import * as expenses from '../expenses.ts';
 import { fileKey, thumbnailKey } from './keys.ts';
 import { SNIFF_BYTES, sniff } from './sniff.ts';
+import { readHead, sha256Of } from '../../core/files.ts';
 import type { ReceiptStore } from './store.ts';
 import { isUuid } from '../../core/ids.ts';
 
@@ -83,22 +82,6 @@ export async function openThumbnail(db: Db, store: ReceiptStore, businessId: str
   return { receipt, body: await store.get(receipt.thumbnail_key) };
 }
 
-async function readHead(path: string): Promise<Uint8Array> {
-  const handle = await openFile(path, 'r');
-  try {
-    const { buffer, bytesRead } = await handle.read(Buffer.alloc(SNIFF_BYTES), 0, SNIFF_BYTES, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-}
-
-async function sha256Of(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(path), hash);
-  return hash.digest('hex');
-}
-
 /** A small square WebP of an image, or null for a format sharp's bundled libvips cannot read (HEIC). */
 async function thumbnailOf(path: string, contentType: string): Promise<Buffer | null> {
   if (contentType === 'image/heic') return null;
@@ -120,7 +103,7 @@ export async function attach(db: Db, store: ReceiptStore, businessId: string, ac
   await expenses.find(db, businessId, expenseId);
   if (file.size > maxBytes) throw tooLarge(maxBytes);
   if (file.size === 0) throw new Validation({ file: ['That file is empty.'] });
-  const type = sniff(await readHead(file.path));
+  const type = sniff(await readHead(file.path, SNIFF_BYTES));
   if (!type) throw new Validation({ file: ['Attach a photo (JPEG, PNG, WebP, HEIC) or a PDF. This file is neither, whatever its name says.'] });
   const thumbnail = type.isImage ? await thumbnailOf(file.path, type.contentType) : null;
 
