@@ -36,6 +36,8 @@ import { startBackgroundWork } from './jobs/index.ts';
 import { openControl } from './services/jobs/control.ts';
 import { releaseAll } from './services/jobs/runtime.ts';
 import { controlRoutes } from './routes/operations/control.ts';
+import { webhookRoutes } from './routes/integrations/webhooks.ts';
+import { integrationCallbackRoutes } from './routes/integrations/callbacks.ts';
 
 const ROOT = path.dirname(fileURLToPath(import.meta.url));
 
@@ -90,6 +92,8 @@ export function createApp(deps: AppDeps): express.Express {
   }
   app.use('/static', express.static(path.join(ROOT, 'public'), { maxAge: config.isProduction ? '1d' : 0 }));
   app.use(healthRoutes(deps));
+  // Before the body parsers: a webhook's signature covers its raw bytes.
+  app.use(webhookRoutes(deps));
 
   app.use(express.urlencoded({ extended: false, limit: '200kb' }));
   app.use(express.json({ limit: '1mb' }));
@@ -108,6 +112,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(accountSettingsRoutes(deps));
   app.use(invitationRoutes(deps));
   app.use(googleRoutes(deps));
+  app.use(integrationCallbackRoutes(deps));
   app.use(businessListRoutes(deps));
   app.use(operationsRoutes(deps));
   if (!config.isProduction) app.use(devRoutes(deps));
