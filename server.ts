@@ -76,7 +76,8 @@ export function createApp(deps: AppDeps): express.Express {
           'style-src': ["'self'"],
           'img-src': ["'self'", 'data:'],
           'connect-src': ["'self'"],
-          'form-action': ["'self'"],
+          // Connecting a provider is a form whose answer redirects to the provider's authorisation page.
+          'form-action': ["'self'", new URL(config.stripe.connectBase).origin],
           'frame-ancestors': ["'none'"],
           'object-src': ["'none'"],
           'upgrade-insecure-requests': config.isProduction ? [] : null,

@@ -48,7 +48,11 @@ function newestFirst(objects: Obj[]): Obj[] {
     .map((x) => x.o);
 }
 
-export async function startFakeStripe(opts: { port?: number; onAuthorize?: (account: FakeAccount) => void } = {}) {
+/**
+ * `account`: what the OAuth page connects (a new empty account each time by default);
+ * `latencyMs`: a delay before each API answer, so a demo's progress bar has time to move.
+ */
+export async function startFakeStripe(opts: { port?: number; account?: () => FakeAccount; latencyMs?: number } = {}) {
   const secretKey = `sk_test_${randomBytes(24).toString('hex')}`;
   const clientId = `ca_${randomBytes(16).toString('hex')}`;
   const webhookSecret = `whsec_${randomBytes(24).toString('base64url')}`;
@@ -67,7 +71,7 @@ export async function startFakeStripe(opts: { port?: number; onAuthorize?: (acco
 
   const errorBody = (type: string, message: string, extra: Obj = {}) => ({ error: { type, message, ...extra } });
 
-  function addAccount(input: { id?: string; name?: string; created?: number } = {}): FakeAccount {
+  function addAccount(input: { id?: string; name?: string; created?: number; currency?: string } = {}): FakeAccount {
     const accountId = input.id ?? id('acct');
     const account: FakeAccount = {
       account: {
@@ -78,7 +82,7 @@ export async function startFakeStripe(opts: { port?: number; onAuthorize?: (acco
         settings: { dashboard: { display_name: input.name ?? 'Fake Coffee Roasters' } },
         email: 'owner@example.com',
         country: 'US',
-        default_currency: 'usd',
+        default_currency: input.currency ?? 'usd',
         created: input.created ?? clock - 400 * 86_400,
         charges_enabled: true,
         payouts_enabled: true,
@@ -194,11 +198,12 @@ export async function startFakeStripe(opts: { port?: number; onAuthorize?: (acco
     return dp;
   }
 
-  function payout(a: FakeAccount, input: { amount: number; created?: number }): Obj {
+  function payout(a: FakeAccount, input: { amount: number; created?: number; currency?: string }): Obj {
     const created = input.created ?? clock;
     const payoutId = id('po');
-    const bt = balanceTransaction(a, { type: 'payout', amount: -input.amount, fee: 0, source: payoutId, created, description: 'STRIPE PAYOUT' });
-    const po = { id: payoutId, object: 'payout', amount: input.amount, arrival_date: created + 2 * 86_400, balance_transaction: bt.id, created, currency: 'usd', status: 'paid' };
+    const currency = input.currency ?? a.account.default_currency;
+    const bt = balanceTransaction(a, { type: 'payout', amount: -input.amount, fee: 0, source: payoutId, created, currency, description: 'STRIPE PAYOUT' });
+    const po = { id: payoutId, object: 'payout', amount: input.amount, arrival_date: created + 2 * 86_400, balance_transaction: bt.id, created, currency, status: 'paid' };
     a.payouts.set(payoutId, po);
     return po;
   }
@@ -281,8 +286,7 @@ export async function startFakeStripe(opts: { port?: number; onAuthorize?: (acco
         return res.end('<p>Invalid client_id or redirect_uri.</p>');
       }
       if (url.searchParams.get('decision') === 'allow') {
-        const a = addAccount({ name: 'Fake Coffee Roasters' });
-        opts.onAuthorize?.(a);
+        const a = opts.account?.() ?? addAccount({ name: 'Fake Coffee Roasters' });
         const code = id('ac');
         codes.set(code, a.account.id);
         res.writeHead(302, { Location: `${redirect}?scope=read_only&code=${code}&state=${encodeURIComponent(state)}` });
@@ -333,6 +337,7 @@ export async function startFakeStripe(opts: { port?: number; onAuthorize?: (acco
       failing--;
       return json(500, errorBody('api_error', 'An unknown error occurred'));
     }
+    if (opts.latencyMs) await new Promise((resolve) => setTimeout(resolve, opts.latencyMs));
     const a = account ? accounts.get(account) : undefined;
     if (!a || a.revoked) {
       return json(
@@ -454,3 +459,61 @@ export async function startFakeStripe(opts: { port?: number; onAuthorize?: (acco
 }
 
 export type FakeStripe = Awaited<ReturnType<typeof startFakeStripe>>;
+
+const DAY = 86_400;
+
+/** A deterministic pseudo-random sequence (mulberry32), so every start makes the same history. */
+function seeded(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const NAMES = ['Ada Byron', 'Grace Hopper', 'Alan Kay', 'Barbara Liskov', 'Edsger Dijkstra', 'Frances Allen', 'Donald Knuth', 'Margaret Hamilton', 'Ken Thompson', 'Radia Perlman'];
+
+/**
+ * A small shop's history for demos and browser tests, the same on every call: `days` of
+ * card payments (busier at weekends), about 3 % refunded, a few disputes (some won) and
+ * weekly payouts, ending the day before `now` (seconds).
+ */
+export function shopHistory(fake: FakeStripe, opts: { now: number; days: number; id?: string; name?: string; currency?: string }): FakeAccount {
+  const { now } = opts;
+  const random = seeded(1507);
+  const account = fake.addAccount({ id: opts.id, name: opts.name, created: now - (opts.days + 5) * DAY, currency: opts.currency });
+  const currency = opts.currency ?? 'usd';
+  let balance = 0;
+  for (let d = opts.days; d >= 1; d--) {
+    const dayStart = now - d * DAY;
+    // Busier at weekends and towards the end of the year.
+    const weekday = new Date(dayStart * 1000).getUTCDay();
+    const perDay = 3 + Math.floor(random() * 4) + (weekday === 0 || weekday === 6 ? 2 : 0);
+    for (let i = 0; i < perDay; i++) {
+      const amount = 1200 + Math.floor(random() * 9000);
+      const charge = fake.charge(account, {
+        amount,
+        created: dayStart + Math.floor(random() * DAY),
+        name: NAMES[Math.floor(random() * NAMES.length)],
+        description: 'Coffee subscription box',
+        currency,
+      });
+      balance += amount - (Math.round(amount * 0.029) + 30);
+      const roll = random();
+      if (roll < 0.03) {
+        fake.refund(account, charge.id, { amount: roll < 0.015 ? amount : Math.round(amount / 2), created: charge.created + 2 * DAY });
+        balance -= amount;
+      } else if (roll < 0.034) {
+        const dispute = fake.dispute(account, charge.id, { created: charge.created + 10 * DAY });
+        if (roll < 0.032) fake.closeDispute(account, dispute.id, 'won', dispute.created + 20 * DAY);
+      }
+    }
+    if (weekday === 1 && balance > 0) {
+      fake.payout(account, { amount: balance, created: dayStart + 3600 });
+      balance = 0;
+    }
+  }
+  return account;
+}

@@ -21,9 +21,13 @@ const PAGE = 100;
  */
 type StreamCursor = { phase: 'backfill' | 'incremental'; after: string | null; top: number | null; since: number | null };
 
-/** Queues a sync of one business's Stripe account (one waiting per business). */
+/** Queues a sync of one business's Stripe account (one waiting per business); the Connections page shows it waiting. */
 export async function enqueueSync(db: Db, now: Date, businessId: string): Promise<void> {
   await enqueue(db, now, STRIPE_SYNC_JOB, { businessId }, { singletonKey: businessId, maxAttempts: 5 });
+  const integration = await records.get(db, businessId, 'stripe');
+  if (integration && integration.status !== 'syncing') {
+    await records.setProgress(db, now, integration.id, { step: 'Waiting to start', done: 0, total: null, percent: 0, rows: 0 });
+  }
 }
 
 /** Minor units of the business's currency for a balance transaction settled in another, at the day's rate. */
