@@ -16,7 +16,7 @@ export function webhookRoutes(deps: AppDeps): Router {
   router.post('/api/v1/webhooks/stripe', raw, async (req, res) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const event = verify(deps.config, body, req.get('Stripe-Signature'), deps.clock.now());
-    const fresh = await accept(deps.db, deps.clock.now(), event);
+    const fresh = await accept(deps.db, deps.clock.now(), event, body);
     if (fresh) deps.jobs?.nudge();
     res.status(200).json({ received: true, duplicate: !fresh });
   });

@@ -86,7 +86,7 @@ for (;;) {
   await new Promise((r) => setTimeout(r, 100));
 }
 
-const rows = await db('transactions').where({ business_id: businessId, source: 'stripe' }).select('kind').count({ n: '*' }).groupBy('kind');
+const rows: { kind: string; n: string | number }[] = await db('transactions').where({ business_id: businessId, source: 'stripe' }).groupBy('kind').select('kind', db.raw('count(*)::int as n'));
 const stored = await db('webhook_events').count({ n: '*' }).first();
 // Delivery to ledger: from an event's arrival to its sale row's commit.
 const lag = await db.raw(
@@ -100,7 +100,7 @@ await stopChildren([web.child, jobs.child]);
 await fake.close();
 await db.destroy();
 
-const kinds = Object.fromEntries(rows.map((r: { kind: string; n: string | number }) => [r.kind, Number(r.n)]));
+const kinds = Object.fromEntries(rows.map((r) => [r.kind, Number(r.n)]));
 process.stdout.write(
   `${JSON.stringify(
     {

@@ -208,6 +208,65 @@ export async function startFakeStripe(opts: { port?: number; account?: () => Fak
     return po;
   }
 
+  /** A subscription in API 2026-10-28's shape (the period on each item); plain monthly or yearly, one price. */
+  function subscription(a: FakeAccount, input: { amount: number; interval?: 'month' | 'year'; quantity?: number; created?: number; status?: string; customer?: string }): Obj {
+    const created = input.created ?? clock;
+    const subId = id('sub');
+    const interval = input.interval ?? 'month';
+    const periodEnd = created + (interval === 'year' ? 365 : 30) * 86_400;
+    const price = {
+      id: id('price'),
+      object: 'price',
+      active: true,
+      billing_scheme: 'per_unit',
+      currency: a.account.default_currency,
+      recurring: { interval, interval_count: 1, usage_type: 'licensed', meter: null, trial_period_days: null },
+      tiers_mode: null,
+      transform_quantity: null,
+      type: 'recurring',
+      unit_amount: input.amount,
+      unit_amount_decimal: String(input.amount),
+    };
+    const sub = {
+      id: subId,
+      object: 'subscription',
+      billing_cycle_anchor: created,
+      cancel_at: null,
+      cancel_at_period_end: false,
+      canceled_at: null,
+      created,
+      currency: a.account.default_currency,
+      customer: input.customer ?? id('cus'),
+      discounts: [],
+      ended_at: null,
+      items: {
+        object: 'list',
+        data: [
+          {
+            id: id('si'),
+            object: 'subscription_item',
+            created,
+            current_period_start: created,
+            current_period_end: periodEnd,
+            discounts: [],
+            price,
+            quantity: input.quantity ?? 1,
+            subscription: subId,
+          },
+        ],
+        has_more: false,
+        url: `/v1/subscription_items?subscription=${subId}`,
+      },
+      livemode: false,
+      start_date: created,
+      status: input.status ?? 'active',
+      trial_end: null,
+      trial_start: null,
+    };
+    a.subscriptions.set(subId, sub);
+    return sub;
+  }
+
   /** An event as Stripe sends it to a Connect endpoint (`account` names the connected account). */
   function event(a: FakeAccount, type: string, object: Obj, created = clock): Obj {
     const e = {
@@ -424,6 +483,7 @@ export async function startFakeStripe(opts: { port?: number; account?: () => Fak
     dispute,
     closeDispute,
     payout,
+    subscription,
     event,
     /** An authorisation code for `account`, as the OAuth page's redirect would carry it. */
     codeFor(account: FakeAccount): string {

@@ -33,11 +33,12 @@ export function verify(config: Config, raw: Buffer, signature: string | undefine
  * that applies it. Returns whether it was new. Stored first, applied later: Stripe gets
  * its 2xx at once and an event is never lost to a crash in between.
  */
-export async function accept(db: Db, now: Date, event: Stripe.Event): Promise<boolean> {
+export async function accept(db: Db, now: Date, event: Stripe.Event, raw?: Buffer): Promise<boolean> {
   const stored = await db.raw(
     `insert into webhook_events (provider, id, type, account_id, payload, received_at)
      values ('stripe', ?, ?, ?, ?::jsonb, ?) on conflict do nothing returning id`,
-    [event.id, event.type, event.account ?? null, JSON.stringify(event), now],
+    // The verified body as it came (it is the event's JSON), rather than serialised again.
+    [event.id, event.type, event.account ?? null, raw ? raw.toString('utf8') : JSON.stringify(event), now],
   );
   if (!stored.rows.length) return false;
   await enqueue(db, now, STRIPE_EVENTS_JOB, {}, { singletonKey: 'stripe', maxAttempts: 5 });

@@ -112,7 +112,8 @@ export async function syncStripe(ctx: JobContext, businessId: string, handle?: J
     // Subscriptions: listed once in full; webhooks and the nightly sweep keep them current.
     let subs = startCursor(integration.cursors.subscriptions);
     while (subs.phase === 'backfill') {
-      const params: Stripe.SubscriptionListParams = { limit: PAGE, status: 'all', expand: ['data.discounts'] };
+      // Discounts' coupons expanded: a discount given as a bare id says nothing of its size (Stripe expands at most four levels).
+      const params: Stripe.SubscriptionListParams = { limit: PAGE, status: 'all', expand: ['data.discounts.source.coupon'] };
       if (subs.after) params.starting_after = subs.after;
       const page = await stripe.subscriptions.list(params, scope);
       pages++;
