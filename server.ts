@@ -36,6 +36,8 @@ import { startBackgroundWork } from './jobs/index.ts';
 import { openControl } from './services/jobs/control.ts';
 import { releaseAll } from './services/jobs/runtime.ts';
 import { controlRoutes } from './routes/operations/control.ts';
+import { accountDigestRoutes } from './routes/email/digest-preferences.ts';
+import { digestLinkRoutes } from './routes/email/digest-links.ts';
 
 const ROOT = path.dirname(fileURLToPath(import.meta.url));
 
@@ -106,6 +108,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(accountRoutes(deps));
   app.use(signInLinkRoutes(deps));
   app.use(accountSettingsRoutes(deps));
+  app.use(accountDigestRoutes(deps));
+  app.use(digestLinkRoutes(deps));
   app.use(invitationRoutes(deps));
   app.use(googleRoutes(deps));
   app.use(businessListRoutes(deps));

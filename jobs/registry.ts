@@ -8,6 +8,8 @@ import indexKnowledge from './index-knowledge.ts';
 import recoverImports from './recover-imports.ts';
 import refreshFigures from './refresh-figures.ts';
 import runImport from './run-import.ts';
+import digests from './digests.ts';
+import sendDigest from './send-digest.ts';
 
 /** Every job Bursar runs: scheduled ones have a schedule; `npm run job -- NAME` runs one by hand. */
-export const JOBS: Job[] = [purgeSessions, rebuildAggregates, computeMetrics, refreshRecommendations, syncRates, indexKnowledge, recoverImports, refreshFigures, runImport];
+export const JOBS: Job[] = [purgeSessions, rebuildAggregates, computeMetrics, refreshRecommendations, syncRates, indexKnowledge, recoverImports, refreshFigures, runImport, digests, sendDigest];
