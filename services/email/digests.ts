@@ -56,6 +56,7 @@ export type DigestContent = {
   previous: Range;
   /** The day the point-in-time figures (runway, readiness) are of: the day the digest is planned. */
   asOf: string;
+  asOfText: string;
   periodText: string;
   figures: DigestFigure[];
   chart: { days: ChartDay[]; revenueText: string; costsText: string } | null;
@@ -191,6 +192,7 @@ export async function digestContent(db: Db, appUrl: string, businessId: string, 
     period,
     previous: stats.previous,
     asOf: today,
+    asOfText: shortDate(today),
     periodText: periodText(kind, period),
     figures,
     chart,
