@@ -28,11 +28,13 @@ const job: Job = {
     const kinds = p.kind ? [p.kind] : digests.kindsDue(today);
     const results = [];
     for (const kind of kinds) results.push(await digests.plan(ctx, kind, today, { businessId: p.businessId, dryRun: p.dryRun }));
+    const report = results.flatMap((r) => (r.report.length ? r.report : [`${r.kind} ${r.period.from}..${r.period.to}: nobody is due one`]));
+    if (!kinds.includes('weekly')) report.push(`weekly: sent on Mondays, next on ${digests.nextMonday(today)}`);
     return {
       dryRun: Boolean(p.dryRun),
       planned: results.reduce((n, r) => n + r.planned, 0),
       queued: results.reduce((n, r) => n + r.queued, 0),
-      report: results.flatMap((r) => r.report),
+      report,
     };
   },
 };

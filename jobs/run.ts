@@ -50,6 +50,6 @@ if (running) {
   await ctx.db.destroy();
 }
 const report = outcome.result?.report;
-if (Array.isArray(report)) process.stdout.write(report.length ? `${report.join('\n')}\n` : 'nobody is due a digest\n');
+if (Array.isArray(report)) process.stdout.write(`${report.join('\n')}\n`);
 process.stdout.write(`${job.name}: ${outcome.status}${outcome.error ? ` (${outcome.error})` : ''}\n`);
 process.exit(outcome.status === 'failed' ? 1 : 0);

@@ -28,6 +28,12 @@ export function periodOf(kind: PeriodKind, today: string): Range {
   return { from: addDays(monday, -7), to: addDays(monday, -1) };
 }
 
+/** The first Monday after a day. */
+export function nextMonday(today: string): string {
+  const sinceMonday = (new Date(`${today}T00:00:00Z`).getUTCDay() + 6) % 7;
+  return addDays(today, 7 - sinceMonday);
+}
+
 /** The digests due on a day: the daily one every day, the weekly one on Mondays. */
 export function kindsDue(today: string): PeriodKind[] {
   return new Date(`${today}T00:00:00Z`).getUTCDay() === 1 ? ['daily', 'weekly'] : ['daily'];
