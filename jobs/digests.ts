@@ -12,9 +12,9 @@ const payload = z.object({
 });
 
 /**
- * Daily at 07:00 (UTC), after the night's figures: recompute-metrics runs hourly and the
- * recommendations at 05:40, so yesterday is complete and today's runway and readiness are
- * stored. Plans the day's digests (the weekly ones too on Mondays) and queues one
+ * Daily at 07:00 by the server's clock (run servers on UTC: periods are UTC days), after
+ * the night's figures: compute-metrics runs hourly and the recommendations at 05:40, so
+ * yesterday is complete and today's runway and readiness are stored. Plans the day's digests (the weekly ones too on Mondays) and queues one
  * `send-digest` per recipient; a re-run or a second scheduler plans nothing new.
  * `--dry-run` reports who would get what and writes nothing.
  */
