@@ -38,6 +38,8 @@ import { releaseAll } from './services/jobs/runtime.ts';
 import { controlRoutes } from './routes/operations/control.ts';
 import { webhookRoutes } from './routes/integrations/webhooks.ts';
 import { integrationCallbackRoutes } from './routes/integrations/callbacks.ts';
+import { accountDigestRoutes } from './routes/email/digest-preferences.ts';
+import { digestLinkRoutes } from './routes/email/digest-links.ts';
 
 const ROOT = path.dirname(fileURLToPath(import.meta.url));
 
@@ -111,6 +113,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(accountRoutes(deps));
   app.use(signInLinkRoutes(deps));
   app.use(accountSettingsRoutes(deps));
+  app.use(accountDigestRoutes(deps));
+  app.use(digestLinkRoutes(deps));
   app.use(invitationRoutes(deps));
   app.use(googleRoutes(deps));
   app.use(integrationCallbackRoutes(deps));

@@ -12,6 +12,8 @@ import stripeSync from './stripe-sync.ts';
 import stripeEvents from './stripe-events.ts';
 import stripeSweep from './stripe-sweep.ts';
 import rotateKey from './rotate-key.ts';
+import digests from './digests.ts';
+import sendDigest from './send-digest.ts';
 
 /** Every job Bursar runs: scheduled ones have a schedule; `npm run job -- NAME` runs one by hand. */
 export const JOBS: Job[] = [
@@ -28,4 +30,6 @@ export const JOBS: Job[] = [
   stripeEvents,
   stripeSweep,
   rotateKey,
+  digests,
+  sendDigest,
 ];

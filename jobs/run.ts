@@ -6,11 +6,12 @@ import { JOBS } from './registry.ts';
 import { bootstrap } from '../scripts/bootstrap.ts';
 
 /**
- * `npm run job -- NAME [--business ID]`: runs one job now, under the same singleton lock
- * and recorded like any other run. On embedded PGlite with `npm start` running, the running
- * app runs it (no second process may open that database); otherwise this process does.
+ * `npm run job -- NAME [--business ID] [--dry-run]`: runs one job now, under the same
+ * singleton lock and recorded like any other run. On embedded PGlite with `npm start`
+ * running, the running app runs it (no second process may open that database); otherwise
+ * this process does. `--dry-run` asks a job that supports it (digests) what it would do.
  */
-const { positionals, values } = parseArgs({ allowPositionals: true, options: { business: { type: 'string' } } });
+const { positionals, values } = parseArgs({ allowPositionals: true, options: { business: { type: 'string' }, 'dry-run': { type: 'boolean' } } });
 const name = positionals[0];
 const job = JOBS.find((j) => j.name === name);
 if (!job) {
@@ -18,7 +19,12 @@ if (!job) {
   process.exit(2);
 }
 const businessId = values.business;
-const payload = businessId ? { businessId } : {};
+const dryRun = values['dry-run'] === true;
+if (dryRun && !job.dryRun) {
+  process.stderr.write(`${job.name} has no dry run; nothing was run.\n`);
+  process.exit(2);
+}
+const payload = { ...(businessId ? { businessId } : {}), ...(dryRun ? { dryRun } : {}) };
 
 let outcome: RunOutcome;
 try {
@@ -29,7 +35,7 @@ if (running) {
   const res = await fetch(`${running.url}/internal/jobs`, {
     method: 'POST',
     headers: { authorization: `Bearer ${running.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name, business_id: businessId }),
+    body: JSON.stringify({ name, business_id: businessId, dry_run: dryRun || undefined }),
   });
   const answer = await res.json();
   if (!res.ok) {
@@ -43,5 +49,7 @@ if (running) {
   outcome = await runJob(job, ctx, 'manual', payload, businessId ?? job.name);
   await ctx.db.destroy();
 }
+const report = outcome.result?.report;
+if (Array.isArray(report)) process.stdout.write(`${report.join('\n')}\n`);
 process.stdout.write(`${job.name}: ${outcome.status}${outcome.error ? ` (${outcome.error})` : ''}\n`);
 process.exit(outcome.status === 'failed' ? 1 : 0);

@@ -20,6 +20,7 @@ import { rateRoutes } from './ledger/rates.ts';
 import { chatRoutes } from './agent/chat.ts';
 import { suggestedChangeRoutes } from './agent/suggested-changes.ts';
 import { connectionRoutes } from './integrations/connections.ts';
+import { digestPreferenceRoutes } from './email/digest-preferences.ts';
 
 /**
  * Every page of one business, mounted at /b/:businessId behind the membership
@@ -48,6 +49,7 @@ export function businessRoutes(deps: AppDeps): Router {
   router.use(chatRoutes(deps));
   router.use(suggestedChangeRoutes(deps));
   router.use(connectionRoutes(deps));
+  router.use(digestPreferenceRoutes(deps));
   return router;
 }
 

@@ -2,12 +2,12 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { runJob } from '../../services/jobs/runtime.ts';
 import { tokenMatches } from '../../services/jobs/control.ts';
-import { Forbidden, NotFound } from '../../services/core/errors.ts';
+import { BadRequest, Forbidden, NotFound } from '../../services/core/errors.ts';
 import { JOBS } from '../../jobs/registry.ts';
 import type { AppDeps } from '../support/deps.ts';
 import { parseOrThrow } from '../support/validate.ts';
 
-const body = z.object({ name: z.string().min(1).max(100), business_id: z.uuid().optional() });
+const body = z.object({ name: z.string().min(1).max(100), business_id: z.uuid().optional(), dry_run: z.boolean().optional() });
 
 /**
  * POST /internal/jobs: `npm run job` asking the running embedded app to run a job by
@@ -24,7 +24,8 @@ export function controlRoutes(deps: AppDeps): Router {
     const input = parseOrThrow(body, req.body);
     const job = JOBS.find((j) => j.name === input.name);
     if (!job) throw new NotFound(`There is no job "${input.name}".`);
-    const payload = input.business_id ? { businessId: input.business_id } : {};
+    if (input.dry_run && !job.dryRun) throw new BadRequest(`The job "${input.name}" has no dry run.`);
+    const payload = { ...(input.business_id ? { businessId: input.business_id } : {}), ...(input.dry_run ? { dryRun: true } : {}) };
     res.json(await runJob(job, deps, 'manual', payload, input.business_id ?? job.name));
   });
   return router;

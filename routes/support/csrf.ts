@@ -4,6 +4,14 @@ import { Forbidden } from '../../services/core/errors.ts';
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/**
+ * The signed link of a digest (routes/email/digest-links.ts), the one path a POST needs
+ * no token on: mail clients unsubscribe with a bare POST (RFC 8058). Its route reads no
+ * session and acts only for the recipient its HMAC names, so a cookie adds no authority
+ * there to abuse. Exactly /u/<payload>.<signature>, nothing below it.
+ */
+const SIGNED_DIGEST_LINK = /^\/u\/[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/;
+
 /** The session's synchronizer token, created on first use. */
 export function csrfToken(req: Request): string {
   req.session.csrf ??= randomToken(32);
@@ -31,6 +39,7 @@ function isApiWithoutCookieAuthority(req: Request): boolean {
 export function verifyCsrf(req: Request, _res: Response, next: NextFunction): void {
   if (SAFE.has(req.method)) return next();
   if (isApiWithoutCookieAuthority(req)) return next();
+  if (req.method === 'POST' && SIGNED_DIGEST_LINK.test(req.path)) return next();
   // A file upload's body is only read later (by multer), so a plain multipart form carries its token in the action URL.
   const fromQuery = req.is('multipart/form-data') ? req.query._csrf : undefined;
   const sent = (req.body as Record<string, unknown> | undefined)?._csrf ?? req.get('x-csrf-token') ?? fromQuery;

@@ -41,12 +41,12 @@ export function requireManager(_req: Request, res: Response, next: NextFunction)
 
 /**
  * Requests with a write's method that any member may make, viewers included. Writes
- * about oneself: leaving the business, and one's own conversations with the agent
+ * about oneself: leaving the business, one's own email digest, one's own conversations with the agent
  * (asking is reading; the agent never writes). And a read sent as POST because it
  * computes from options in a body: the API's forecast. Paths are as the business
  * routers see them: under /b/:businessId for pages, under /api/v1 for the JSON API.
  */
-const VIEWERS_MAY_POST = new Set(['/members/departures', '/agent/chat', '/forecast']);
+const VIEWERS_MAY_POST = new Set(['/members/departures', '/digest', '/agent/chat', '/forecast']);
 const isSelfService = (path: string) => VIEWERS_MAY_POST.has(path) || path === '/chat' || path.startsWith('/chat/');
 
 /**

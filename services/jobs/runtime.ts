@@ -45,6 +45,8 @@ export type Job = {
   backoffSeconds?: number;
   /** How long a claim lasts without a heartbeat (default 5 minutes). */
   leaseSeconds?: number;
+  /** Takes `{ dryRun: true }`: reports what it would do (`result.report`) and changes nothing. */
+  dryRun?: boolean;
 };
 
 export type QueueRow = {

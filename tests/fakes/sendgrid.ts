@@ -18,16 +18,22 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 /**
  * A local SendGrid v3 Mail Send endpoint: Bearer auth, 202 with an empty body and an
- * X-Message-Id header when accepted; 401 and 400 in SendGrid's `{errors:[{message,field,help}]}` shape.
+ * X-Message-Id header when accepted; 401 and 400 in SendGrid's `{errors:[{message,field,help}]}` shape,
+ * and a 500 in that shape for requests a test asked to fail (`failNext`).
  */
 export async function startFakeSendGrid() {
   const received: ReceivedMail[] = [];
+  let failures = 0;
   const server: Server = createServer(async (req, res) => {
     const raw = await readBody(req);
     const json = (status: number, body: unknown) => {
       res.writeHead(status, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify(body));
     };
+    if (failures > 0) {
+      failures--;
+      return json(500, { errors: [{ message: 'Internal Server Error', field: null, help: null }] });
+    }
     if (req.method !== 'POST' || req.url !== '/v3/mail/send') {
       return json(404, { errors: [{ message: 'Not Found', field: null, help: null }] });
     }
@@ -63,6 +69,10 @@ export async function startFakeSendGrid() {
     url,
     apiKey: API_KEY,
     received,
+    /** The next `n` requests get SendGrid's 500, accepted by nobody. */
+    failNext(n: number) {
+      failures = n;
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
