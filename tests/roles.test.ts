@@ -15,7 +15,8 @@ import { addMember, createTestApp, insertBusiness, insertUser, signIn, type Test
  */
 const OWNER_ONLY = [/^\/settings\/deletion$/, /^\/billing(\/|$)/];
 // Exchange rates are shared market data, so only owners and admins change them.
-const MANAGERS_ONLY = [/^\/members(\/|$)/, /^\/integrations(\/|$)/, /^\/settings$/, /^\/rates(\/|$)/, /^\/rate-imports(\/|$)/];
+// Connecting and disconnecting a provider is for admins; any writer may ask for a sync.
+const MANAGERS_ONLY = [/^\/members(\/|$)/, /^\/integrations(\/|$)/, /^\/connections\/[^/]+\/(authorizations|disconnection)$/, /^\/settings$/, /^\/rates(\/|$)/, /^\/rate-imports(\/|$)/];
 /** Writes about oneself that every role may make: leaving the business, one's own email digest, one's own chats. */
 const SELF_SERVICE = [/^\/members\/departures$/, /^\/digest$/, /^\/chat(\/|$)/];
 

@@ -77,7 +77,7 @@ describe('Stripe Connect: connecting a business', () => {
 
     const raw = await ctx.db('integrations').where({ business_id: business.id }).first();
     assert.equal(raw.account_id, account.account.id);
-    assert.equal(raw.status, 'connected');
+    assert.equal(raw.status, 'syncing', 'the backfill is queued, and the page says so');
     assert.equal(fake.issued.length, 1);
     assert.ok(!raw.credentials.includes(fake.issued[0]), 'the access token is not stored in the clear');
     assert.match(raw.credentials, /^v1\.[0-9a-f]{8}\./);
