@@ -46,7 +46,8 @@ export const mappingSchema = z
       .regex(/^[A-Z]{3}$/)
       .refine(isCurrency)
       .optional(),
-    date_format: z.string().min(2).max(40),
+    /** day.js tokens; `auto` reads the format off the date column's values. */
+    date_format: z.string().min(2).max(40).default('auto'),
     decimal: z.enum(['.', ',']).default('.'),
     skip_rows: z.number().int().min(0).max(100).optional(),
     skip_footer_rows: z.number().int().min(0).max(100).default(0),
