@@ -60,7 +60,7 @@ export function ruleRoutes({ db, clock }: AppDeps): Router {
   // Applying the rules to the rows of an expense filter is a resource too: one application.
   router.post('/rule-applications', requireWriter, async (req, res) => {
     const query = parseOrThrow(expenses.filterQuery, req.body);
-    const filter = expenses.toFilter(query, res.locals.business.currency);
+    const filter = expenses.toFilter(query, res.locals.business.currency, res.locals.business.decimal_mark);
     const changed = await rules.applyToLedger(db, res.locals.business.id, { userId: res.locals.user.id, now: clock.now() }, { filter });
     flash(req, 'success', `Rules applied: ${changed} row${changed === 1 ? '' : 's'} changed.`);
     redirectAfterPost(req, res, `/b/${res.locals.business.id}/expenses${expenses.filterLink(query)}`);

@@ -252,12 +252,23 @@ export function convert(amount: number, from: string, to: string, rate: number):
   return Math.sign(scaled) * Math.round(Math.abs(scaled));
 }
 
-/** Minor units as a plain decimal string for a form field: toDecimal(123456, 'USD') === '1234.56'. */
-export function toDecimal(amount: number, currency: string): string {
+/**
+ * Currencies whose countries mostly write a decimal comma: the number format a new business
+ * starts with, until it says otherwise.
+ */
+const COMMA_CURRENCIES = new Set(['EUR', 'ARS', 'BGN', 'BRL', 'CLP', 'COP', 'CZK', 'DKK', 'HUF', 'IDR', 'ISK', 'NOK', 'PLN', 'RON', 'RSD', 'RUB', 'SEK', 'TRY', 'UAH', 'UYU', 'VND']);
+
+/** The decimal mark a business with this base currency most likely writes. */
+export function defaultDecimalMark(currency: string): DecimalMark {
+  return COMMA_CURRENCIES.has(currency) ? ',' : '.';
+}
+
+/** Minor units as a plain decimal string for a form field: toDecimal(123456, 'USD') === '1234.56', with ',' '1234,56'. */
+export function toDecimal(amount: number, currency: string, decimal: DecimalMark = '.'): string {
   const digits = minorDigits(currency);
   const sign = amount < 0 ? '-' : '';
   const abs = Math.abs(amount);
   if (digits === 0) return `${sign}${abs}`;
   const s = String(abs).padStart(digits + 1, '0');
-  return `${sign}${s.slice(0, -digits)}.${s.slice(-digits)}`;
+  return `${sign}${s.slice(0, -digits)}${decimal}${s.slice(-digits)}`;
 }

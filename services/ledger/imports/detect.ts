@@ -257,10 +257,10 @@ export type Guess = Partial<Mapping> & { decimal: DecimalMark; missing: string[]
  * The columns read from their names (in several languages) and checked against their
  * values, then the rest found by the shape of the values: the first column of dates, of
  * amounts, of words. Also the date format and the decimal mark the values are written
- * in. Whatever could not be found is listed in `missing`. `decimalHint` (the business's
- * own number format) decides a date format the values leave open.
+ * in (a day/month order the values leave open follows the file's decimal mark). Whatever
+ * could not be found is listed in `missing`.
  */
-export function guessMapping(d: Detected, decimalHint?: DecimalMark): Guess {
+export function guessMapping(d: Detected): Guess {
   const used = new Set<number>();
   const values = (i: number) => d.samples.map((r) => (r[i] ?? '').trim()).filter((v) => !PENDING_OR_EMPTY(v));
   const names = d.header.map(normalizeHeader);
@@ -328,7 +328,7 @@ export function guessMapping(d: Detected, decimalHint?: DecimalMark): Guess {
 
   const moneyCols = [amount, debit, credit, balance].filter((c): c is number => c !== undefined);
   const decimal = detectDecimal(d.samples.flatMap((r) => moneyCols.map((c) => r[c] ?? '')));
-  const date_format = date !== undefined ? (detectDateFormat(values(date), decimalHint ?? decimal) ?? undefined) : undefined;
+  const date_format = date !== undefined ? (detectDateFormat(values(date), decimal) ?? undefined) : undefined;
   const amountHeader = [amount, debit].find((c) => c !== undefined);
   const default_currency = currency === undefined && amountHeader !== undefined ? headerCurrency(d.header[amountHeader]) : undefined;
   const missing: string[] = [];
@@ -357,8 +357,8 @@ export function guessMapping(d: Detected, decimalHint?: DecimalMark): Guess {
 }
 
 /** A whole mapping guessed from the header names and the sample values; null when the date, amount or description column is not recognisable. */
-export function suggestMapping(d: Detected, decimalHint?: DecimalMark): Mapping | null {
-  const { missing, ...guess } = guessMapping(d, decimalHint);
+export function suggestMapping(d: Detected): Mapping | null {
+  const { missing, ...guess } = guessMapping(d);
   if (missing.length) return null;
   const checked = mappingSchema.safeParse(guess);
   return checked.success ? checked.data : null;

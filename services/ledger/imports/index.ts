@@ -87,7 +87,7 @@ export type Summary = {
   total: { amount: number; currency: string };
 };
 
-type Business = { id: string; currency: string; decimal_mark?: '.' | ',' };
+type Business = { id: string; currency: string };
 
 /**
  * Takes an uploaded file (in multer's folder; the caller removes it) into the store and
@@ -99,7 +99,7 @@ export async function upload(db: Db, store: ReceiptStore, business: Business, ac
   const detected = detect(await readHead(file.path, HEAD_BYTES));
   const key = headerKey(detected.header);
   const profile = await db('import_profiles').where({ business_id: business.id, header_key: key }).first('mapping');
-  const chosen = mapping ? withDateFormat(detected, mapping) : profile ? mappingSchema.parse(profile.mapping) : suggestMapping(detected, business.decimal_mark);
+  const chosen = mapping ? withDateFormat(detected, mapping) : profile ? mappingSchema.parse(profile.mapping) : suggestMapping(detected);
   const size = (await stat(file.path)).size;
   const [batch] = await db('import_batches')
     .insert({
