@@ -162,7 +162,12 @@ const SUFFIX = /\s?([\p{L}\p{Sc}][\p{L}\p{M}\p{Sc}.]*)$/u;
  * ("1.234,56") the marks themselves say which is which (unless `bothMarksDecide` is
  * false, as when a file's convention is being found out). Null when it is not an amount.
  */
+const PLAIN = { '.': /^(-?)(\d+)(?:\.(\d+))?$/, ',': /^(-?)(\d+)(?:,(\d+))?$/ };
+
 export function readAmount(text: string, decimal: DecimalMark, bothMarksDecide = true): WrittenAmount | null {
+  // Most cells of a large statement are plain ("-12.50"): read those without the general path.
+  const plain = PLAIN[decimal].exec(text);
+  if (plain) return { negative: plain[1] === '-', units: plain[2], fraction: plain[3] ?? '', currency: null };
   let s = text
     .replace(BIDI_MARKS, '')
     .replace(ARABIC_DIGITS, (d) => String(d.charCodeAt(0) & 0xf))

@@ -140,7 +140,8 @@ export async function readRows(
     if (record.every((c) => c === '')) continue;
     // Rows far shorter than the header are a summary under the table ("Alter Kontostand;16,89 EUR"), and
     // balance lines are the statement's own totals: neither is a transaction.
-    if (record.length < Math.ceil(detected.header.length / 2) || record.some((c) => BALANCE_LINE.test(c.trim()))) continue;
+    // (A balance line has no description of its own, so only such rows are searched for one.)
+    if (record.length < Math.ceil(detected.header.length / 2) || (!record[cols.description]?.trim() && record.some((c) => BALANCE_LINE.test(c.trim())))) continue;
     held.push({ record, line: info.lines });
     if (held.length > mapping.skip_footer_rows) {
       const next = held.shift()!;
