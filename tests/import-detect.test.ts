@@ -83,4 +83,5 @@ test('a number with both marks says which is the decimal; one with a single mark
   assert.equal(parseMoney('12,50', 'EUR', ','), 1250);
   assert.equal(parseMoney('12,50', 'USD', '.'), null);
   assert.equal(parseMoney('1.234', 'EUR', ','), 123400);
+  assert.equal(parseMoney('1234.50', 'EUR', ','), 123450, 'where the comma is the custom, a point that cannot group thousands is a decimal point');
 });

@@ -48,7 +48,12 @@ describe("a business's number format", () => {
     const id = (await ctx.db('transactions').where({ business_id: euro, description: 'Paid 1.234,56' }).first('id')).id;
     const edit = await owner.agent.get(`/b/${euro}/expenses/${id}/edit`).set('HX-Request', 'true');
     assert.match(edit.text, /name="amount" value="1234,56"/);
-    const typo = await add(euro, '12.50').set('HX-Request', 'true');
+    // A point that cannot group thousands is how number fields and spreadsheets write decimals.
+    assert.equal((await add(euro, '7.25')).status, 303);
+    assert.equal(await spent(euro, '7.25'), 725);
+    assert.equal((await add(euro, '1.250')).status, 303);
+    assert.equal(await spent(euro, '1.250'), 125000, 'a point before three digits groups thousands');
+    const typo = await add(euro, '12,5,0').set('HX-Request', 'true');
     assert.equal(typo.status, 422);
     assert.match(typo.text, /Enter an amount such as 12,50/);
   });
@@ -74,7 +79,7 @@ describe("a business's number format", () => {
     assert.equal(typed.body.amount, 250075);
     const minor = await post({ amount: 990, description: 'Pens' });
     assert.equal(minor.body.amount, 990);
-    const bad = await post({ amount: '12.50', description: 'Ambiguous' });
+    const bad = await post({ amount: '12,5,0', description: 'Typo' });
     assert.equal(bad.status, 422);
     assert.match(JSON.stringify(bad.body), /12,50/);
   });

@@ -28,7 +28,7 @@ export function ruleRoutes({ db, clock }: AppDeps): Router {
 
   // The preview is a read: the same form, sent with GET, shows the rows the rule would change.
   router.get('/rule-previews', async (req, res) => {
-    const input = parseForm(rules.ruleForm(res.locals.business.currency), req.query);
+    const input = parseForm(rules.ruleForm(res.locals.business.currency, res.locals.business.decimal_mark), req.query);
     const data = await listData(req, res, req.query, input.ok ? {} : input.errors);
     try {
       if (input.ok) data.preview = await rules.preview(db, res.locals.business.id, input.data, {});
@@ -40,7 +40,7 @@ export function ruleRoutes({ db, clock }: AppDeps): Router {
   });
 
   router.post('/rules', requireWriter, async (req, res) => {
-    const input = parseForm(rules.ruleForm(res.locals.business.currency), req.body);
+    const input = parseForm(rules.ruleForm(res.locals.business.currency, res.locals.business.decimal_mark), req.body);
     const fail = async (errors: Record<string, string[]>) => render(req, res, { page: listView.page, status: 422 }, await listData(req, res, req.body, errors));
     if (!input.ok) return fail(input.errors);
     try {

@@ -159,8 +159,10 @@ const SUFFIX = /\s?([\p{L}\p{Sc}][\p{L}\p{M}\p{Sc}.]*)$/u;
  * "(12.00)", "12.00-", "-€ 5", "12.00 DR", "EUR 5", "‏1,234.50 ر.س" (with or without
  * direction marks, in Arabic-Indic digits too). Thousands go in groups of three (or the
  * Indian 1,23,456). With one kind of mark the number is read with `decimal`; with both
- * ("1.234,56") the marks themselves say which is which (unless `bothMarksDecide` is
- * false, as when a file's convention is being found out). Null when it is not an amount.
+ * ("1.234,56") the marks themselves say which is which, and where the decimal is a comma
+ * a point that cannot group thousands ("1250.00") is a decimal point (unless
+ * `bothMarksDecide` is false, as when a file's convention is being found out). Null when
+ * it is not an amount.
  */
 const PLAIN = { '.': /^(-?)(\d+)(?:\.(\d+))?$/, ',': /^(-?)(\d+)(?:,(\d+))?$/ };
 
@@ -208,10 +210,20 @@ export function readAmount(text: string, decimal: DecimalMark, bothMarksDecide =
     }
     if (s === before) break;
   }
-  const read = readNumber(s, decimal) ?? (bothMarksDecide && s.includes('.') && s.includes(',') ? readNumber(s, decimal === '.' ? ',' : '.') : null);
+  const read = readNumber(s, decimal) ?? (bothMarksDecide && (bothMarks(s) || machinePoint(s, decimal)) ? readNumber(s, decimal === '.' ? ',' : '.') : null);
   if (!read) return null;
   return { negative, units: read.units, fraction: read.fraction, currency };
 }
+
+const bothMarks = (s: string) => s.includes('.') && s.includes(',');
+
+/**
+ * Where a decimal comma is the custom, a decimal point that cannot be a thousands
+ * separator ("1250.00", "12.5") is still a decimal point: it is how machines, number
+ * fields and spreadsheets write numbers. (The other way round, "12,50" where the point is
+ * the custom stays a typo: it might mean 1250.)
+ */
+const machinePoint = (s: string, decimal: DecimalMark) => decimal === ',' && /^\d*\.\d+$/.test(s) && !/^\d{1,3}\.\d{3}$/.test(s);
 
 const grammars = new Map<DecimalMark, RegExp>();
 
