@@ -87,6 +87,20 @@ describe('the import page maps a file itself and always shows a preview', () => 
     assert.equal(saved.mapping.negate, true);
   });
 
+  test('the API takes a mapping without a date format and reads it off the values', async () => {
+    const res = await owner.agent
+      .post('/api/v1/imports')
+      .set('X-CSRF-Token', owner.csrf)
+      .field('business_id', businessId)
+      .field('mapping', JSON.stringify({ date: 'Wann', description: 'Was', amount: 'Wieviel', decimal: ',' }))
+      .attach('file', Buffer.from('Wann;Was;Wieviel\n28.10.2026;Druckerpapier;-25,00\n29.10.2026;Briefmarken;-8,50\n'), 'eigen.csv');
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    assert.equal(res.body.imported, 2);
+    assert.equal(res.body.total.amount, -3350);
+    const days = await ctx.db('transactions').where({ import_batch_id: res.body.batch_id }).orderBy('occurred_on').pluck('occurred_on');
+    assert.deepEqual(days, ['2026-10-28', '2026-10-29']);
+  });
+
   test('a date column whose values no format reads gets 422 naming the date format, not a saved mapping', async () => {
     const up = await upload('Date,Description,Amount\n2026-11-01,Bakery,-3.40\n', 'plain.csv');
     const res = await owner.agent
