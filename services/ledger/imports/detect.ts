@@ -241,7 +241,6 @@ const NOT_FOR: Partial<Record<Role, RegExp>> = {
 
 // Only letters: a column of bare + and - says too little to be taken for a sign by its values alone.
 const SIGN_VALUE = /^(s|h|d|c|dr|cr|db|soll|haben|debit|credit|debet|af|bij)$/i;
-const PENDING_OR_EMPTY = (v: string) => v.trim() === '';
 
 /** The currency a header names for its column: "Betrag (EUR)", "Umsatz in EUR", "Amount(GBP)", "Betrag (€)". */
 export function headerCurrency(name: string): string | undefined {
@@ -262,7 +261,7 @@ export type Guess = Partial<Mapping> & { decimal: DecimalMark; missing: string[]
  */
 export function guessMapping(d: Detected): Guess {
   const used = new Set<number>();
-  const values = (i: number) => d.samples.map((r) => (r[i] ?? '').trim()).filter((v) => !PENDING_OR_EMPTY(v));
+  const values = (i: number) => d.samples.map((r) => (r[i] ?? '').trim()).filter((v) => v !== '');
   const names = d.header.map(normalizeHeader);
   const named = (role: Role, check: (i: number) => boolean = () => true): number | undefined => {
     for (const pattern of NAMES[role]) {
