@@ -127,6 +127,8 @@ export async function seedDemo(db: Db, clock: Clock, opts: { days?: number } = {
         currency: 'EUR',
         revenue_estimate: 18_000_000,
         founded_on: '2019-09-01',
+        // A British studio billing in euros writes 1,234.56.
+        decimal_mark: '.',
       },
       { isDemo: true },
     );

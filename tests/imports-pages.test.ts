@@ -15,7 +15,7 @@ describe('import pages', () => {
   after(() => ctx.close());
 
   const csv = 'Statement for account 123\n\nBooking date;Text;Amount\n01.11.2026;Bakery;-3,40\n02.11.2026;Client ACME;1.500,00\n';
-  const upload = (who = owner) => who.agent.post(`/b/${businessId}/imports?_csrf=${who.csrf}`).attach('file', Buffer.from(csv), 'bank.csv');
+  const upload = (who = owner) => who.agent.post(`/b/${businessId}/imports`).field('_csrf', who.csrf).attach('file', Buffer.from(csv), 'bank.csv');
 
   test('upload, preview, run with a status that polls until done, then the summary and an undo', async () => {
     const up = await upload();
@@ -82,13 +82,15 @@ describe('import pages', () => {
 
   test('possible duplicates are listed on the summary, and merging one deletes the imported copy (audited)', async () => {
     const first = await owner.agent
-      .post(`/b/${businessId}/imports?_csrf=${owner.csrf}`)
+      .post(`/b/${businessId}/imports`)
+      .field('_csrf', owner.csrf)
       .attach('file', Buffer.from('Date,Description,Amount\n2026-10-01,Printer paper,-25.00\n2026-10-02,Stamps,-8.00\n'), 'a.csv');
     const firstId = first.headers.location.split('/').pop()!;
     await owner.agent.post(`${first.headers.location}/run`).type('form').send({ _csrf: owner.csrf });
     await ctx.worker.drain();
     const second = await owner.agent
-      .post(`/b/${businessId}/imports?_csrf=${owner.csrf}`)
+      .post(`/b/${businessId}/imports`)
+      .field('_csrf', owner.csrf)
       .attach('file', Buffer.from('Date,Description,Amount\n2026-10-03,PRINTER PAPER A4,-25.00\n2026-10-04,Stamps book,-8.00\n'), 'b.csv');
     const secondId = second.headers.location.split('/').pop()!;
     await owner.agent.post(`${second.headers.location}/run`).type('form').send({ _csrf: owner.csrf });

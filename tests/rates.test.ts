@@ -27,12 +27,14 @@ describe('exchange rates', () => {
 
   test('rates import from CSV, and a bad line is named', async () => {
     const ok = await owner.agent
-      .post(`/b/${businessId}/rate-imports?_csrf=${owner.csrf}`)
+      .post(`/b/${businessId}/rate-imports`)
+      .field('_csrf', owner.csrf)
       .attach('file', Buffer.from('day,base,quote,rate\n2026-11-01,EUR,USD,1.1\n2026-11-02,EUR,USD,1.2\n'), 'rates.csv');
     assert.equal(ok.status, 303);
     assert.equal(await rates.rateOn(ctx.db, businessId, 'EUR', 'USD', '2026-11-03'), 1.2);
     const bad = await owner.agent
-      .post(`/b/${businessId}/rate-imports?_csrf=${owner.csrf}`)
+      .post(`/b/${businessId}/rate-imports`)
+      .field('_csrf', owner.csrf)
       .attach('file', Buffer.from('day,base,quote,rate\n2026-11-03,EUR,USD,1.3\n2026-11-04,EUR,XYZ,1.3\n'), 'rates.csv');
     assert.equal(bad.status, 422);
     assert.match(bad.text, /Line 3/);

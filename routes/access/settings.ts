@@ -18,7 +18,7 @@ export function settingsRoutes({ db, config, logger }: AppDeps): Router {
 
   router.get('/settings', (req, res) => {
     const b = res.locals.business;
-    const values = { ...b, revenue_estimate: b.revenue_estimate === null ? '' : toDecimal(b.revenue_estimate, b.currency) };
+    const values = { ...b, revenue_estimate: b.revenue_estimate === null ? '' : toDecimal(b.revenue_estimate, b.currency, b.decimal_mark) };
     render(req, res, view, { values, errors: {}, industries: businesses.INDUSTRIES });
   });
 
@@ -41,7 +41,7 @@ export function settingsRoutes({ db, config, logger }: AppDeps): Router {
       await businesses.remove(db, b, input.data.confirm_name);
     } catch (err) {
       if (!(err instanceof Validation)) throw err;
-      const values = { ...b, revenue_estimate: b.revenue_estimate === null ? '' : toDecimal(b.revenue_estimate, b.currency) };
+      const values = { ...b, revenue_estimate: b.revenue_estimate === null ? '' : toDecimal(b.revenue_estimate, b.currency, b.decimal_mark) };
       return render(req, res, { page: view.page, status: 422 }, { values, errors: {}, deleteErrors: err.details, industries: businesses.INDUSTRIES });
     }
     await receipts.deleteStored(receiptStore, receiptFiles, req.log ?? logger);

@@ -17,10 +17,13 @@ type Params = { businessId: string; expenseId: string };
 const base = (res: Response) => `/b/${res.locals.business.id}/expenses`;
 const actor = (res: Response, deps: AppDeps) => ({ userId: res.locals.user.id as string, now: deps.clock.now() });
 
-/** The expense form's values for an existing expense, as a person would type them. */
-function formValues(e: expenses.Expense) {
-  return { ...e, amount: toDecimal(e.spent, e.currency) };
+/** The expense form's values for an existing expense, as a person of the business would type them. */
+function formValues(e: expenses.Expense, res: Response) {
+  return { ...e, amount: toDecimal(e.spent, e.currency, res.locals.business.decimal_mark) };
 }
+
+/** The business's number format, with which typed amounts are read. */
+const decimalOf = (res: Response) => res.locals.business.decimal_mark ?? '.';
 
 /** Expenses: the filtered list, add inline, edit in place, delete with undo, history, export. */
 export function expenseRoutes(deps: AppDeps): Router {
@@ -30,7 +33,7 @@ export function expenseRoutes(deps: AppDeps): Router {
   /** Everything the list page and its partials render from. */
   async function listData(req: Request, res: Response) {
     const query = parseOrThrow(expenses.filterQuery, req.query);
-    const filter = expenses.toFilter(query, res.locals.business.currency);
+    const filter = expenses.toFilter(query, res.locals.business.currency, decimalOf(res));
     // Totals of a large filter cost more than its page, so the page asks for them separately.
     const [page, cats] = await Promise.all([expenses.list(db, res.locals.business.id, filter), categories.list(db, res.locals.business.id)]);
     return { ...page, totals: null, categories: cats, query, link: expenses.filterLink, undo: typeof req.query.undo === 'string' ? req.query.undo : null };
@@ -51,10 +54,10 @@ export function expenseRoutes(deps: AppDeps): Router {
     const query = parsed.success ? parsed.data : expenses.filterQuery.parse({});
     let filter: expenses.Filter;
     try {
-      filter = expenses.toFilter(query, res.locals.business.currency);
+      filter = expenses.toFilter(query, res.locals.business.currency, decimalOf(res));
     } catch (err) {
       if (!(err instanceof Validation)) throw err;
-      filter = expenses.toFilter(expenses.filterQuery.parse({}), res.locals.business.currency);
+      filter = expenses.toFilter(expenses.filterQuery.parse({}), res.locals.business.currency, decimalOf(res));
     }
     const totals = await expenses.totals(db, res.locals.business.id, filter);
     render(req, res, view, { expense, rowPartial: partial, totals, query, link: expenses.filterLink });
@@ -67,18 +70,18 @@ export function expenseRoutes(deps: AppDeps): Router {
 
   router.get('/expenses/totals', async (req, res) => {
     const query = parseOrThrow(expenses.filterQuery, req.query);
-    const totals = await expenses.totals(db, res.locals.business.id, expenses.toFilter(query, res.locals.business.currency));
+    const totals = await expenses.totals(db, res.locals.business.id, expenses.toFilter(query, res.locals.business.currency, decimalOf(res)));
     render(req, res, { page: 'pages/expenses/totals.njk', partial: 'partials/expenses/totals.njk' }, { totals, query, link: expenses.filterLink });
   });
 
   router.get('/expenses/export.csv', limitHeavy(deps, 'export'), async (req, res) => {
-    const filter = expenses.toFilter(parseOrThrow(expenses.filterQuery, req.query), res.locals.business.currency);
+    const filter = expenses.toFilter(parseOrThrow(expenses.filterQuery, req.query), res.locals.business.currency, decimalOf(res));
     await writeExpensesCsv(res, expenses.each(db, res.locals.business.id, filter), `expenses-${isoDate(deps.clock.now())}.csv`, res.locals.business.currency);
   });
 
   // ---- add ----
   router.post('/expenses', requireWriter, async (req, res) => {
-    const input = parseForm(expenses.expenseForm(res.locals.business.currency), req.body);
+    const input = parseForm(expenses.expenseForm(res.locals.business.currency, decimalOf(res)), req.body);
     const formView = { page: 'pages/expenses/index.njk', partial: 'partials/expenses/form.njk', status: 422 };
     if (!input.ok) return render(req, res, formView, { ...(await listData(req, res)), values: req.body, errors: input.errors });
     try {
@@ -100,7 +103,7 @@ export function expenseRoutes(deps: AppDeps): Router {
   router.get('/expenses/:expenseId/edit', requireWriter, async (req: Request<Params>, res) => {
     const expense = await expenses.find(db, res.locals.business.id, req.params.expenseId);
     const cats = await categories.list(db, res.locals.business.id);
-    render(req, res, { page: 'pages/expenses/edit.njk', partial: 'partials/expenses/row-form.njk' }, { expense, values: formValues(expense), errors: {}, categories: cats });
+    render(req, res, { page: 'pages/expenses/edit.njk', partial: 'partials/expenses/row-form.njk' }, { expense, values: formValues(expense, res), errors: {}, categories: cats });
   });
 
   router.get('/expenses/:expenseId', async (req: Request<Params>, res) => {
@@ -111,7 +114,7 @@ export function expenseRoutes(deps: AppDeps): Router {
   router.post('/expenses/:expenseId', requireWriter, async (req: Request<Params>, res) => {
     const current = await expenses.find(db, res.locals.business.id, req.params.expenseId);
     const view = { page: 'pages/expenses/edit.njk', partial: 'partials/expenses/row-form.njk', status: 422 };
-    const input = parseForm(expenses.expenseForm(res.locals.business.currency), req.body);
+    const input = parseForm(expenses.expenseForm(res.locals.business.currency, decimalOf(res)), req.body);
     const cats = () => categories.list(db, res.locals.business.id);
     if (!input.ok) return render(req, res, view, { expense: current, values: req.body, errors: input.errors, categories: await cats() });
     let expense: expenses.Expense;

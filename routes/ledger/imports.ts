@@ -4,7 +4,8 @@ import { z } from 'zod';
 import * as imports from '../../services/ledger/imports/index.ts';
 import { mappingForm, DATE_FORMATS_HINT } from '../../services/ledger/imports/ui.ts';
 import type { AppDeps } from '../support/deps.ts';
-import { redirectAfterPost, render } from '../support/render.ts';
+import { Validation } from '../../services/core/errors.ts';
+import { redirectAfterPost, render, wantsFragment } from '../support/render.ts';
 import { parseForm, parseOrThrow } from '../support/validate.ts';
 import { flash } from '../support/session.ts';
 import { requireWriter } from '../support/tenant.ts';
@@ -30,9 +31,12 @@ export function importRoutes(deps: AppDeps): Router {
   /** Everything a batch page renders from: the batch, and by its status the preview or the near matches. */
   async function batchData(res: Response, batchId: string, extra: Record<string, unknown> = {}) {
     const batch = await imports.find(db, res.locals.business.id, batchId);
-    const preview = batch.status === 'pending' && batch.mapping ? await imports.preview(db, store, batch.business_id, batch.id).catch((err) => ({ error: err.message })) : null;
+    // A pending upload always shows its rows: as they will land, or as the file has them while the mapping is not whole.
+    const preview = batch.status === 'pending' ? await imports.preview(db, store, batch.business_id, batch.id).catch((err) => ({ error: err.message })) : null;
     const duplicates = batch.status === 'done' ? await imports.possibleDuplicates(db, batch.business_id, batch.id) : [];
-    return { batch, preview, duplicates, values: batch.mapping ?? {}, errors: {}, dateFormats: DATE_FORMATS_HINT, ...extra };
+    const values = (extra.values as Record<string, unknown> | undefined) ?? imports.mappingToEdit(batch);
+    const dateChoices = imports.dateFormatChoices(batch.detected, values.date, values.date_format);
+    return { batch, preview, duplicates, errors: {}, dateFormats: DATE_FORMATS_HINT, ...extra, values, dateChoices };
   }
 
   router.get('/imports', async (req, res) => {
@@ -55,7 +59,13 @@ export function importRoutes(deps: AppDeps): Router {
   router.post('/imports/:batchId/mapping', requireWriter, async (req: Request<Params>, res) => {
     const input = parseForm(mappingForm, req.body);
     if (!input.ok) return render(req, res, { ...batchView, status: 422 }, await batchData(res, req.params.batchId, { values: req.body, errors: input.errors }));
-    await imports.setMapping(db, res.locals.business.id, req.params.batchId, input.data);
+    const saved = await imports.setMapping(db, res.locals.business.id, req.params.batchId, input.data).catch((err) => {
+      if (err instanceof Validation) return err;
+      throw err;
+    });
+    if (saved instanceof Validation) return render(req, res, { ...batchView, status: 422 }, await batchData(res, req.params.batchId, { values: req.body, errors: saved.details }));
+    // From the page's htmx form, every change re-renders the mapping and the preview in place.
+    if (wantsFragment(req)) return render(req, res, batchView, await batchData(res, req.params.batchId));
     redirectAfterPost(req, res, `${home(res)}/${req.params.batchId}`);
   });
 

@@ -28,7 +28,7 @@ export function ruleRoutes({ db, clock }: AppDeps): Router {
 
   // The preview is a read: the same form, sent with GET, shows the rows the rule would change.
   router.get('/rule-previews', async (req, res) => {
-    const input = parseForm(rules.ruleForm(res.locals.business.currency), req.query);
+    const input = parseForm(rules.ruleForm(res.locals.business.currency, res.locals.business.decimal_mark), req.query);
     const data = await listData(req, res, req.query, input.ok ? {} : input.errors);
     try {
       if (input.ok) data.preview = await rules.preview(db, res.locals.business.id, input.data, {});
@@ -40,7 +40,7 @@ export function ruleRoutes({ db, clock }: AppDeps): Router {
   });
 
   router.post('/rules', requireWriter, async (req, res) => {
-    const input = parseForm(rules.ruleForm(res.locals.business.currency), req.body);
+    const input = parseForm(rules.ruleForm(res.locals.business.currency, res.locals.business.decimal_mark), req.body);
     const fail = async (errors: Record<string, string[]>) => render(req, res, { page: listView.page, status: 422 }, await listData(req, res, req.body, errors));
     if (!input.ok) return fail(input.errors);
     try {
@@ -60,7 +60,7 @@ export function ruleRoutes({ db, clock }: AppDeps): Router {
   // Applying the rules to the rows of an expense filter is a resource too: one application.
   router.post('/rule-applications', requireWriter, async (req, res) => {
     const query = parseOrThrow(expenses.filterQuery, req.body);
-    const filter = expenses.toFilter(query, res.locals.business.currency);
+    const filter = expenses.toFilter(query, res.locals.business.currency, res.locals.business.decimal_mark);
     const changed = await rules.applyToLedger(db, res.locals.business.id, { userId: res.locals.user.id, now: clock.now() }, { filter });
     flash(req, 'success', `Rules applied: ${changed} row${changed === 1 ? '' : 's'} changed.`);
     redirectAfterPost(req, res, `/b/${res.locals.business.id}/expenses${expenses.filterLink(query)}`);

@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import * as scenarios from '../../services/reports/scenarios.ts';
 import { isoDate } from '../../services/core/clock.ts';
-import { parseMoney } from '../../services/core/money.ts';
+import { type DecimalMark, parseMoney } from '../../services/core/money.ts';
 import type { AppDeps } from '../support/deps.ts';
 import { render, redirectAfterPost } from '../support/render.ts';
 import { parseForm } from '../support/validate.ts';
@@ -15,8 +15,8 @@ const percent = z.preprocess((v) => (v === '' || v === undefined ? 0 : Number(v)
 const optionalDay = z.preprocess((v) => (v === '' ? null : v), day().nullable().default(null));
 
 /** The scenario form; money fields are typed in major units and stored in minor units. */
-function scenarioSchema(currency: string) {
-  const money = z.preprocess((v) => (v === '' || v === undefined ? 0 : parseMoney(String(v), currency)), z.number({ message: 'Enter an amount like 1,250.00.' }).int().min(0));
+function scenarioSchema(currency: string, decimal: DecimalMark = '.') {
+  const money = z.preprocess((v) => (v === '' || v === undefined ? 0 : parseMoney(String(v), currency, decimal)), z.number({ message: 'Enter an amount like 1,250.00.' }).int().min(0));
   return z
     .object({
       name: z.string().trim().min(1, 'Give the scenario a name.').max(80),
@@ -44,7 +44,7 @@ export function scenarioRoutes({ db, clock }: AppDeps): Router {
     render(req, res, { page: 'pages/business/scenarios.njk', partial: 'partials/scenarios/form.njk' }, { list, values: {}, errors: {} });
   });
   router.post('/scenarios', requireWriter, async (req, res) => {
-    const parsed = parseForm(scenarioSchema(res.locals.business.currency), req.body);
+    const parsed = parseForm(scenarioSchema(res.locals.business.currency, res.locals.business.decimal_mark), req.body);
     if (!parsed.ok) {
       const list = await scenarios.list(db, res.locals.business.id);
       render(req, res, { page: 'pages/business/scenarios.njk', partial: 'partials/scenarios/form.njk', status: 422 }, { list, values: req.body, errors: parsed.errors });

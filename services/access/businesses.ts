@@ -1,7 +1,7 @@
 import { isDay } from '../core/dates.ts';
 import { z } from 'zod';
 import type { Db } from '../core/db.ts';
-import { isCurrency, parseMoney } from '../core/money.ts';
+import { type DecimalMark, defaultDecimalMark, isCurrency, parseMoney } from '../core/money.ts';
 import * as categories from '../ledger/categories.ts';
 import { Validation } from '../core/errors.ts';
 
@@ -17,6 +17,8 @@ export type Business = {
   revenue_estimate: number | null;
   founded_on: string | null;
   is_demo: boolean;
+  /** How the business writes numbers: '.' for 1,234.56, ',' for 1.234,56. */
+  decimal_mark: DecimalMark;
 };
 
 export const INDUSTRIES = ['E-commerce', 'Software / SaaS', 'Professional services', 'Construction and trades', 'Retail', 'Hospitality', 'Health', 'Creative and media', 'Other'];
@@ -38,6 +40,11 @@ export const businessInput = z
     industry: optionalText(80),
     currency: z.string({ error: 'Choose a currency' }).trim().toUpperCase().refine(isCurrency, 'Choose a known ISO 4217 currency, e.g. USD or EUR'),
     revenue_estimate: z.union([z.string(), z.number()]).optional().nullable(),
+    // Left out (or empty), a new business writes numbers as its currency's countries mostly do; one that exists keeps its own.
+    decimal_mark: z
+      .union([z.enum(['.', ',']), z.literal('')], { error: 'Choose 1,234.56 or 1.234,56' })
+      .optional()
+      .transform((v) => v || undefined),
     founded_on: z
       .string()
       .trim()
@@ -50,7 +57,7 @@ export const businessInput = z
     let revenue_estimate: number | null = null;
     const raw = v.revenue_estimate;
     if (raw !== undefined && raw !== null && String(raw).trim() !== '') {
-      revenue_estimate = parseMoney(String(raw), v.currency);
+      revenue_estimate = parseMoney(String(raw), v.currency, v.decimal_mark ?? '.');
       if (revenue_estimate === null || revenue_estimate < 0) {
         ctx.addIssue({ code: 'custom', path: ['revenue_estimate'], message: 'Enter an amount like 250000 or 250,000.00' });
         return z.NEVER;
@@ -58,13 +65,13 @@ export const businessInput = z
     }
     return { ...v, legal_entity: v.legal_entity ?? null, industry: v.industry ?? null, revenue_estimate };
   });
-export type BusinessInput = z.output<typeof businessInput>;
+export type BusinessInput = Omit<z.output<typeof businessInput>, 'decimal_mark'> & { decimal_mark?: DecimalMark };
 
 /** Creates a business owned by the user, with its default categories, in one transaction. */
 export async function create(db: Db, ownerId: string, input: BusinessInput, opts: { isDemo?: boolean } = {}): Promise<Business> {
   return db.transaction(async (trx) => {
     const [business] = await trx('businesses')
-      .insert({ ...input, is_demo: opts.isDemo ?? false })
+      .insert({ ...input, decimal_mark: input.decimal_mark ?? defaultDecimalMark(input.currency), is_demo: opts.isDemo ?? false })
       .returning('*');
     await trx('memberships').insert({ business_id: business.id, user_id: ownerId, role: 'owner' });
     await categories.seedDefaults(trx, business.id);
@@ -72,10 +79,12 @@ export async function create(db: Db, ownerId: string, input: BusinessInput, opts
   });
 }
 
+const withoutUndefined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+
 export async function update(db: Db, businessId: string, input: BusinessInput): Promise<Business> {
   const [business] = await db('businesses')
     .where({ id: businessId })
-    .update({ ...input, updated_at: db.fn.now() })
+    .update({ ...withoutUndefined(input), updated_at: db.fn.now() })
     .returning('*');
   return business;
 }

@@ -63,7 +63,7 @@ export async function authenticate(db: Db, email: string, password: string): Pro
  */
 export const USER_WITH_BUSINESSES = `u.id, u.email, u.name, u.created_at, coalesce((
   select json_agg(json_build_object('id', b.id, 'name', b.name, 'legal_entity', b.legal_entity, 'industry', b.industry, 'currency', b.currency,
-                                    'revenue_estimate', b.revenue_estimate, 'founded_on', b.founded_on, 'is_demo', b.is_demo, 'role', m.role,
+                                    'revenue_estimate', b.revenue_estimate, 'founded_on', b.founded_on, 'is_demo', b.is_demo, 'decimal_mark', b.decimal_mark, 'role', m.role,
                                     'data_version', coalesce(v.version, 0)) order by b.name, b.id)
   from memberships m join businesses b on b.id = m.business_id left join data_versions v on v.business_id = b.id
   where m.user_id = u.id), '[]') as businesses`;

@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import type { Db } from '../core/db.ts';
 import { Conflict, NotFound, Validation } from '../core/errors.ts';
 import { day } from '../core/dates.ts';
-import { isCurrency, parseMoney } from '../core/money.ts';
+import { type DecimalMark, isCurrency, parseMoney, readAmount } from '../core/money.ts';
 import * as audit from './audit.ts';
 import type { Actor } from './audit.ts';
 import { toBase } from './exchange-rates.ts';
@@ -57,8 +57,15 @@ const optionalText = (max: number) =>
     .optional()
     .transform((s) => (s ? s : null));
 
-/** The add/edit form: amounts as typed ("1,234.56"), in the business currency unless another is chosen. */
-export function expenseForm(baseCurrency: string) {
+/** "12.50" or "12,50": an example amount in the business's number format, for messages. */
+export const exampleAmount = (decimal: DecimalMark) => `12${decimal}50`;
+
+/**
+ * The add/edit form: amounts as typed in the business's number format ("1,234.56", or
+ * "1.234,56" where it writes a decimal comma), in the business currency unless another is chosen.
+ */
+export function expenseForm(baseCurrency: string, decimal: DecimalMark = '.') {
+  const typo = `Enter an amount such as ${exampleAmount(decimal)}.`;
   return z
     .object({
       occurred_on: isoDay,
@@ -67,7 +74,9 @@ export function expenseForm(baseCurrency: string) {
         .string()
         .trim()
         .min(1, 'Enter the amount spent.')
-        .regex(/^-?[\d,\s]*\d(\.\d+)?$/, 'Enter an amount such as 12.50.'),
+        .max(40, typo)
+        // Checked here too, so a bad amount is named beside the other fields' mistakes.
+        .refine((t) => readAmount(t, decimal) !== null, typo),
       currency: z
         .string()
         .trim()
@@ -82,22 +91,29 @@ export function expenseForm(baseCurrency: string) {
       counterparty: optionalText(200),
     })
     .transform((v, ctx) => {
-      const minor = parseMoney(v.amount, v.currency);
+      const minor = parseMoney(v.amount, v.currency, decimal);
       if (minor === null || minor === 0) {
-        ctx.addIssue({ code: 'custom', path: ['amount'], message: 'Enter an amount such as 12.50.' });
+        ctx.addIssue({ code: 'custom', path: ['amount'], message: typo });
         return z.NEVER;
       }
       return { ...v, amount: minor } satisfies ExpenseInput;
     });
 }
 
-/** The JSON API body (DESIGN.md): integer minor units, `spent_on`, `vendor`, `category` as id or name. */
+/**
+ * The JSON API body (DESIGN.md): integer minor units, or the amount as a person types it
+ * in the business's number format ("1.234,56" where it writes a decimal comma);
+ * `spent_on`, `vendor`, `category` as id or name.
+ */
 export const expenseApiBody = z.object({
   business_id: z.string().optional(),
-  amount: z
-    .number()
-    .int('Use integer minor units, e.g. 1234 for 12.34.')
-    .refine((n) => n !== 0, 'The amount cannot be zero.'),
+  amount: z.union([
+    z
+      .number()
+      .int('Use integer minor units, e.g. 1234 for 12.34.')
+      .refine((n) => n !== 0, 'The amount cannot be zero.'),
+    z.string().trim().min(1, 'Enter the amount spent.').max(40),
+  ]),
   currency: z.string().trim().toUpperCase().refine(isCurrency, 'Use an ISO currency code such as USD or EUR.').optional(),
   description: z.string().trim().min(1).max(500),
   category: z.string().trim().max(120).nullable().optional(),
@@ -171,12 +187,12 @@ export type Filter = {
 };
 
 /** Turns the typed filter into minor units; throws Validation naming the field when an amount does not read. */
-export function toFilter(query: FilterQuery, baseCurrency: string): Filter {
+export function toFilter(query: FilterQuery, baseCurrency: string, decimal: DecimalMark = '.'): Filter {
   const out: Filter = { ...query, min: undefined, max: undefined };
   for (const key of ['min', 'max'] as const) {
     if (query[key] === undefined) continue;
-    const v = parseMoney(query[key], baseCurrency);
-    if (v === null) throw new Validation({ [key]: ['Enter an amount such as 12.50.'] });
+    const v = parseMoney(query[key], baseCurrency, decimal);
+    if (v === null) throw new Validation({ [key]: [`Enter an amount such as ${exampleAmount(decimal)}.`] });
     out[key] = v;
   }
   return out;
@@ -370,7 +386,7 @@ export async function find(db: Db, businessId: string, id: string): Promise<Expe
 
 // ---- changes; the database's triggers audit each one as the actor set here ------
 
-type Business = { id: string; currency: string };
+type Business = { id: string; currency: string; decimal_mark?: DecimalMark };
 
 async function ledgerValues(db: Db, business: Business, input: ExpenseInput) {
   if (input.category_id) {
@@ -506,11 +522,19 @@ export async function fromApi(db: Db, business: Business, body: z.output<typeof 
     if (!found) throw new Validation({ category: ['No category of this business has that id or name.'] });
     categoryId = found.id;
   }
+  const currency = body.currency ?? business.currency;
+  let amount = body.amount;
+  if (typeof amount === 'string') {
+    const decimal = business.decimal_mark ?? '.';
+    const minor = parseMoney(amount, currency, decimal);
+    if (minor === null || minor === 0) throw new Validation({ amount: [`Use integer minor units (1234 for 12.34), or the amount as written in this business, such as "${exampleAmount(decimal)}".`] });
+    amount = minor;
+  }
   return {
     occurred_on: body.spent_on,
     description: body.description,
-    amount: body.amount,
-    currency: body.currency ?? business.currency,
+    amount,
+    currency,
     category_id: categoryId,
     counterparty: body.vendor ?? null,
   };

@@ -3,7 +3,7 @@ import type { Db } from '../core/db.ts';
 import type { Knex } from 'knex';
 import { NotFound, Validation } from '../core/errors.ts';
 import { scopedQuery, type Filter } from './expenses.ts';
-import { parseMoney } from '../core/money.ts';
+import { type DecimalMark, parseMoney } from '../core/money.ts';
 import * as audit from './audit.ts';
 import type { Actor } from './audit.ts';
 import { isUuid, uuid } from '../core/ids.ts';
@@ -258,14 +258,14 @@ export async function remove(db: Db, businessId: string, id: string): Promise<vo
 }
 
 /** The rule form: amounts typed in the base currency ("100", "1,250.00"), empty fields meaning "any". */
-export function ruleForm(baseCurrency: string) {
+export function ruleForm(baseCurrency: string, decimal: DecimalMark = '.') {
   const amount = z
     .string()
     .trim()
     .optional()
     .transform((s, ctx) => {
       if (!s) return null;
-      const v = parseMoney(s, baseCurrency);
+      const v = parseMoney(s, baseCurrency, decimal);
       if (v === null || v < 0) {
         ctx.addIssue({ code: 'custom', message: 'Enter an amount such as 100.00.' });
         return z.NEVER;

@@ -41,7 +41,7 @@ export function expenseApiRoutes({ db, clock }: AppDeps): Router {
     const { business } = res.locals;
     const q = parseOrThrow(listQuery, req.query);
     const query = parseOrThrow(expenses.filterQuery, { from: q.start_date, to: q.end_date, category: q.category, q: q.q, limit: q.limit, cursor: q.cursor, sort: q.sort });
-    const page = await expenses.list(db, business.id, expenses.toFilter(query, business.currency));
+    const page = await expenses.list(db, business.id, expenses.toFilter(query, business.currency, business.decimal_mark));
     res.json({ expenses: page.expenses.map(toJson), next_cursor: page.nextCursor });
   });
 

@@ -15,7 +15,8 @@ function businessBody(body: Record<string, unknown>, base: Record<string, unknow
   if ('founded_at' in body) merged.founded_on = body.founded_at;
   const currency = String(merged.currency ?? '').toUpperCase();
   if (typeof merged.revenue_estimate === 'number' && Number.isInteger(merged.revenue_estimate) && /^[A-Z]{3}$/.test(currency)) {
-    merged.revenue_estimate = toDecimal(merged.revenue_estimate, currency);
+    // Written as the schema will read it: in the number format the body (or the business) says.
+    merged.revenue_estimate = toDecimal(merged.revenue_estimate, currency, merged.decimal_mark === ',' ? ',' : '.');
   }
   return merged;
 }

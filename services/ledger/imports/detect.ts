@@ -2,6 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { detectDateFormat, detectDecimal } from './formats.ts';
 import { Validation } from '../../core/errors.ts';
+import { currencyNamed, type DecimalMark, isCurrency, readAmount } from '../../core/money.ts';
 
 /**
  * Reading the first part of an uploaded file: is it text, which encoding and
@@ -35,7 +36,18 @@ export const mappingSchema = z
     currency: column.optional(),
     external_id: column.optional(),
     category: column.optional(),
-    date_format: z.string().min(2).max(40),
+    /** A column saying which way the money went (S/H, DR/CR, Debit/Credit) beside an unsigned amount. */
+    sign: column.optional(),
+    /** The running balance; recognised so it is never taken for the amount, and shown in the preview. */
+    balance: column.optional(),
+    /** The currency of rows with none of their own, when the file names it (a header "Betrag (EUR)"). */
+    default_currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/)
+      .refine(isCurrency)
+      .optional(),
+    /** day.js tokens; `auto` reads the format off the date column's values. */
+    date_format: z.string().min(2).max(40).default('auto'),
     decimal: z.enum(['.', ',']).default('.'),
     skip_rows: z.number().int().min(0).max(100).optional(),
     skip_footer_rows: z.number().int().min(0).max(100).default(0),
@@ -82,12 +94,10 @@ export function detect(head: Buffer): Detected {
   } catch (err) {
     throw new UnreadableFile(`The file could not be read as CSV: ${(err as Error).message}`);
   }
-  const widths = new Map<number, number>();
-  for (const r of records) if (r.record.length >= 2) widths.set(r.record.length, (widths.get(r.record.length) ?? 0) + 1);
-  const width = [...widths.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0]?.[0];
-  if (!width) throw new UnreadableFile('No rows with at least two columns were found; is this a CSV file?');
-  const headerIndex = records.findIndex((r) => r.record.length === width && r.record.filter((c) => /[A-Za-z]/.test(c)).length >= Math.ceil(width / 2));
+  const headerIndex = findHeader(records.map((r) => r.record));
+  if (headerIndex === -2) throw new UnreadableFile('No rows with at least two columns were found; is this a CSV file?');
   if (headerIndex < 0) throw new UnreadableFile('No header row was found: the first row of the table should name its columns.');
+  const width = records[headerIndex].record.length;
   const samples = records
     .slice(headerIndex + 1)
     .filter((r) => r.record.length >= width - 1)
@@ -95,6 +105,31 @@ export function detect(head: Buffer): Detected {
     .map((r) => r.record);
   if (!samples.length) throw new UnreadableFile('The file has a header but no rows.');
   return { encoding, delimiter, headerLine: records[headerIndex].info.lines, header: records[headerIndex].record, samples };
+}
+
+const naming = (cell: string) => /\p{L}/u.test(cell);
+
+/**
+ * The header row: the table is the longest run of rows with the same number of fields
+ * (weighted by how many fields), so a bank's preamble (account, period, balance) and its
+ * footer are left out; its header is the first row of the run, or the row just before it,
+ * whose fields are mostly names. -2 when no row has two fields; -1 when no header is found.
+ */
+function findHeader(rows: string[][]): number {
+  let best = { start: -1, end: -1, width: 0, score: 0 };
+  for (let i = 0; i < rows.length; ) {
+    const width = rows[i].length;
+    let j = i + 1;
+    while (j < rows.length && rows[j].length === width) j++;
+    if (width >= 2 && (j - i) * width > best.score) best = { start: i, end: j, width, score: (j - i) * width };
+    i = j;
+  }
+  if (best.start < 0) return -2;
+  const isHeader = (r: string[]) => r.filter(naming).length >= Math.ceil(best.width / 2);
+  const before = best.start - 1;
+  if (before >= 0 && Math.abs(rows[before].length - best.width) <= 1 && isHeader(rows[before]) && !isHeader(rows[best.start])) return before;
+  for (let i = best.start; i < best.end; i++) if (isHeader(rows[i])) return i;
+  return -1;
 }
 
 function lastCompleteUtf8(buf: Buffer): number {
@@ -146,65 +181,186 @@ export function headerKey(header: string[]): string {
   return header.map((h) => h.trim().toLowerCase().replace(/\s+/g, ' ')).join('|');
 }
 
-const NAMES: Record<string, RegExp> = {
-  date: /^(booking |transaction |value |posting )?date|^datum|^buchungstag|^valuta|^fecha|^posted|^date/i,
-  debit: /debit|withdrawal|money out|paid out|soll|ausgang/i,
-  credit: /credit|deposit|money in|paid in|haben|eingang/i,
-  amount: /amount|betrag|importe|montant|value|sum/i,
-  description: /description|details|memo|narrative|verwendungszweck|purpose|reference|text|concepto|libellé/i,
-  counterparty: /counterparty|payee|merchant|beneficiary|vendor|empfänger|auftraggeber|name/i,
-  currency: /^(currency|ccy|währung|waehrung|moneda|devise)$/i,
-  external_id: /transaction id|^id$|reference number|ref\.? ?no|fitid|unique id|transaktions-?id/i,
-  category: /^category|kategorie/i,
+/** A header as compared: lower case, accents and punctuation gone ("Date d'opération" → "date d operation"). */
+export function normalizeHeader(name: string): string {
+  return name
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/ß/g, 'ss')
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+}
+
+type Role = 'date' | 'amount' | 'debit' | 'credit' | 'description' | 'counterparty' | 'currency' | 'external_id' | 'category' | 'balance' | 'fee' | 'sign';
+
+/**
+ * What column names say, in English, German, French and Spanish (and the Dutch, Nordic
+ * and Polish words real exports carry), best first. Names are compared normalised.
+ */
+const NAMES: Record<Role, RegExp[]> = {
+  date: [
+    /^((booking|transaction|trans|posting|posted|post|operation|op)\s?date|date( de l| d)? ?operation|date comptable|fecha( de)? operacion|buchungs?(tag|datum)|buchung|datum|date|fecha|data( operacji| ksiegowania)?|bokforingsdag|transaktionsdatum|dato)$/,
+    /\b(date|datum|fecha|data|created|dato)\b|datum|date$/,
+    /^valuta$|wertstellung|valutadatum|\bvalor\b|value date/,
+  ],
+  amount: [
+    /^(net|netto|neto|net amount|montant net|importe neto|nettobetrag)$/,
+    /\b(amount|betrag|montant|importe|importo|bedrag|belopp|kwota|castka|umsatz|gross|brutto|bruto|value|summe|sum|valor|beloeb)\b|^(soll haben|debit credit|cargo abono|debe haber)$/,
+  ],
+  debit: [/\b(debit|debits|debet|soll|cargos?|debe|withdrawals?|outflow|money out|paid out|ausgang|ausgaben?|belastung|sortie|retrait|uitgaven?)\b/],
+  credit: [/\b(credit|credits|haben|abonos?|haber|deposits?|inflow|money in|paid in|eingang|einnahmen?|gutschrift|entree|versement|ingresos?|inkomsten)\b/],
+  description: [
+    /verwendungszweck|^vwz|\b(description|descripcion|libelle|concepto|omschrijving|beskrivning|opis|memo|narrative|purpose|payment reference|details?|detalle|observaciones|particulars|mitteilung|motif|zprava|text|tekst)\b/,
+    /buchungstext|\b(libelle|label)\b/,
+    /\b(umsatzart|vorgang|type|typ|tipo|transaction type|art|nature|reference|referenz|referencia|referens|subject|betreff)\b/,
+  ],
+  counterparty: [
+    /tegenpartij|counter ?party|\b(payee|payer|merchant|beneficiary|beneficiario|ordenante|empfanger|empfaenger|auftraggeber|zahlungsbeteiligter|zahlungsempfanger|zahlungsempfangerin|zahlungspflichtige|zahlungspflichtiger|beguenstigter|begunstigter|tiers|contrepartie|destinatario|remitente|vendor|supplier)\b/,
+    /\b(name|naam|nom|nombre|navn|namn)\b/,
+  ],
+  currency: [/^(currency|ccy|curr|wahrung|waehrung|devise|moneda|divisa|munt|valuta|waluta|mena|currency code|valuta konto)$/],
+  external_id: [
+    /^(transaction id|transaktions ?id|transaktionscode|transaction code|id|fitid|reference number|ref no|unique id|txn id|id de transaction|numero de transaction|id transakce|transaction reference|transaktionsreferenz|balance transaction id)$/,
+  ],
+  category: [/^(category|kategorie|categorie|categoria|kategoria|category group category|kategorie transakce)$/],
+  balance: [/saldo|balance|kontostand|solde|guthaben|disponible|running bal/],
+  fee: [/^(fee|fees|gebuhr|gebuehr|gebuhren|frais|comision|commission|poplatek|fee amount)$/],
+  sign: [/^(soll haben|s h|dr cr|cr dr|debit credit|d c|sign|vorzeichen|sens)$/],
 };
 
-/** A mapping guessed from the header names and the sample values; null when no date or amount column is recognisable. */
-export function suggestMapping(d: Detected): Mapping | null {
+/** Never these, whatever else the name says: a running balance's "impact", an account or bank of our own, an e-mail. */
+const NOT_FOR: Partial<Record<Role, RegExp>> = {
+  amount: /date|datum|fecha|foreign|original|local|fremdw|ursprung|impact|auswirkung|wahrung|currency|rate|kurs/,
+  balance: /impact|auswirkung/,
+  counterparty: /account|konto|rekening|iban|bic|bank|mail|adress|address|own|auftragskonto|kontoinhaber/,
+  debit: /credit|haben|abono|haber|impact|auswirkung|card|karte|date|datum|id\b|glaubiger|glaeubiger/,
+  credit: /debit|soll|cargo|debe|impact|auswirkung|card|karte|date|datum|id\b|glaubiger|glaeubiger/,
+  description: /date|datum|iban|bic|account|konto|email|mail/,
+};
+
+// Only letters: a column of bare + and - says too little to be taken for a sign by its values alone.
+const SIGN_VALUE = /^(s|h|d|c|dr|cr|db|soll|haben|debit|credit|debet|af|bij)$/i;
+
+/** The currency a header names for its column: "Betrag (EUR)", "Umsatz in EUR", "Amount(GBP)", "Betrag (€)". */
+export function headerCurrency(name: string): string | undefined {
+  const m = /\(\s*([^()]{1,4})\s*\)|\b(?:in|en)\s+([A-Z]{3})\b|\s([A-Z]{3})$/.exec(name.trim());
+  const found = m ? currencyNamed((m[1] ?? m[2] ?? m[3]).trim()) : undefined;
+  return found ?? undefined;
+}
+
+/** What detection could tell about the columns, whole or not: the form shows it to be completed. */
+export type Guess = Partial<Mapping> & { decimal: DecimalMark; missing: string[] };
+
+/**
+ * The columns read from their names (in several languages) and checked against their
+ * values, then the rest found by the shape of the values: the first column of dates, of
+ * amounts, of words. Also the date format and the decimal mark the values are written
+ * in (a day/month order the values leave open follows the file's decimal mark). Whatever
+ * could not be found is listed in `missing`.
+ */
+export function guessMapping(d: Detected): Guess {
   const used = new Set<number>();
-  const find = (key: string, pred?: (i: number) => boolean) => {
-    const i = d.header.findIndex((h, idx) => !used.has(idx) && NAMES[key].test(h.trim()) && (!pred || pred(idx)));
-    if (i >= 0) used.add(i);
-    return i >= 0 ? i : undefined;
+  const values = (i: number) => d.samples.map((r) => (r[i] ?? '').trim()).filter((v) => v !== '');
+  const names = d.header.map(normalizeHeader);
+  const named = (role: Role, check: (i: number) => boolean = () => true): number | undefined => {
+    for (const pattern of NAMES[role]) {
+      const i = names.findIndex((n, idx) => !used.has(idx) && pattern.test(n) && !NOT_FOR[role]?.test(n) && check(idx));
+      if (i >= 0) {
+        used.add(i);
+        return i;
+      }
+    }
+    return undefined;
   };
-  let date = find('date');
-  // No recognisable name: the first column whose values all read as dates.
-  if (date === undefined) {
-    date = d.header.findIndex((_, i) => !used.has(i) && detectDateFormat(d.samples.map((r) => r[i] ?? '')) !== null);
-    if (date < 0) date = undefined;
-    else used.add(date);
+  const shaped = (check: (i: number) => boolean): number | undefined => {
+    const i = d.header.findIndex((_, idx) => !used.has(idx) && check(idx));
+    if (i < 0) return undefined;
+    used.add(i);
+    return i;
+  };
+  const isDates = (i: number) => values(i).length > 0 && detectDateFormat(values(i)) !== null;
+  const decimalOf = (i: number) => detectDecimal(values(i));
+  const isAmounts = (i: number) => {
+    const v = values(i);
+    const decimal = decimalOf(i);
+    return v.length > 0 && v.every((x) => readAmount(x, decimal) !== null);
+  };
+  // Money, not a count or an account number: some value has decimals, a sign or a currency.
+  const looksLikeMoney = (i: number) => isAmounts(i) && values(i).some((x) => /[.,]\d{1,3}\s*\D*$|^\s*[-−(+]|[-)]\s*$|\p{Sc}|\b[A-Z]{3}\b/u.test(x));
+  const isCurrencies = (i: number) => values(i).length > 0 && values(i).every((v) => isCurrency(v.toUpperCase()));
+  // By its values alone a column is the currency only when every row has one (not a foreign currency now and then).
+  const isCurrencyOfEveryRow = (i: number) => isCurrencies(i) && values(i).length === d.samples.length;
+  const isSigns = (i: number) => values(i).length > 0 && values(i).every((v) => SIGN_VALUE.test(v));
+  const isIds = (i: number) => {
+    const v = values(i);
+    return new Set(v).size === v.length;
+  };
+  const isWords = (i: number) => {
+    const v = values(i);
+    return v.length > 0 && v.filter((x) => /\p{L}{2}/u.test(x) && !isCurrency(x)).length >= Math.ceil(v.length / 2);
+  };
+
+  const date = named('date', isDates) ?? shaped(isDates);
+  const external_id = named('external_id', isIds);
+  named('fee');
+  const balance = named('balance', isAmounts);
+  const currency = named('currency', isCurrencies) ?? shaped(isCurrencyOfEveryRow);
+  let amount = named('amount', isAmounts);
+  let debit: number | undefined;
+  let credit: number | undefined;
+  if (amount === undefined) {
+    debit = named('debit', isAmounts);
+    credit = debit !== undefined ? named('credit', isAmounts) : undefined;
+    if (debit === undefined || credit === undefined) {
+      for (const c of [debit, credit]) if (c !== undefined) used.delete(c);
+      debit = credit = undefined;
+      amount = shaped(looksLikeMoney);
+    }
   }
-  const external_id = find('external_id');
-  const currency = find('currency');
-  const debit = find('debit');
-  const credit = debit !== undefined ? find('credit') : undefined;
-  const amount = debit === undefined || credit === undefined ? find('amount') : undefined;
-  let description = find('description');
-  let counterparty = find('counterparty');
+  const sign = amount !== undefined ? (named('sign', isSigns) ?? shaped(isSigns)) : undefined;
+  let description = named('description', isWords);
+  let counterparty = named('counterparty');
   if (description === undefined) [description, counterparty] = [counterparty, undefined];
-  const category = find('category');
-  if (date === undefined || description === undefined || (amount === undefined && (debit === undefined || credit === undefined))) return null;
-  const amountCols = [amount, debit, credit].filter((c): c is number => c !== undefined);
-  const decimal = detectDecimal(d.samples.flatMap((r) => amountCols.map((c) => r[c] ?? '')));
-  const dateFormat = detectDateFormat(
-    d.samples.map((r) => r[date] ?? ''),
-    decimal,
-  );
-  if (!dateFormat) return null;
+  if (description === undefined) description = shaped(isWords);
+  const category = named('category');
+
+  const moneyCols = [amount, debit, credit, balance].filter((c): c is number => c !== undefined);
+  const decimal = detectDecimal(d.samples.flatMap((r) => moneyCols.map((c) => r[c] ?? '')));
+  const date_format = date !== undefined ? (detectDateFormat(values(date), decimal) ?? undefined) : undefined;
+  const amountHeader = [amount, debit].find((c) => c !== undefined);
+  const default_currency = currency === undefined && amountHeader !== undefined ? headerCurrency(d.header[amountHeader]) : undefined;
+  const missing: string[] = [];
+  if (date === undefined) missing.push('date');
+  if (amount === undefined && debit === undefined) missing.push('amount');
+  if (description === undefined) missing.push('description');
   return {
     date,
     amount,
-    debit: amount === undefined ? debit : undefined,
-    credit: amount === undefined ? credit : undefined,
+    debit,
+    credit,
     description,
     counterparty,
     currency,
     external_id,
     category,
-    date_format: dateFormat,
+    sign,
+    balance,
+    default_currency,
+    date_format,
     decimal,
     skip_footer_rows: 0,
     negate: false,
+    missing,
   };
+}
+
+/** A whole mapping guessed from the header names and the sample values; null when the date, amount or description column is not recognisable. */
+export function suggestMapping(d: Detected): Mapping | null {
+  const { missing, ...guess } = guessMapping(d);
+  if (missing.length) return null;
+  const checked = mappingSchema.safeParse(guess);
+  return checked.success ? checked.data : null;
 }
 
 /** Resolves a mapping's columns (names or indexes) to indexes in the header; throws UnreadableFile naming a missing column. */
@@ -229,5 +385,7 @@ export function resolveColumns(mapping: Mapping, header: string[]) {
     currency: index(mapping.currency, 'currency'),
     external_id: index(mapping.external_id, 'external id'),
     category: index(mapping.category, 'category'),
+    sign: index(mapping.sign, 'sign'),
+    balance: index(mapping.balance, 'balance'),
   };
 }

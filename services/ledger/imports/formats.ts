@@ -1,14 +1,17 @@
 /**
  * Pure readers for what bank statements put in their cells: dates in day.js-style
- * formats, amounts in either decimal convention with parentheses or trailing
- * minus for negatives, and the normalised description used for fingerprints.
- * No I/O here; tested on real-shaped values.
+ * formats (and which format a column is in), which decimal mark a file uses, and the
+ * normalised description used for fingerprints. Amounts are read by the one amount
+ * reader in core/money.ts. No I/O here; tested on real-shaped values.
  */
+import { type DecimalMark, parseAmount, readAmount } from '../../core/money.ts';
+
+export { parseAmount };
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 
-type Token = 'YYYY' | 'YY' | 'MMMM' | 'MMM' | 'MM' | 'M' | 'DD' | 'D' | 'HH' | 'H' | 'mm' | 'ss';
-const TOKENS: Token[] = ['YYYY', 'YY', 'MMMM', 'MMM', 'MM', 'M', 'DD', 'D', 'HH', 'H', 'mm', 'ss'];
+type Token = 'YYYY' | 'YY' | 'MMMM' | 'MMM' | 'MM' | 'M' | 'DD' | 'D' | 'HH' | 'H' | 'mm' | 'ss' | 'A' | 'Z';
+const TOKENS: Token[] = ['YYYY', 'YY', 'MMMM', 'MMM', 'MM', 'M', 'DD', 'D', 'HH', 'H', 'mm', 'ss', 'A', 'Z'];
 const TOKEN_RE: Record<Token, string> = {
   YYYY: '(\\d{4})',
   YY: '(\\d{2})',
@@ -21,7 +24,10 @@ const TOKEN_RE: Record<Token, string> = {
   HH: '(\\d{2})',
   H: '(\\d{1,2})',
   mm: '(\\d{2})',
-  ss: '(\\d{2})',
+  // Seconds may carry a fraction (2026-08-19T10:00:00.123Z); the time is only read to be sure of the day.
+  ss: '(\\d{2}(?:\\.\\d{1,9})?)',
+  A: '([AaPp][Mm])',
+  Z: '(Z|[+-]\\d{2}(?::?\\d{2})?)',
 };
 
 const compiled = new Map<string, { re: RegExp; tokens: Token[] }>();
@@ -73,88 +79,93 @@ function daysInMonth(year: number, month: number): number {
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
-/** Formats tried, in order, when a file does not say; the first that reads every sample wins. */
+/** Formats tried, in order, when a file does not say; every one that reads all the samples is a candidate. */
 export const DATE_FORMATS = [
   'YYYY-MM-DD',
+  'YYYY-MM-DD HH:mm',
   'YYYY-MM-DD HH:mm:ss',
+  'YYYY-MM-DD HH:mm:ss Z',
   'YYYY-MM-DDTHH:mm:ss',
+  'YYYY-MM-DDTHH:mm:ssZ',
   'YYYY/MM/DD',
+  'YYYY.MM.DD',
   'DD.MM.YYYY',
+  'DD.MM.YYYY HH:mm',
+  'DD.MM.YYYY HH:mm:ss',
   'DD.MM.YY',
   'D.M.YYYY',
   'M/D/YYYY',
+  'M/D/YYYY H:mm',
+  'M/D/YYYY H:mm:ss',
+  'M/D/YYYY H:mm A',
   'M/D/YY',
   'D/M/YYYY',
+  'D/M/YYYY H:mm',
+  'D/M/YYYY H:mm:ss',
   'D/M/YY',
   'DD-MM-YYYY',
+  'MM-DD-YYYY',
   'MMM D, YYYY',
   'D MMM YYYY',
   'DD MMM YYYY',
+  'D-MMM-YYYY',
+  'D-MMM-YY',
   'YYYYMMDD',
 ];
 
+/** A format with day and month swapped (D/M/YYYY for M/D/YYYY), or null when it has no twin. */
+function twinOf(format: string): string | null {
+  const m = /^(D+|M+)([./-])(D+|M+)/.exec(format);
+  if (!m || m[1][0] === m[3][0]) return null;
+  return `${m[3]}${m[2]}${m[1]}${format.slice(m[0].length)}`;
+}
+
+/** How many neighbouring values go backwards in time: a statement is sorted, one way or the other. */
+function disorder(days: string[]): number {
+  let up = 0;
+  let down = 0;
+  for (let i = 1; i < days.length; i++) {
+    if (days[i] > days[i - 1]) up++;
+    else if (days[i] < days[i - 1]) down++;
+  }
+  return Math.min(up, down);
+}
+
 /**
- * The format that reads every sample. When both M/D and D/M fit (no day above 12),
- * a file with decimal commas is taken as European.
+ * The format that reads every sample, or null. When day-first and month-first both read
+ * them (no day above 12), the values decide when they can: the reading that keeps the
+ * rows in date order wins; else a file with decimal commas is taken as day-first
+ * (European), one with decimal points as month-first.
  */
-export function detectDateFormat(samples: string[], decimal: '.' | ',' = '.'): string | null {
+export function detectDateFormat(samples: string[], decimal: DecimalMark = '.'): string | null {
   const values = samples.filter((s) => s.trim() !== '');
   if (!values.length) return null;
   const fits = DATE_FORMATS.filter((f) => values.every((v) => parseDate(v, f) !== null));
   if (!fits.length) return null;
-  if (decimal === ',') {
-    const european = fits.find((f) => f.startsWith('D'));
-    if (european) return european;
-  }
-  return fits[0];
+  const first = fits[0];
+  const twin = twinOf(first);
+  if (!twin || !fits.includes(twin)) return first;
+  const a = disorder(values.map((v) => parseDate(v, first)!));
+  const b = disorder(values.map((v) => parseDate(v, twin)!));
+  if (a !== b) return a < b ? first : twin;
+  const dayFirst = /^D/.test(first) ? first : twin;
+  const monthFirst = dayFirst === first ? twin : first;
+  return decimal === ',' ? dayFirst : monthFirst;
 }
-
-const AMOUNT_RE = {
-  '.': /^(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?$/,
-  ',': /^(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?$/,
-};
 
 /**
- * Reads an amount as minor units with `digits` decimals: "1,234.56", "1.234,56",
- * "(12.00)", "12.00-", "-€ 5", "1'234.50". Returns null when it is not a number.
+ * "," when more samples read only with decimal commas (1.234,56 or 12,50 €) than only with
+ * decimal points; values that read either way (1,234 or 12) do not vote.
  */
-export function parseAmount(text: string, decimal: '.' | ',', digits = 2): number | null {
-  let s = text.trim();
-  if (s === '') return null;
-  let negative = false;
-  if (/^\(.*\)$/.test(s)) {
-    negative = true;
-    s = s.slice(1, -1);
-  }
-  s = s
-    .replace(/[\s\u00a0'’]/g, '')
-    .replace(/^[A-Z]{3}|[A-Z]{3}$/g, '')
-    .replace(/[$€£¥₹]/g, '');
-  if (s.endsWith('-')) {
-    negative = !negative;
-    s = s.slice(0, -1);
-  } else if (s.startsWith('-')) {
-    negative = !negative;
-    s = s.slice(1);
-  } else if (s.startsWith('+')) s = s.slice(1);
-  const thousands = decimal === '.' ? ',' : '.';
-  const m = AMOUNT_RE[decimal].exec(s);
-  if (!m) return null;
-  const whole = m[1].split(thousands).join('');
-  const frac = m[2] ?? '';
-  if (frac.length > digits) return null;
-  const minor = Number(whole) * 10 ** digits + Number(frac.padEnd(digits, '0') || '0');
-  if (!Number.isSafeInteger(minor)) return null;
-  return negative ? -minor : minor;
-}
-
-/** "," when the samples read as decimal commas (1.234,56 or 12,50) and not as decimal points. */
-export function detectDecimal(samples: string[]): '.' | ',' {
+export function detectDecimal(samples: string[]): DecimalMark {
   let comma = 0;
   let point = 0;
   for (const v of samples) {
-    if (/\d,\d{1,2}\)?-?$/.test(v.trim())) comma++;
-    if (/\d\.\d{1,2}\)?-?$/.test(v.trim())) point++;
+    if (!v.trim()) continue;
+    const withPoint = readAmount(v, '.', false);
+    const withComma = readAmount(v, ',', false);
+    if (withComma && !withPoint) comma++;
+    else if (withPoint && !withComma) point++;
   }
   return comma > point ? ',' : '.';
 }

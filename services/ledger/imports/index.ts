@@ -9,7 +9,8 @@ import * as rules from '../rules.ts';
 import * as audit from '../audit.ts';
 import type { Actor } from '../audit.ts';
 import type { Clock } from '../../core/clock.ts';
-import { detect, headerKey, HEAD_BYTES, mappingSchema, suggestMapping, UnreadableFile, type Detected, type Mapping } from './detect.ts';
+import { detect, guessMapping, headerKey, HEAD_BYTES, mappingSchema, suggestMapping, UnreadableFile, type Detected, type Guess, type Mapping } from './detect.ts';
+import { DATE_FORMATS, detectDateFormat, parseDate } from './formats.ts';
 import { readRows, readSome, type Failure, type ReadRow } from './read.ts';
 import { isUuid } from '../../core/ids.ts';
 import { readHead, sha256Of } from '../../core/files.ts';
@@ -98,7 +99,7 @@ export async function upload(db: Db, store: ReceiptStore, business: Business, ac
   const detected = detect(await readHead(file.path, HEAD_BYTES));
   const key = headerKey(detected.header);
   const profile = await db('import_profiles').where({ business_id: business.id, header_key: key }).first('mapping');
-  const chosen = mapping ?? (profile ? mappingSchema.parse(profile.mapping) : suggestMapping(detected));
+  const chosen = mapping ? withDateFormat(detected, mapping) : profile ? mappingSchema.parse(profile.mapping) : suggestMapping(detected);
   const size = (await stat(file.path)).size;
   const [batch] = await db('import_batches')
     .insert({
@@ -137,22 +138,81 @@ export async function recent(db: Db, businessId: string, limit = 20): Promise<Ba
   return db('import_batches').where({ business_id: businessId }).orderBy('created_at', 'desc').limit(limit).select('*');
 }
 
-/** Saves a new mapping on a pending batch; Conflict once it has run. */
+/**
+ * A mapping whose date format is `auto` gets the format its date column's values are
+ * written in. Throws Validation on `date_format` when no format reads them all.
+ */
+export function withDateFormat(detected: Detected, mapping: Mapping): Mapping {
+  if (mapping.date_format !== 'auto') return mapping;
+  const i = typeof mapping.date === 'number' ? mapping.date : detected.header.findIndex((h) => h.trim().toLowerCase() === String(mapping.date).trim().toLowerCase());
+  const found =
+    i >= 0
+      ? detectDateFormat(
+          detected.samples.map((r) => r[i] ?? ''),
+          mapping.decimal,
+        )
+      : null;
+  if (!found) throw new Validation({ date_format: ['No date format reads every value of that column: pick the column with the dates, or a format.'] });
+  return { ...mapping, date_format: found };
+}
+
+/** Saves a new mapping on a pending batch (an `auto` date format read off the values); Conflict once it has run. */
 export async function setMapping(db: Db, businessId: string, batchId: string, mapping: Mapping): Promise<Batch> {
   const batch = await find(db, businessId, batchId);
   if (batch.status !== 'pending') throw new Conflict('This import has already run.');
+  const resolved = batch.detected ? withDateFormat(batch.detected, mapping) : mapping;
   await db('import_batches')
     .where({ id: batch.id })
-    .update({ mapping: JSON.stringify(mapping) });
-  return { ...batch, mapping };
+    .update({ mapping: JSON.stringify(resolved) });
+  return { ...batch, mapping: resolved };
 }
 
-/** The first rows as they will land, and any that will not read; throws Validation when the batch has no mapping yet. */
-export async function preview(db: Db, store: ReceiptStore, businessId: string, batchId: string, limit = 20): Promise<{ rows: ReadRow[]; failed: Failure[] }> {
+export type Preview = {
+  /** The first rows as they will land, with a whole mapping; none without one. */
+  rows: ReadRow[];
+  /** Rows among them that will not read, and why. */
+  failed: Failure[];
+  /** The first rows as the file has them, shown while the mapping is not whole. */
+  sample: string[][];
+  /** What the mapping still lacks: date, amount, description. */
+  missing: string[];
+};
+
+/**
+ * What a pending batch will bring in: always the file's first rows as they are, and with
+ * a whole mapping the rows as they will land. Throws Validation when the upload's file is gone.
+ */
+export async function preview(db: Db, store: ReceiptStore, businessId: string, batchId: string, limit = 20): Promise<Preview> {
   const batch = await find(db, businessId, batchId);
-  if (!batch.mapping || !batch.detected || !batch.file_key) throw new Validation({ mapping: ['Choose which column holds what first.'] });
+  if (!batch.detected || !batch.file_key) throw new Validation({ file: ['The uploaded file is no longer here; upload the statement again.'] });
+  const sample = batch.detected.samples.slice(0, 10);
+  if (!batch.mapping) return { rows: [], failed: [], sample, missing: guessMapping(batch.detected).missing };
   const business = await db('businesses').where({ id: businessId }).first('currency');
-  return readSome(await store.get(batch.file_key), batch.detected, batch.mapping, business.currency, limit);
+  const read = await readSome(await store.get(batch.file_key), batch.detected, batch.mapping, business.currency, limit);
+  return { ...read, sample, missing: [] };
+}
+
+/** What the mapping form starts from: the batch's mapping, else what detection found of one (whole or not). */
+export function mappingToEdit(batch: Batch): Partial<Mapping> {
+  if (batch.mapping) return batch.mapping;
+  if (!batch.detected) return {};
+  const { missing: _, ...guess }: Guess = guessMapping(batch.detected);
+  return guess;
+}
+
+/**
+ * The date formats that read every value of a column, each with its first value read: the
+ * form's choices. The format in use is always among them, read or not. Empty when no
+ * column is picked or none of the formats reads it.
+ */
+export function dateFormatChoices(detected: Detected | null, column: unknown, current?: unknown): { format: string; example: string; day: string }[] {
+  const i = typeof column === 'number' ? column : typeof column === 'string' && /^\d+$/.test(column) ? Number(column) : -1;
+  if (!detected || i < 0) return [];
+  const values = detected.samples.map((r) => (r[i] ?? '').trim()).filter(Boolean);
+  if (!values.length) return [];
+  const choices = DATE_FORMATS.filter((f) => values.every((v) => parseDate(v, f) !== null)).map((format) => ({ format, example: values[0], day: parseDate(values[0], format)! }));
+  if (choices.length && typeof current === 'string' && current && current !== 'auto' && !choices.some((c) => c.format === current)) choices.push({ format: current, example: '', day: '' });
+  return choices;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
-import { isCurrency, minorDigits } from '../../core/money.ts';
-import { normalizeDescription, parseAmount, parseDate } from './formats.ts';
+import { isCurrency, minorDigits, readAmount, toMinor } from '../../core/money.ts';
+import { normalizeDescription, parseDate } from './formats.ts';
 import { resolveColumns, type Detected, type Mapping } from './detect.ts';
 
 /**
@@ -25,6 +25,12 @@ export type ReadRow = {
 };
 
 export type Failure = { line: number; reason: string };
+
+/** A statement's own balance lines (opening and closing balance) are not transactions. */
+const BALANCE_LINE =
+  /^(anfangssaldo|endsaldo|alter kontostand|neuer kontostand|opening balance|closing balance|balance brought forward|balance carried forward|saldo (inicial|final|anterior)|solde (initial|final|pr[eé]c[eé]dent)|saldo iniziale|saldo finale)$/i;
+const MONEY_OUT = /^(s|d|dr|db|debit|debet|soll|af|-)$/i;
+const MONEY_IN = /^(h|c|cr|credit|haben|bij|\+)$/i;
 
 /**
  * The key two copies of one bank row share (a bank id aside). The ledger's fingerprint
@@ -65,6 +71,7 @@ export async function readRows(
       delimiter: detected.delimiter,
       from_line: detected.headerLine + 1,
       relax_column_count: true,
+      relax_quotes: true,
       skip_empty_lines: true,
       info: true,
       trim: true,
@@ -81,25 +88,41 @@ export async function readRows(
     const dateText = cell(cols.date);
     const occurred_on = parseDate(dateText, mapping.date_format);
     if (!occurred_on) return fail(`“${dateText}” is not a date in the format ${mapping.date_format}.`);
-    const currency = (cell(cols.currency) || baseCurrency).toUpperCase();
+    const amountText = cols.amount !== undefined ? cell(cols.amount) : '';
+    const written = cols.amount !== undefined ? readAmount(amountText, mapping.decimal) : null;
+    // The row's currency column, else the one written beside its amount ("-30,00 PLN"), else the file's, else the business's.
+    const currency = (cell(cols.currency) || written?.currency || mapping.default_currency || baseCurrency).toUpperCase();
     if (!isCurrency(currency)) return fail(`“${currency}” is not a currency code.`);
     const digits = minorDigits(currency);
+    const minorOf = (text: string) => {
+      const w = readAmount(text, mapping.decimal);
+      return w ? toMinor(w, digits) : null;
+    };
     let amount: number | null;
     if (cols.amount !== undefined) {
-      amount = parseAmount(cell(cols.amount), mapping.decimal, digits);
-      if (amount === null) return fail(`“${cell(cols.amount)}” is not an amount.`);
+      amount = written ? toMinor(written, digits) : null;
+      if (amount === null) return fail(`“${amountText}” is not an amount.`);
+      if (cols.sign !== undefined) {
+        const sign = cell(cols.sign);
+        if (MONEY_OUT.test(sign)) amount = -Math.abs(amount);
+        else if (MONEY_IN.test(sign)) amount = Math.abs(amount);
+        else if (sign) return fail(`“${sign}” does not say whether money went out or came in.`);
+      }
     } else {
       const debitText = cell(cols.debit);
       const creditText = cell(cols.credit);
-      const debit = debitText ? parseAmount(debitText, mapping.decimal, digits) : 0;
-      const credit = creditText ? parseAmount(creditText, mapping.decimal, digits) : 0;
+      const debit = debitText ? minorOf(debitText) : 0;
+      const credit = creditText ? minorOf(creditText) : 0;
       if (debit === null) return fail(`“${debitText}” is not an amount.`);
       if (credit === null) return fail(`“${creditText}” is not an amount.`);
       if (!debitText && !creditText) return fail('Neither the debit nor the credit column has an amount.');
       amount = Math.abs(credit) - Math.abs(debit);
     }
+    // A row that moves no money is a notice from the bank (new terms, a statement closed), not a transaction.
+    if (amount === 0) return;
     if (mapping.negate) amount = -amount;
-    const description = cell(cols.description).replace(/\s+/g, ' ').slice(0, 500);
+    // A row with no description of its own is described by who was paid or paid us.
+    const description = (cell(cols.description) || cell(cols.counterparty)).replace(/\s+/g, ' ').slice(0, 500);
     handlers.row({
       line,
       occurred_on,
@@ -115,6 +138,10 @@ export async function readRows(
   for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number; bytes: number } }>) {
     bytes = info.bytes;
     if (record.every((c) => c === '')) continue;
+    // Rows far shorter than the header are a summary under the table ("Alter Kontostand;16,89 EUR"), and
+    // balance lines are the statement's own totals: neither is a transaction.
+    // (A balance line has no description of its own, so only such rows are searched for one.)
+    if (record.length < Math.ceil(detected.header.length / 2) || (!record[cols.description]?.trim() && record.some((c) => BALANCE_LINE.test(c.trim())))) continue;
     held.push({ record, line: info.lines });
     if (held.length > mapping.skip_footer_rows) {
       const next = held.shift()!;

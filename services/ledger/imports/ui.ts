@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DATE_FORMATS } from './formats.ts';
 import { mappingSchema } from './detect.ts';
+import { isCurrency } from '../../core/money.ts';
 
 /** What the import page's mapping form needs beyond the mapping itself. */
 export const DATE_FORMATS_HINT = DATE_FORMATS;
@@ -22,7 +23,16 @@ export const mappingForm = z
     currency: optionalIndex,
     external_id: optionalIndex,
     category: optionalIndex,
-    date_format: z.string().trim().min(2, 'Give the date format, e.g. DD.MM.YYYY.').max(40),
+    sign: optionalIndex,
+    balance: optionalIndex,
+    default_currency: z
+      .string()
+      .trim()
+      .toUpperCase()
+      .optional()
+      .transform((c) => c || undefined)
+      .refine((c) => c === undefined || isCurrency(c), 'Use an ISO currency code such as EUR.'),
+    date_format: z.string().trim().min(2, 'Give the date format, e.g. DD.MM.YYYY, or let it be read from the values.').max(40),
     decimal: z.enum(['.', ',']).default('.'),
     skip_footer_rows: z.coerce.number().int().min(0).max(100).default(0),
     negate: z
