@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type Stripe from 'stripe';
 import { recordSubscription, subscriptionFacts } from '../services/integrations/stripe/subscriptions.ts';
 import { subscriptionMonths, type SubscriptionMonth } from '../services/reports/subscriptions.ts';
-import { createTestApp, insertBusiness, insertUser, signIn, signedInOwner, type TestContext } from './helpers.ts';
+import { createTestApp, insertBusiness, insertLedgerRows, insertUser, signIn, signedInOwner, type TestContext } from './helpers.ts';
 
 /**
  * Subscription metrics against a table worked out by hand. Subscriptions are Stripe's
@@ -448,6 +448,8 @@ describe('subscription metrics on the pages and the API', () => {
     owner = o.owner;
     plain = (await insertBusiness(ctx.db, o.user.id, { name: 'Plain Shop' })).id;
     await recordAll(ctx.db, biz, STORY);
+    // Both have sales in the ledger; only one sells subscriptions.
+    for (const id of [biz, plain]) await insertLedgerRows(ctx.db, id, [{ kind: 'sale', amount: 12_345, amount_base: 12_345, occurred_on: '2026-09-15' }]);
     const s = await insertUser(ctx.db);
     await insertBusiness(ctx.db, s.id, { name: 'Stranger Co' });
     stranger = await signIn(ctx.app, s.email, s.password);
@@ -504,9 +506,13 @@ describe('subscription metrics on the pages and the API', () => {
   test('the dashboard shows an MRR card with its change and the movements when the business has subscriptions, and none otherwise', async () => {
     const dash = await owner.agent.get(`/b/${biz}?preset=custom&from=2026-10-01&to=2026-10-31`);
     assert.equal(dash.status, 200);
-    assert.match(dash.text, /data-figure="mrr"/);
-    assert.match(dash.text, /\$425\.00/);
-    assert.match(dash.text, /Churned MRR/);
+    const card = /data-figure="mrr"[\s\S]*?<\/ul>/.exec(dash.text)?.[0] ?? '';
+    // October: 44,500 at the end of September, 42,500 at the end of October (−4.5 %); reactivation 7,900, churned 9,900.
+    assert.match(card, /\$425\.00/);
+    assert.match(card, /−4\.5 %/);
+    assert.match(card, /Reactivation MRR<\/a> <span class="num">\$79\.00/);
+    assert.match(card, /Churned MRR<\/a> <span class="num neg">-\$99\.00/);
+    assert.match(card, /Net new MRR<\/a><\/strong> <span class="num neg">-\$20\.00/);
     const plainDash = await owner.agent.get(`/b/${plain}`);
     assert.doesNotMatch(plainDash.text, /data-figure="mrr"/);
   });

@@ -1,6 +1,7 @@
 import type { Db } from '../core/db.ts';
-import { arpu, customerChurn, mrrMovement } from './definitions.ts';
+import { arpu, customerChurn, label, mrrMovement, type TermId } from './definitions.ts';
 import { addMonths, monthEnd, monthStart, monthsOf, type Range } from './periods.ts';
+import { change, type Change } from './changes.ts';
 
 /**
  * Subscription metrics (MRR, its movements, customer churn, ARPU) as definitions.ts
@@ -177,5 +178,66 @@ export function apiMonth(m: SubscriptionMonth) {
     customers_lost: m.customersLost,
     churn_rate: m.customerChurn,
     arpu: m.arpu,
+  };
+}
+
+/** The movements in the order the pages list them, with their glossary terms; `sign` is how each moves MRR. */
+export const MOVEMENTS: { key: 'newMrr' | 'reactivation' | 'expansion' | 'contraction' | 'churned'; term: TermId; sign: 1 | -1 }[] = [
+  { key: 'newMrr', term: 'new_mrr', sign: 1 },
+  { key: 'reactivation', term: 'reactivation_mrr', sign: 1 },
+  { key: 'expansion', term: 'expansion_mrr', sign: 1 },
+  { key: 'contraction', term: 'contraction_mrr', sign: -1 },
+  { key: 'churned', term: 'churned_mrr', sign: -1 },
+];
+
+/**
+ * What a page shows of subscription months: the months (newest last), the newest, the
+ * glossary labels, and chart columns (MRR; MRR gained, as new + reactivation + expansion,
+ * above zero and MRR lost, as contraction + churned, below it; net new). Null without months.
+ */
+export function view(months: SubscriptionMonth[]) {
+  if (!months.length) return null;
+  return {
+    months,
+    latest: months[months.length - 1],
+    movements: MOVEMENTS.map((m) => ({ ...m, label: label(m.term) })),
+    labels: { mrr: label('mrr'), netNew: label('net_new_mrr'), churn: label('customer_churn'), arpu: label('arpu') },
+    chart: {
+      labels: months.map((m) => m.month),
+      series: {
+        mrr: months.map((m) => m.mrr),
+        gained: months.map((m) => m.newMrr + m.reactivation + m.expansion),
+        lost: months.map((m) => -(m.contraction + m.churned)),
+        net_new: months.map((m) => m.netNew),
+      },
+    },
+  };
+}
+
+/** The dashboard's MRR card: MRR at the end of the range against the end of the comparison range, the movements within the range, and MRR at each trend point's end. */
+export type SubscriptionCard = {
+  mrr: number;
+  previousMrr: number;
+  change: Change;
+  movements: { key: string; term: TermId; label: string; sign: 1 | -1; amount: number }[];
+  netNew: number;
+  customers: number;
+  arpu: number | null;
+  /** MRR at the end of each day of `trendEnds`. */
+  trend: number[];
+};
+
+/** The card's figures from the MRR history (pure); `trendEnds` are the last days of the dashboard's trend points. */
+export function cardFrom(rows: readonly HistoryRow[], range: Range, previous: Range, trendEnds: readonly string[]): SubscriptionCard {
+  const [cur, prev, ...points] = periodsFrom(rows, [range, previous, ...trendEnds.map((d) => ({ from: d, to: d }))]);
+  return {
+    mrr: cur.mrr,
+    previousMrr: prev.mrr,
+    change: change(cur.mrr, prev.mrr, { unit: 'money', upIsGood: true }),
+    movements: MOVEMENTS.map((m) => ({ key: m.key, term: m.term, label: label(m.term), sign: m.sign, amount: cur[m.key] })),
+    netNew: cur.netNew,
+    customers: cur.customers,
+    arpu: cur.arpu,
+    trend: points.map((p) => p.mrr),
   };
 }
