@@ -3,6 +3,11 @@ import assert from 'node:assert/strict';
 import type Stripe from 'stripe';
 import { recordSubscription, subscriptionFacts } from '../services/integrations/stripe/subscriptions.ts';
 import { subscriptionMonths, type SubscriptionMonth } from '../services/reports/subscriptions.ts';
+import { ledgerSignals } from '../services/readiness/signals.ts';
+import { recommend } from '../services/readiness/recommendation-rules.ts';
+import { calm } from './fixtures.ts';
+import { runTool, toolContext } from '../services/agent/tools.ts';
+import { answerOffline } from '../services/agent/offline.ts';
 import { createTestApp, insertBusiness, insertLedgerRows, insertUser, signIn, signedInOwner, type TestContext } from './helpers.ts';
 
 /**
@@ -425,6 +430,41 @@ describe('subscription metrics', () => {
         ['2026-09', 9900, 4950],
       ],
     );
+  });
+
+  test('readiness reads the last three complete months: churn averaging 15 % a month and shrinking MRR become recommendations', async () => {
+    const biz = await freshBusiness();
+    await recordAll(ctx.db, biz, STORY);
+    const signals = await ledgerSignals(ctx.db, biz, '2026-11-25');
+    // Aug, Sep, Oct: customer churn 0, 20 % and 25 %, a mean of 15 %; MRR 42,500 at the end of October against 60,720 at the end of July.
+    assert.deepEqual(signals.subscriptions, { mrr: 42_500, mrr_three_months_before: 60_720, customers: 4, monthly_customer_churn: 0.15 });
+    const rules = recommend({ ...calm, ...signals })
+      .filter((r) => ['customer_churn', 'mrr_shrinking'].includes(r.rule))
+      .map((r) => `${r.rule}:${r.priority}`);
+    assert.deepEqual(rules, ['customer_churn:high', 'mrr_shrinking:high']);
+    const plain = await ledgerSignals(ctx.db, await freshBusiness('No subscriptions'), '2026-11-25');
+    assert.equal(plain.subscriptions, null);
+  });
+
+  test('the agent’s tool and the offline analyst answer MRR and churn from the same months', async () => {
+    const biz = await freshBusiness();
+    await recordAll(ctx.db, biz, STORY);
+    const context = toolContext(ctx.clock);
+    const { data } = await runTool(ctx.db, biz, 'subscription_metrics', { months: 2 }, context);
+    const months = data.months as { month: string; mrr: { minor: number }; churned_mrr: { minor: number }; customer_churn: { value: number } | null }[];
+    assert.deepEqual(
+      months.map((m) => [m.month, m.mrr.minor, m.churned_mrr.minor, m.customer_churn?.value ?? null]),
+      [
+        ['2026-10', 42_500, 9_900, 0.25],
+        ['2026-11', 42_500, 0, 0],
+      ],
+    );
+    const reply = await answerOffline(ctx.db, biz, 'What is our MRR and churn?', context);
+    assert.equal(reply.intent, 'subscriptions');
+    assert.match(reply.text, /MRR is \[\*\*\$425\.00\*\*\]\(\/b\/[\w-]+\/metrics#subscription-metrics\) as of 2026-11-25, from \*\*4\*\* paying customers \(ARPU \*\*\$106\.25\*\*\)/);
+    assert.match(reply.text, /2026-10: MRR \$425\.00; new \$0\.00, reactivation \$79\.00, expansion \$0\.00, contraction \$0\.00, churned \$99\.00: net new -\$20\.00; customer churn 25\.0 %/);
+    const none = await answerOffline(ctx.db, await freshBusiness('Plain'), 'what is my churn rate?', context);
+    assert.match(none.text, /no subscriptions synced from Stripe/);
   });
 
   test('the business without subscriptions has no months, and one business never sees another’s', async () => {

@@ -1,5 +1,6 @@
 import type { Db } from '../core/db.ts';
 import { arpu, customerChurn, label, mrrMovement, type TermId } from './definitions.ts';
+import { addDays } from '../core/clock.ts';
 import { addMonths, monthEnd, monthStart, monthsOf, type Range } from './periods.ts';
 import { change, type Change } from './changes.ts';
 
@@ -239,5 +240,32 @@ export function cardFrom(rows: readonly HistoryRow[], range: Range, previous: Ra
     customers: cur.customers,
     arpu: cur.arpu,
     trend: points.map((p) => p.mrr),
+  };
+}
+
+/** Subscription figures of the last three complete months before a day, as readiness reads them. */
+export type RecentSubscriptions = {
+  /** MRR at the end of the last complete month, and three months before that. */
+  mrr: number;
+  mrrThreeMonthsBefore: number;
+  customers: number;
+  /** The mean of the three months' customer churn (those with customers at their start); null when none had. */
+  monthlyCustomerChurn: number | null;
+  months: SubscriptionMonth[];
+};
+
+/** The last three complete months before `asOf`'s month; null when the business has no subscriptions. */
+export async function recent(db: Db, businessId: string, asOf: string): Promise<RecentSubscriptions | null> {
+  const to = addDays(monthStart(asOf), -1);
+  const months = await subscriptionMonths(db, businessId, { from: addMonths(monthStart(asOf), -3), to });
+  if (!months.length) return null;
+  const rates = months.map((m) => m.customerChurn).filter((r): r is number => r !== null);
+  const last = months[months.length - 1];
+  return {
+    mrr: last.mrr,
+    mrrThreeMonthsBefore: months[0].startMrr,
+    customers: last.customers,
+    monthlyCustomerChurn: rates.length ? rates.reduce((a, b) => a + b, 0) / rates.length : null,
+    months,
   };
 }
