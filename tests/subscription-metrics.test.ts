@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type Stripe from 'stripe';
-import { recordSubscription, subscriptionFacts } from '../services/integrations/stripe/subscriptions.ts';
+import { recordSubscription, recordSubscriptions, subscriptionFacts } from '../services/integrations/stripe/subscriptions.ts';
 import { subscriptionMonths, type SubscriptionMonth } from '../services/reports/subscriptions.ts';
 import { ledgerSignals } from '../services/readiness/signals.ts';
 import { recommend } from '../services/readiness/recommendation-rules.ts';
@@ -351,6 +351,13 @@ describe('subscription metrics', () => {
   test('states delivered in reverse order give the same months', async () => {
     const biz = await freshBusiness();
     await recordAll(ctx.db, biz, [...STORY].reverse());
+    assert.deepEqual(figures(await subscriptionMonths(ctx.db, biz, RANGE)), EXPECTED);
+  });
+
+  test('the whole story recorded as one batch (a backfill page), shuffled and with every state twice, gives the same months', async () => {
+    const biz = await freshBusiness();
+    const shuffled = [...STORY, ...STORY].map(([subscription, at], i) => ({ subscription, observedAt: new Date(at), key: (i * 7919) % 24 })).sort((a, b) => a.key - b.key);
+    await recordSubscriptions(ctx.db, biz, shuffled);
     assert.deepEqual(figures(await subscriptionMonths(ctx.db, biz, RANGE)), EXPECTED);
   });
 

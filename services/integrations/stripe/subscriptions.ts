@@ -202,53 +202,69 @@ function sameFacts(a: SubscriptionFacts, b: SubscriptionFacts): boolean {
  * only fills in the days before that newest one.
  */
 export async function recordSubscription(db: Db, businessId: string, sub: Stripe.Subscription, observedAt: Date): Promise<void> {
-  const facts = subscriptionFacts(sub, observedAt);
-  await db.transaction(async (trx) => {
-    // One writer per subscription at a time, so two deliveries of it never rebuild over each other.
-    await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`subscription:${businessId}:${sub.id}`]);
-    const before = await trx('subscription_observations')
-      .where({ business_id: businessId, subscription_id: sub.id })
-      .where('observed_at', '<=', observedAt)
-      .orderBy('observed_at', 'desc')
-      .first('observed_at', 'facts');
-    if (before && (new Date(before.observed_at).getTime() === observedAt.getTime() || sameFacts(before.facts, facts))) return;
-    await trx('subscription_observations').insert({
-      business_id: businessId,
-      subscription_id: sub.id,
-      observed_at: observedAt,
-      customer_id: facts.customerId,
-      status: facts.status,
-      currency: facts.currency,
-      mrr: facts.mrr,
-      facts: JSON.stringify(facts),
-      payload: JSON.stringify(sub),
-    });
-    await rebuildHistory(trx, businessId, sub.id);
-  });
+  await recordSubscriptions(db, businessId, [{ subscription: sub, observedAt }]);
 }
 
-/** Replaces a subscription's MRR history with the one its observations give, converted to the business's currency. */
-async function rebuildHistory(trx: Db, businessId: string, subscriptionId: string): Promise<void> {
-  const [rows, business] = await Promise.all([
-    trx('subscription_observations').where({ business_id: businessId, subscription_id: subscriptionId }).orderBy('observed_at').select('observed_at', 'facts'),
-    trx('businesses').where({ id: businessId }).first('currency'),
-  ]);
-  const observed = rows.map((r: { observed_at: Date; facts: SubscriptionFacts }) => ({ observedAt: new Date(r.observed_at), facts: r.facts }));
-  const latest = observed[observed.length - 1].facts;
-  const points = mrrTimeline(observed);
-  const lastDay = points.reduce((m, p) => (p.on > m ? p.on : m), points[0]?.on ?? latest.startedOn);
-  const toBase = await converterFor(trx, businessId, latest.currency, business.currency, lastDay);
-  await trx('subscription_mrr_history').where({ business_id: businessId, subscription_id: subscriptionId }).delete();
-  if (!points.length) return;
-  await trx('subscription_mrr_history').insert(
-    points.map((p) => ({
-      business_id: businessId,
-      subscription_id: subscriptionId,
-      effective_on: p.on,
-      customer_id: latest.customerId,
-      currency: latest.currency,
-      mrr: p.mrr,
-      mrr_base: toBase(p.mrr, p.on),
-    })),
-  );
+type Observed = { observedAt: Date; facts: SubscriptionFacts };
+
+/**
+ * `recordSubscription` for many states at once (a page of a backfill, the demo), in one
+ * transaction and a handful of queries whatever their number; the same rules apply.
+ */
+export async function recordSubscriptions(db: Db, businessId: string, states: readonly { subscription: Stripe.Subscription; observedAt: Date }[]): Promise<void> {
+  if (!states.length) return;
+  await db.transaction(async (trx) => {
+    // One writer of a business's subscriptions at a time, so two deliveries never rebuild over each other.
+    await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`subscriptions:${businessId}`]);
+    const ids = [...new Set(states.map((s) => s.subscription.id))];
+    const [stored, business] = await Promise.all([
+      trx('subscription_observations').where('business_id', businessId).whereIn('subscription_id', ids).orderBy('observed_at').select('subscription_id', 'observed_at', 'facts'),
+      trx('businesses').where({ id: businessId }).first('currency'),
+    ]);
+    const bySubscription = new Map<string, Observed[]>(ids.map((id) => [id, []]));
+    for (const r of stored as { subscription_id: string; observed_at: Date; facts: SubscriptionFacts }[])
+      bySubscription.get(r.subscription_id)!.push({ observedAt: new Date(r.observed_at), facts: r.facts });
+    const inserts: Record<string, unknown>[] = [];
+    const changed = new Set<string>();
+    for (const { subscription: sub, observedAt } of [...states].sort((a, b) => a.observedAt.getTime() - b.observedAt.getTime())) {
+      const list = bySubscription.get(sub.id)!;
+      const facts = subscriptionFacts(sub, observedAt);
+      const at = list.findIndex((o) => o.observedAt.getTime() >= observedAt.getTime());
+      const before = at < 0 ? list[list.length - 1] : at > 0 ? list[at - 1] : undefined;
+      if (at >= 0 && list[at].observedAt.getTime() === observedAt.getTime()) continue;
+      if (before && sameFacts(before.facts, facts)) continue;
+      list.splice(at < 0 ? list.length : at, 0, { observedAt, facts });
+      changed.add(sub.id);
+      inserts.push({
+        business_id: businessId,
+        subscription_id: sub.id,
+        observed_at: observedAt,
+        customer_id: facts.customerId,
+        status: facts.status,
+        currency: facts.currency,
+        mrr: facts.mrr,
+        facts: JSON.stringify(facts),
+        payload: JSON.stringify(sub),
+      });
+    }
+    if (!changed.size) return;
+    const history: Record<string, unknown>[] = [];
+    const converters = new Map<string, (amount: number, day: string) => number | null>();
+    for (const id of changed) {
+      const observed = bySubscription.get(id)!;
+      const latest = observed[observed.length - 1].facts;
+      const points = mrrTimeline(observed);
+      if (!converters.has(latest.currency)) converters.set(latest.currency, await converterFor(trx, businessId, latest.currency, business.currency, '2100-12-31'));
+      const toBase = converters.get(latest.currency)!;
+      for (const p of points) {
+        history.push({ business_id: businessId, subscription_id: id, effective_on: p.on, customer_id: latest.customerId, currency: latest.currency, mrr: p.mrr, mrr_base: toBase(p.mrr, p.on) });
+      }
+    }
+    for (let i = 0; i < inserts.length; i += 500) await trx('subscription_observations').insert(inserts.slice(i, i + 500));
+    await trx('subscription_mrr_history')
+      .where('business_id', businessId)
+      .whereIn('subscription_id', [...changed])
+      .delete();
+    for (let i = 0; i < history.length; i += 1000) await trx('subscription_mrr_history').insert(history.slice(i, i + 1000));
+  });
 }
