@@ -411,7 +411,7 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
       const month = (x: D) =>
         `- ${x.month}: MRR ${x.mrr.text}; new ${x.new_mrr.text}, ${x.reactivation_mrr.minor ? `reactivation ${x.reactivation_mrr.text}, ` : ''}expansion ${x.expansion_mrr.text}, contraction ${x.contraction_mrr.text}, churned ${x.churned_mrr.text}: net new ${x.net_new_mrr.text}; customer churn ${x.customer_churn ? x.customer_churn.text : 'n/a (no customers at the start)'}`;
       if (prev) {
-        lines.push('This month so far and the month before:');
+        lines.push('The month before and this month so far:');
         lines.push(month(prev));
       } else lines.push('This month so far:');
       lines.push(month(m));
