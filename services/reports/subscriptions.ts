@@ -129,11 +129,6 @@ export async function history(db: Db, businessId: string, through: string): Prom
     .select('subscription_id', 'customer_id', db.raw(`to_char(effective_on, 'YYYY-MM-DD') as effective_on`), 'mrr_base');
 }
 
-/** Whether the business has any subscription recorded (the pages show subscription figures only then). */
-export async function hasSubscriptions(db: Db, businessId: string): Promise<boolean> {
-  return Boolean(await db('subscription_mrr_history').where('business_id', businessId).first(db.raw('1 as one')));
-}
-
 export type SubscriptionMonth = SubscriptionPeriod & { month: string };
 
 /** Each calendar month the range touches (the first and last cut to the range), with its subscription figures. */
@@ -146,14 +141,6 @@ export function monthsFrom(rows: readonly HistoryRow[], range: Range): Subscript
 export async function subscriptionMonths(db: Db, businessId: string, range: Range): Promise<SubscriptionMonth[]> {
   const rows = await history(db, businessId, range.to);
   return rows.length ? monthsFrom(rows, range) : [];
-}
-
-/** MRR and its movements over a period and the period it is compared with, for the dashboard; null without subscriptions. */
-export async function subscriptionSummary(db: Db, businessId: string, range: Range, previous: Range): Promise<{ current: SubscriptionPeriod; previous: SubscriptionPeriod } | null> {
-  const rows = await history(db, businessId, range.to);
-  if (!rows.length) return null;
-  const [current, prev] = periodsFrom(rows, [range, previous]);
-  return { current, previous: prev };
 }
 
 /** The figures of the last twelve months up to a day (the current month so far), oldest first; what the metrics page, readiness and the agent read. */
