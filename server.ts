@@ -36,6 +36,8 @@ import { startBackgroundWork } from './jobs/index.ts';
 import { openControl } from './services/jobs/control.ts';
 import { releaseAll } from './services/jobs/runtime.ts';
 import { controlRoutes } from './routes/operations/control.ts';
+import { webhookRoutes } from './routes/integrations/webhooks.ts';
+import { integrationCallbackRoutes } from './routes/integrations/callbacks.ts';
 
 const ROOT = path.dirname(fileURLToPath(import.meta.url));
 
@@ -74,7 +76,8 @@ export function createApp(deps: AppDeps): express.Express {
           'style-src': ["'self'"],
           'img-src': ["'self'", 'data:'],
           'connect-src': ["'self'"],
-          'form-action': ["'self'"],
+          // Connecting a provider is a form whose answer redirects to the provider's authorisation page.
+          'form-action': ["'self'", new URL(config.stripe.connectBase).origin],
           'frame-ancestors': ["'none'"],
           'object-src': ["'none'"],
           'upgrade-insecure-requests': config.isProduction ? [] : null,
@@ -90,6 +93,8 @@ export function createApp(deps: AppDeps): express.Express {
   }
   app.use('/static', express.static(path.join(ROOT, 'public'), { maxAge: config.isProduction ? '1d' : 0 }));
   app.use(healthRoutes(deps));
+  // Before the body parsers: a webhook's signature covers its raw bytes.
+  app.use(webhookRoutes(deps));
 
   app.use(express.urlencoded({ extended: false, limit: '200kb' }));
   app.use(express.json({ limit: '1mb' }));
@@ -108,6 +113,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(accountSettingsRoutes(deps));
   app.use(invitationRoutes(deps));
   app.use(googleRoutes(deps));
+  app.use(integrationCallbackRoutes(deps));
   app.use(businessListRoutes(deps));
   app.use(operationsRoutes(deps));
   if (!config.isProduction) app.use(devRoutes(deps));

@@ -19,6 +19,7 @@ import { ruleRoutes } from './ledger/rules.ts';
 import { rateRoutes } from './ledger/rates.ts';
 import { chatRoutes } from './agent/chat.ts';
 import { suggestedChangeRoutes } from './agent/suggested-changes.ts';
+import { connectionRoutes } from './integrations/connections.ts';
 
 /**
  * Every page of one business, mounted at /b/:businessId behind the membership
@@ -46,6 +47,7 @@ export function businessRoutes(deps: AppDeps): Router {
   router.use(rateRoutes(deps));
   router.use(chatRoutes(deps));
   router.use(suggestedChangeRoutes(deps));
+  router.use(connectionRoutes(deps));
   return router;
 }
 

@@ -151,7 +151,7 @@ export async function createTestApp(opts: { logger?: Logger; config?: Partial<Co
     runOne: worker.runOne,
   };
   const app = createApp({ db, config, clock, logger, jobs });
-  return { app, db, clock, config, worker, close: drop };
+  return { app, db, clock, config, logger, worker, close: drop };
 }
 
 let userCounter = 0;

@@ -73,6 +73,20 @@ const schema = z.object({
   // --- background work (issue 13)
   IMPORT_WAIT_MS: z.coerce.number().int().min(0).max(120_000).default(30_000),
   JOBS_IN_WEB: z.enum(['auto', 'always', 'never']).default('auto'),
+  // --- integrations (issue 15)
+  ENCRYPTION_KEY: z
+    .string()
+    .optional()
+    .refine((v) => !v || v.split(',').every((k) => /^[A-Za-z0-9+/_-]{43}=?$|^[0-9a-fA-F]{64}$/.test(k.trim())), {
+      message: 'must be one or more comma-separated 32-byte keys (64 hex characters or 44 base64 characters); the first encrypts',
+    }),
+  ENCRYPTION_KEY_FILE: z.string().min(1).default('./data/encryption.key'),
+  STRIPE_SECRET_KEY: z.string().optional(),
+  STRIPE_CONNECT_CLIENT_ID: z.string().optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().optional(),
+  STRIPE_API_BASE: z.url().optional().or(z.literal('')),
+  STRIPE_CONNECT_BASE: z.url().default('https://connect.stripe.com'),
+  PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
 });
 
 /** An S3-compatible bucket, addressed path-style (`ENDPOINT/BUCKET/key`), which every such service accepts. */
@@ -80,6 +94,13 @@ export type S3Config = { endpoint: string; bucket: string; region: string; acces
 
 /** Where receipt files go; `dir` is used by the disk store, `s3` by the S3 one. */
 export type ReceiptsConfig = { storage: 'disk' | 's3'; dir: string; maxBytes: number; s3: S3Config | null };
+
+/**
+ * Stripe Connect: the platform's secret key and Connect client id (both needed to connect a
+ * business), the webhook signing secret, and where the API and the OAuth pages live
+ * (Stripe's hosts unless a local fake is named).
+ */
+export type StripeConfig = { secretKey: string | null; connectClientId: string | null; webhookSecret: string | null; apiBase: string | null; connectBase: string };
 
 /** The OpenAI-compatible endpoint the agent uses; null runs the offline analyst. */
 export type AiConfig = { apiKey: string; baseUrl: string | null; model: string; timeoutMs: number };
@@ -128,6 +149,16 @@ export type Config = {
    * embedded PGlite (one process owns the database) and leaves it to the `jobs` app on PostgreSQL.
    */
   jobsInWeb: 'auto' | 'always' | 'never';
+  /**
+   * Keys that seal integration credentials: the environment's (the first encrypts, all
+   * decrypt, so a rotation can still open what the old key sealed), else outside
+   * production a key file made at random on first use. Production refuses to store a
+   * credential without ENCRYPTION_KEY.
+   */
+  encryption: { keys: string[]; keyFile: string | null };
+  stripe: StripeConfig;
+  /** How long one request to a provider may take before it is abandoned (and retried). */
+  providerTimeoutMs: number;
 };
 
 export class ConfigError extends Error {}
@@ -209,6 +240,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
         : null,
     importWaitMs: e.IMPORT_WAIT_MS,
     jobsInWeb: e.JOBS_IN_WEB,
+    encryption: {
+      keys: (e.ENCRYPTION_KEY ?? '')
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean),
+      keyFile: isProduction ? null : e.ENCRYPTION_KEY_FILE,
+    },
+    stripe: {
+      secretKey: e.STRIPE_SECRET_KEY || null,
+      connectClientId: e.STRIPE_CONNECT_CLIENT_ID || null,
+      webhookSecret: e.STRIPE_WEBHOOK_SECRET || null,
+      apiBase: e.STRIPE_API_BASE || null,
+      connectBase: e.STRIPE_CONNECT_BASE.replace(/\/+$/, ''),
+    },
+    providerTimeoutMs: e.PROVIDER_TIMEOUT_MS,
   };
 }
 
@@ -218,5 +264,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   // Heavy work is not rationed in tests (a fixed clock never opens a new window); the test of the allowance sets its own.
   // Stored files (receipts, statements waiting to import) go to a folder of the test's own.
   const RECEIPTS_DIR = path.join(os.tmpdir(), `bursar-test-store-${randomBytes(6).toString('hex')}`);
-  return { ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO: 'never', RATE_LIMIT_HEAVY_PER_MINUTE: '100000', RECEIPTS_DIR }), ...secrets, ...overrides };
+  // Credentials are sealed with a key of the test's own (never a file, never a constant).
+  const ENCRYPTION_KEY = randomBytes(32).toString('hex');
+  return { ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO: 'never', RATE_LIMIT_HEAVY_PER_MINUTE: '100000', RECEIPTS_DIR, ENCRYPTION_KEY }), ...secrets, ...overrides };
 }

@@ -223,11 +223,11 @@ function applyFilter(q: Knex.QueryBuilder, businessId: string, f: Omit<Filter, '
   return q;
 }
 
-function encodeCursor(value: string | number, id: string): string {
+export function encodeCursor(value: string | number, id: string): string {
   return Buffer.from(JSON.stringify([value, id])).toString('base64url');
 }
 
-function decodeCursor(cursor: string): [string | number, string] {
+export function decodeCursor(cursor: string): [string | number, string] {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString());
     if (Array.isArray(v) && v.length === 2 && (typeof v[0] === 'string' || typeof v[0] === 'number') && isUuid(v[1])) return v as [string, string];

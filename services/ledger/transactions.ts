@@ -1,4 +1,7 @@
+import { z } from 'zod';
 import type { Db } from '../core/db.ts';
+import { day } from '../core/dates.ts';
+import { decodeCursor, encodeCursor } from './expenses.ts';
 import { actAs, type Actor } from './audit.ts';
 
 /** What a ledger row records; the database's CHECK on `transactions.kind` allows exactly these. */
@@ -93,4 +96,51 @@ export async function recent(db: Db, businessId: string, limit = 10): Promise<Tr
 export async function countRows(db: Db, businessId: string): Promise<number> {
   const row = await db('transactions').where('business_id', businessId).first(db.raw('count(*)::bigint as n'));
   return row.n;
+}
+
+/** What the ledger API filters by; dates inclusive, newest first, `cursor` from the previous page. */
+export const ledgerQuery = z.object({
+  kind: z.enum(LEDGER_KINDS).optional(),
+  source: z.string().trim().min(1).max(50).optional(),
+  start_date: day().optional(),
+  end_date: day().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().max(200).optional(),
+});
+
+export type LedgerRow = {
+  id: string;
+  kind: LedgerKind;
+  amount: number;
+  currency: string;
+  amount_base: number;
+  occurred_on: string;
+  description: string;
+  counterparty: string | null;
+  source: string;
+  external_id: string | null;
+};
+
+/** One page of a business's ledger, whatever wrote it (typed, imported, synced), newest first. */
+export async function listPage(db: Db, businessId: string, q: z.output<typeof ledgerQuery>): Promise<{ rows: LedgerRow[]; nextCursor: string | null }> {
+  const query = db('transactions').where('business_id', businessId);
+  if (q.kind) query.where('kind', q.kind);
+  if (q.source) query.where('source', q.source);
+  if (q.start_date) query.where('occurred_on', '>=', q.start_date);
+  if (q.end_date) query.where('occurred_on', '<=', q.end_date);
+  if (q.cursor) {
+    const [on, id] = decodeCursor(q.cursor);
+    query.whereRaw('(occurred_on, id) < (?, ?)', [on, id]);
+  }
+  const rows: LedgerRow[] = await query
+    .orderBy([
+      { column: 'occurred_on', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .limit(q.limit + 1)
+    .select('id', 'kind', 'amount', 'currency', 'amount_base', 'occurred_on', 'description', 'counterparty', 'source', 'external_id');
+  const more = rows.length > q.limit;
+  const page = rows.slice(0, q.limit);
+  const last = page.at(-1);
+  return { rows: page.map((r) => ({ ...r, amount: Number(r.amount), amount_base: Number(r.amount_base) })), nextCursor: more && last ? encodeCursor(last.occurred_on, last.id) : null };
 }

@@ -28,6 +28,8 @@ export async function startBrowserSession(opts: { days?: number; config?: Partia
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // Links the app builds for others to follow (OAuth redirects, mail) point at this server.
+  config.appUrl = baseUrl;
   const browser: Browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],

@@ -15,6 +15,7 @@ import { receiptApiRoutes } from './receipts.ts';
 import { importApiRoutes, readImportForm } from './imports.ts';
 import { agentApiRoutes } from './agent.ts';
 import { limitHeavy } from '../../support/heavy.ts';
+import { integrationApiRoutes } from './integrations.ts';
 
 /**
  * Every business-scoped route of the JSON API, behind one membership check
@@ -40,6 +41,7 @@ export function businessApiRoutes(deps: AppDeps): Router {
   router.use(receiptApiRoutes(deps));
   router.use(importApiRoutes(deps));
   router.use(agentApiRoutes(deps));
+  router.use(integrationApiRoutes(deps));
   return router;
 }
 
