@@ -11,6 +11,8 @@ import { systemActor, type Actor } from './ledger/audit.ts';
 import { hashPassword } from './access/users.ts';
 import * as metrics from './reports/metrics.ts';
 import * as readiness from './readiness/scores.ts';
+import type Stripe from 'stripe';
+import { recordSubscriptions } from './integrations/stripe/subscriptions.ts';
 
 export const DEMO_EMAIL = 'demo@bursar.local';
 export const DEMO_PASSWORD = 'bursar-demo';
@@ -117,6 +119,7 @@ export async function seedDemo(db: Db, clock: Clock, opts: { days?: number } = {
       { isDemo: true },
     );
     const storeRows = await seedStore(trx, actor, store.id, addDays(end, -(days - 1)), end);
+    await seedCandleClub(trx, store.id, addDays(end, -Math.min(days - 1, 425)), clock.now());
     const studio = await businesses.create(
       trx,
       user.id,
@@ -378,6 +381,129 @@ async function seedStore(db: Db, actor: Actor, businessId: string, start: string
       .onConflict(['base', 'quote', 'day'])
       .ignore();
   return ledger.insertMany(db, actor, rows);
+}
+
+/** The candle club's plans: Stripe price id, amount in cents, billing interval. */
+const CLUB_PLANS = {
+  monthly: { id: 'price_club_monthly', amount: 3200, interval: 'month' },
+  duo: { id: 'price_club_duo', amount: 5400, interval: 'month' },
+  annual: { id: 'price_club_annual', amount: 32_000, interval: 'year' },
+} as const;
+type ClubPlan = keyof typeof CLUB_PLANS;
+
+/** A club subscription as Stripe describes it, in one state (the fields the subscription metrics read). */
+function clubSubscription(s: {
+  id: string;
+  customer: string;
+  plan: ClubPlan;
+  created: number;
+  status: string;
+  coupon: boolean;
+  trialEnd: number | null;
+  canceledAt?: number;
+  cancelAt?: number;
+  endedAt?: number;
+}): Stripe.Subscription {
+  const plan = CLUB_PLANS[s.plan];
+  const coupon = { id: 'CLUB20', object: 'coupon', percent_off: 20, amount_off: null, currency: null, duration: 'forever', duration_in_months: null, valid: true };
+  return {
+    id: s.id,
+    object: 'subscription',
+    customer: s.customer,
+    currency: 'usd',
+    status: s.status,
+    created: s.created,
+    start_date: s.created,
+    trial_start: s.trialEnd ? s.created : null,
+    trial_end: s.trialEnd,
+    cancel_at_period_end: Boolean(s.cancelAt && !s.endedAt),
+    cancel_at: s.cancelAt ?? null,
+    canceled_at: s.canceledAt ?? null,
+    ended_at: s.endedAt ?? null,
+    default_tax_rates: [],
+    discounts: s.coupon ? [{ id: `di_${s.id.slice(4)}`, object: 'discount', start: s.created, end: null, source: { type: 'coupon', coupon } }] : [],
+    items: {
+      object: 'list',
+      has_more: false,
+      data: [
+        {
+          id: `si_${s.id.slice(4)}`,
+          object: 'subscription_item',
+          quantity: 1,
+          discounts: [],
+          tax_rates: [],
+          price: {
+            id: plan.id,
+            object: 'price',
+            currency: 'usd',
+            billing_scheme: 'per_unit',
+            unit_amount: plan.amount,
+            unit_amount_decimal: String(plan.amount),
+            recurring: { interval: plan.interval, interval_count: 1, usage_type: 'licensed' },
+          },
+        },
+      ],
+    },
+  } as unknown as Stripe.Subscription;
+}
+
+/**
+ * Northwind's candle club, sold as Stripe subscriptions since `start`: a box a month, a
+ * duo box, or a year paid ahead; some join with a 14-day trial, some with a 20 % code,
+ * a few change box or leave each month. Recorded state by state as Stripe's webhooks
+ * would deliver them, so the metrics pages show MRR and its movements. Only the
+ * subscription tables are written: the ledger and its figures stay as they were.
+ */
+async function seedCandleClub(db: Db, businessId: string, start: string, now: Date): Promise<number> {
+  const rnd = prng(424_242);
+  const nowSec = Math.floor(now.getTime() / 1000);
+  const at = (day: string, hour: number) => Math.floor(Date.parse(`${day}T${String(hour).padStart(2, '0')}:00:00Z`) / 1000);
+  const states: [Stripe.Subscription, number][] = [];
+  let n = 0;
+  const totalDays = Math.round((now.getTime() - Date.parse(`${start}T00:00:00Z`)) / 86_400_000);
+  for (let d = 0; d < totalDays; d++) {
+    const day = addDays(start, d);
+    for (let j = rnd.count(0.25 + 0.15 * (d / totalDays)); j > 0; j--) {
+      n++;
+      const id = `sub_club${String(n).padStart(4, '0')}`;
+      const customer = `cus_club${String(n).padStart(4, '0')}`;
+      let plan: ClubPlan = rnd.pickWeighted(['monthly', 'duo', 'annual'] as ClubPlan[], [0.6, 0.25, 0.15]);
+      const coupon = rnd.chance(0.15);
+      const created = at(day, rnd.int(8, 21));
+      const trialEnd = plan !== 'annual' && rnd.chance(0.3) ? created + 14 * 86_400 : null;
+      const sub = (over: Partial<Parameters<typeof clubSubscription>[0]>) => clubSubscription({ id, customer, plan, created, status: 'active', coupon, trialEnd, ...over });
+      if (trialEnd) {
+        states.push([sub({ status: 'trialing' }), created]);
+        if (trialEnd > nowSec) continue;
+        if (rnd.chance(0.25)) {
+          states.push([sub({ status: 'canceled', canceledAt: trialEnd, endedAt: trialEnd }), trialEnd]);
+          continue;
+        }
+        states.push([sub({}), trialEnd]);
+      } else states.push([sub({}), created]);
+      // Month by month after it starts paying: a change of box, or leaving at the end of a period.
+      const period = plan === 'annual' ? 365 * 86_400 : 30 * 86_400;
+      for (let t = (trialEnd ?? created) + period; t < nowSec; t += period) {
+        if (rnd.chance(plan === 'annual' ? 0.2 : 0.035)) {
+          const noticed = t - rnd.int(3, 20) * 86_400;
+          if (noticed > nowSec) break;
+          states.push([sub({ cancelAt: t, canceledAt: noticed }), noticed]);
+          if (t <= nowSec) states.push([sub({ status: 'canceled', cancelAt: t, canceledAt: noticed, endedAt: t }), t]);
+          break;
+        }
+        if (plan === 'monthly' && rnd.chance(0.03)) plan = 'duo';
+        else if (plan === 'duo' && rnd.chance(0.03)) plan = 'monthly';
+        else continue;
+        states.push([sub({}), t]);
+      }
+    }
+  }
+  await recordSubscriptions(
+    db,
+    businessId,
+    states.map(([subscription, seconds]) => ({ subscription, observedAt: new Date(seconds * 1000) })),
+  );
+  return n;
 }
 
 /** A second, small business, so the switcher has somewhere to go: a design studio billing clients monthly. */

@@ -63,6 +63,7 @@ describe('the MCP endpoint', () => {
       'profit_and_loss',
       'readiness_breakdown',
       'sku_performance',
+      'subscription_metrics',
       'top_counterparties',
       'top_recommendations',
     ]);

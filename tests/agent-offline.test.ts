@@ -251,7 +251,7 @@ describe('metric_summary and the metrics page', () => {
 
   test('the tool states the figures of the snapshot the metrics page shows', async () => {
     const { data } = await runTool(db, businessId, 'metric_summary', {}, toolContext(clock));
-    const page = (await metrics.page(db, businessId)).latest!;
+    const page = (await metrics.page(db, businessId, TODAY)).latest!;
     assert.equal(page.as_of, TODAY, 'the tool stored today’s snapshot, so the page shows it');
     const m = page.metrics;
     const d = data as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -19,6 +19,11 @@ test('each rule fires on its condition with the figures that explain it', () => 
   assert.deepEqual(rules({ refund_rate: 0.05, previous_refund_rate: 0.03 }), ['refund_rate_rising:medium']);
   assert.deepEqual(rules({ top_customer_share: 0.6 }), ['customer_concentration:high']);
   assert.deepEqual(rules({ uncategorised_expenses: { count: 3, amount: -12_000 } }), ['uncategorised_expenses:low']);
+  const subs = { mrr: 100_000, mrr_three_months_before: 100_000, customers: 40, monthly_customer_churn: 0.02 };
+  assert.deepEqual(rules({ subscriptions: subs }), []);
+  assert.deepEqual(rules({ subscriptions: { ...subs, monthly_customer_churn: 0.06 } }), ['customer_churn:medium']);
+  assert.deepEqual(rules({ subscriptions: { ...subs, mrr: 95_000 } }), ['mrr_shrinking:medium']);
+  assert.deepEqual(rules({ subscriptions: { ...subs, mrr: 85_000 } }), ['mrr_shrinking:high']);
   const cb = recommend({ ...calm, chargeback_ratio: 0.0095 })[0];
   assert.match(cb.why, /0\.95%/);
   assert.match(cb.action, /\[Source: reducing-chargebacks\]/);

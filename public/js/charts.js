@@ -2,7 +2,8 @@
 // attribute of a hidden element (no inline scripts: the CSP forbids them, and htmx
 // drops <script> elements, even JSON ones, from swapped content).
 // An element names its data with data-chart="<id of the block>" and what to draw
-// with data-kind: spark (one series, no axes), line (series over time), fan (P10-P90 band).
+// with data-kind: spark (one series, no axes), line (series over time), fan (P10-P90 band),
+// movements (MRR gained and lost as bars, net new as a line).
 (function () {
   var cache = {};
   function dataOf(id) {
@@ -160,7 +161,31 @@
     );
   }
 
-  var KINDS = { spark: spark, line: line, fan: fan };
+  // MRR movements by month: what was gained (series `gained`) as a green bar above zero,
+  // what was lost (`lost`, negative) as a red bar below it, and net new MRR as a line.
+  // Gains and losses never share a side of zero, so one bar each per month does not overlap.
+  function movements(el, data) {
+    var money = moneyOf(el);
+    var bars = uPlot.paths.bars({ size: [0.6, 48] });
+    return new uPlot(
+      {
+        width: Math.max(240, el.clientWidth),
+        height: Number(el.dataset.height || 220),
+        scales: { x: { time: true } },
+        axes: [{}, { values: money.axis, size: 72 }],
+        series: [
+          xSeries,
+          { label: 'MRR gained', stroke: GREEN, fill: 'rgba(31,95,74,0.55)', width: 1, paths: bars, points: { show: false }, value: money.value },
+          { label: 'MRR lost', stroke: RED, fill: 'rgba(180,35,24,0.55)', width: 1, paths: bars, points: { show: false }, value: money.value },
+          { label: 'Net new MRR', stroke: '#2563eb', width: 2, value: money.value },
+        ],
+      },
+      [seconds(data.labels), data.series.gained, data.series.lost, data.series.net_new],
+      el,
+    );
+  }
+
+  var KINDS = { spark: spark, line: line, fan: fan, movements: movements };
 
   function draw(root) {
     if (typeof uPlot === 'undefined') return;

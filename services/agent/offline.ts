@@ -24,6 +24,7 @@ export type Intent =
   | 'chargebacks'
   | 'refunds'
   | 'runway'
+  | 'subscriptions'
   | 'spending'
   | 'largest_expenses'
   | 'comparison'
@@ -120,6 +121,10 @@ export function planFor(question: string, today: string, vocab: Vocabulary): Pla
   }
   if (is(/\buncategori[sz]\w*|\bcategori[sz](e|es|ing|ation)\b|\bno category\b|\bwithout (a )?category\b/)) {
     return plan('categorise', [{ tool: 'categorisation_suggestions', args: { limit: 3 } }]);
+  }
+  // Before the ledger's words: "subscription revenue" is MRR, not the Software category.
+  if (is(/\bmrr\b|\barpu\b|\bchurn\w*|\brecurring revenue\b|\bsubscribers?\b|\bsubscription (revenue|metrics)\b/)) {
+    return plan('subscriptions', [{ tool: 'subscription_metrics', args: { months: 6 } }]);
   }
   const range = period ? { from: period.from, to: period.to } : {};
   const profitWords = /\b(profit\w*|revenue|sales|income|margins?|costs?|expenses?|spend\w*|loss\w*|earn\w*|p ?& ?l|pnl)\b/;
@@ -391,6 +396,28 @@ export function writeAnswer(plan: Plan, results: CallResult[]): { text: string; 
         lines.push(`${burning}, but the cash forecast gives cash a 50 % or higher chance of running out: its median path runs out in about **${m.runway_months} months**, so that is your runway.`);
       else lines.push(`${burning}, which gives a runway of about **${m.runway_months} months**.`);
       lines.push('[Source: cash-flow-basics]');
+      break;
+    }
+    case 'subscriptions': {
+      const d = data('subscription_metrics');
+      if (!d.has_subscriptions) {
+        lines.push('There are no subscriptions synced from Stripe for this business, so there is no MRR or churn to report. Connect Stripe to bring them in.');
+        break;
+      }
+      const months = d.months as D[];
+      const m = months[months.length - 1];
+      const prev = months[months.length - 2] as D | undefined;
+      lines.push(`MRR is ${linked(m.mrr, 'subscription_metrics')} as of ${m.to}, from **${m.customers}** paying customer${m.customers === 1 ? '' : 's'}${m.arpu ? ` (ARPU ${money(m.arpu)})` : ''}.`);
+      const month = (x: D) =>
+        `- ${x.month}: MRR ${x.mrr.text}; new ${x.new_mrr.text}, ${x.reactivation_mrr.minor ? `reactivation ${x.reactivation_mrr.text}, ` : ''}expansion ${x.expansion_mrr.text}, contraction ${x.contraction_mrr.text}, churned ${x.churned_mrr.text}: net new ${x.net_new_mrr.text}; customer churn ${x.customer_churn ? x.customer_churn.text : 'n/a (no customers at the start)'}`;
+      if (prev) {
+        lines.push('The month before and this month so far:');
+        lines.push(month(prev));
+      } else lines.push('This month so far:');
+      lines.push(month(m));
+      const rates = months.map((x) => x.customer_churn).filter(Boolean) as D[];
+      if (rates.length) lines.push(`Customer churn over the last ${months.length} months: ${months.map((x) => `${x.month} ${x.customer_churn ? x.customer_churn.text : 'n/a'}`).join(', ')}.`);
+      lines.push('[Source: revenue-stability]');
       break;
     }
     case 'spending': {

@@ -16,6 +16,7 @@ import { NotFound } from '../core/errors.ts';
 import type { Embedder } from './embeddings.ts';
 import * as metrics from '../reports/metrics.ts';
 import * as aggregates from '../reports/aggregates.ts';
+import * as subscriptions from '../reports/subscriptions.ts';
 import { profitFigures, type KindSums, type ProfitFigures } from '../reports/definitions.ts';
 
 /**
@@ -557,6 +558,44 @@ export const cashForecast = defineTool({
   },
 });
 
+/** Subscription metrics by month, as the metrics page and GET /api/v1/metrics/subscriptions give them. */
+export const subscriptionMetrics = defineTool({
+  name: 'subscription_metrics',
+  description:
+    'Subscriptions sold through Stripe, by calendar month (the current month so far): MRR at the month’s end, new, reactivation, expansion, contraction and churned MRR, net new MRR, paying customers, customer churn (customers lost ÷ customers at the month’s start) and ARPU. Default: the last 6 months. has_subscriptions is false when the business sells none.',
+  parameters: z.object({ months: z.number().int().min(1).max(24).default(6).describe('How many months up to this one, 1-24') }),
+  async run(db, businessId, { months }, { today }) {
+    const [b, list] = await Promise.all([businessRow(db, businessId), subscriptions.subscriptionMonths(db, businessId, { from: addMonths(monthStart(today), -(months - 1)), to: today })]);
+    const c = b.currency;
+    const links = [{ label: 'Subscription metrics', href: `/b/${businessId}/metrics#subscription-metrics` }];
+    if (!list.length) return { data: { has_subscriptions: false }, links };
+    return {
+      data: {
+        has_subscriptions: true,
+        currency: c,
+        months: list.map((m) => ({
+          month: m.month,
+          from: m.from,
+          to: m.to,
+          mrr: amount(m.mrr, c),
+          new_mrr: amount(m.newMrr, c),
+          reactivation_mrr: amount(m.reactivation, c),
+          expansion_mrr: amount(m.expansion, c),
+          contraction_mrr: amount(m.contraction, c),
+          churned_mrr: amount(m.churned, c),
+          net_new_mrr: amount(m.netNew, c),
+          customers: m.customers,
+          customers_at_start: m.customersAtStart,
+          customers_lost: m.customersLost,
+          customer_churn: ratio(m.customerChurn),
+          arpu: m.arpu === null ? null : amount(m.arpu, c),
+        })),
+      },
+      links,
+    };
+  },
+});
+
 export const TOOLS: Tool[] = [
   businessContext,
   readinessBreakdown,
@@ -571,6 +610,7 @@ export const TOOLS: Tool[] = [
   campaignPerformance,
   cashForecast,
   categorisationSuggestions,
+  subscriptionMetrics,
 ] as unknown as Tool[];
 
 export function findTool(name: string): Tool | undefined {

@@ -9,7 +9,12 @@ export type Signals = ReadinessInputs & {
   /** The best-selling product's share of revenue over the last 12 months. */
   top_sku: { sku: string; share: number } | null;
   uncategorised_expenses: { count: number; amount: number };
+  /** Subscription figures of the last three complete months (services/reports/subscriptions.ts recent); null or absent without subscriptions. */
+  subscriptions?: { mrr: number; mrr_three_months_before: number; customers: number; monthly_customer_churn: number | null } | null;
 };
+
+/** Monthly customer churn above which subscriptions leak faster than most small subscription businesses (3-5 % a month is common). */
+export const CUSTOMER_CHURN_WARN = 0.05;
 
 export type Candidate = {
   rule: string;
@@ -142,6 +147,30 @@ export function recommend(s: Signals): Candidate[] {
       why: `${s.uncategorised_expenses.count} expenses totalling ${money(Math.abs(s.uncategorised_expenses.amount), c)} are uncategorised, so reports cannot place them.`,
       action: 'Categorise them, or add a rule so future ones are categorised on import.',
       figures: { count: s.uncategorised_expenses.count, amount: s.uncategorised_expenses.amount },
+    });
+  }
+
+  const subs = s.subscriptions;
+  if (subs && subs.monthly_customer_churn !== null && subs.monthly_customer_churn >= CUSTOMER_CHURN_WARN) {
+    out.push({
+      rule: 'customer_churn',
+      subject: '',
+      priority: subs.monthly_customer_churn >= 2 * CUSTOMER_CHURN_WARN ? 'high' : 'medium',
+      title: 'Subscribers are leaving fast',
+      why: `On average ${pct(subs.monthly_customer_churn)} of paying subscribers left each month over the last three complete months (customer churn, see Definitions).`,
+      action: 'Ask the customers who left why, look at failed payments and cancellations at renewal, and give new customers a reason to stay in their first months. [Source: revenue-stability]',
+      figures: { monthly_customer_churn: subs.monthly_customer_churn, customers: subs.customers },
+    });
+  }
+  if (subs && subs.mrr_three_months_before > 0 && subs.mrr < subs.mrr_three_months_before) {
+    out.push({
+      rule: 'mrr_shrinking',
+      subject: '',
+      priority: subs.mrr < 0.9 * subs.mrr_three_months_before ? 'high' : 'medium',
+      title: 'Recurring revenue is shrinking',
+      why: `MRR was ${money(subs.mrr, c)} at the end of last month, down from ${money(subs.mrr_three_months_before, c)} three months before: churned and contraction MRR outweigh new and expansion MRR.`,
+      action: 'See which movement drives it on the metrics page: win back churned customers, slow downgrades, or add new subscribers. [Source: revenue-stability]',
+      figures: { mrr: subs.mrr, mrr_three_months_before: subs.mrr_three_months_before },
     });
   }
 

@@ -1,13 +1,14 @@
 import type { Db } from '../core/db.ts';
 import { addDays } from '../core/clock.ts';
 import type { Signals } from './recommendation-rules.ts';
+import * as subscriptions from '../reports/subscriptions.ts';
 
 type LedgerSignals = Omit<Signals, keyof import('./formula.ts').ReadinessInputs> & { top_customer_share: number | null };
 
-/** Facts from the ledger and ad stats that the recommendation rules read beside the metrics. */
+/** Facts from the ledger, ad stats and subscriptions that the recommendation rules read beside the metrics. */
 export async function ledgerSignals(db: Db, businessId: string, asOf: string): Promise<LedgerSignals> {
   const yearAgo = addDays(asOf, -364);
-  const [campaigns, sku, customer, uncategorised, previous] = await Promise.all([
+  const [campaigns, sku, customer, uncategorised, previous, subs] = await Promise.all([
     db('ad_campaigns as c')
       .join('ad_campaign_stats as s', 's.campaign_id', 'c.id')
       .where('c.business_id', businessId)
@@ -37,6 +38,7 @@ export async function ledgerSignals(db: Db, businessId: string, asOf: string): P
       .whereIn('kind', ['sale', 'refund'])
       .whereBetween('occurred_on', [addDays(asOf, -179), addDays(asOf, -90)])
       .first(db.raw(`coalesce(sum(amount_base) filter (where kind = 'sale'), 0)::bigint as sales`), db.raw(`coalesce(-sum(amount_base) filter (where kind = 'refund'), 0)::bigint as refunds`)),
+    subscriptions.recent(db, businessId, asOf),
   ]);
   return {
     campaigns: campaigns.map((c: { id: string; name: string; platform: string; spend: number; revenue: number }) => ({
@@ -50,5 +52,6 @@ export async function ledgerSignals(db: Db, businessId: string, asOf: string): P
     top_customer_share: customer && customer.total > 0 ? customer.revenue / customer.total : null,
     uncategorised_expenses: { count: uncategorised.count, amount: uncategorised.amount },
     previous_refund_rate: previous.sales > 0 ? previous.refunds / previous.sales : null,
+    subscriptions: subs ? { mrr: subs.mrr, mrr_three_months_before: subs.mrrThreeMonthsBefore, customers: subs.customers, monthly_customer_churn: subs.monthlyCustomerChurn } : null,
   };
 }

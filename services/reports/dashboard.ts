@@ -2,9 +2,10 @@ import type { Db } from '../core/db.ts';
 import * as aggregates from './aggregates.ts';
 import * as readiness from '../readiness/scores.ts';
 import * as cashPosition from './runway.ts';
+import * as subscriptions from './subscriptions.ts';
 import { profitFigures, label, NOT_CASH_KINDS, type KindSums, type TermId } from './definitions.ts';
 import { change, type Change } from './changes.ts';
-import { comparisonRange, daysBetween, daysOf, monthStart, type Preset, type Range } from './periods.ts';
+import { comparisonRange, daysBetween, daysOf, monthEnd, monthStart, type Preset, type Range } from './periods.ts';
 import { addDays } from '../core/clock.ts';
 
 export type Figure = {
@@ -47,6 +48,8 @@ export type Dashboard =
       trend: { bucket: 'day' | 'month'; labels: string[]; series: Record<string, (number | null)[]> };
       /** The latest readiness score, or null before the first computation. */
       readiness: { score: number; tier: string; as_of: string } | null;
+      /** MRR and its movements (services/reports/subscriptions.ts); null when the business has no subscriptions. */
+      subscriptions: subscriptions.SubscriptionCard | null;
     };
 
 function sumsOf(rows: { day: string; kind: string; amount: number }[], from: string, to: string): KindSums {
@@ -65,13 +68,14 @@ function sumsOf(rows: { day: string; kind: string; amount: number }[], from: str
 export async function stats(db: Db, businessId: string, range: Range, at: { preset: Preset; today: string; now: Date }): Promise<Dashboard> {
   const prev = comparisonRange(at.preset, range);
   // All at once: a business without rows is rare, and waiting for that answer first cost a round trip on every page.
-  const [{ span, sumThrough: cashBeforePrev }, rows, topSku, campaigns, score, today] = await Promise.all([
+  const [{ span, sumThrough: cashBeforePrev }, rows, topSku, campaigns, score, today, subscriptionRows] = await Promise.all([
     aggregates.position(db, businessId, addDays(prev.from, -1), NOT_CASH_KINDS),
     aggregates.dailyByKind(db, businessId, prev.from, range.to),
     bestSku(db, businessId, prev, range),
     campaignTotals(db, businessId, prev, range),
     readiness.latest(db, businessId),
     cashPosition.position(db, businessId, at.today, at.now),
+    subscriptions.history(db, businessId, range.to),
   ]);
   if (!span) return { empty: true, range };
   const cur = profitFigures(sumsOf(rows, range.from, range.to));
@@ -125,9 +129,15 @@ export async function stats(db: Db, businessId: string, range: Range, at: { pres
     forecast: today?.forecast ? { horizonDays: today.forecast.horizonDays, pBelowZero: today.forecast.pBelowZero, cashOutDate: today.forecast.cashOutDate } : null,
   };
   const trend = buildTrend(rows, cashByDay, range);
+  let subscriptionCard: subscriptions.SubscriptionCard | null = null;
+  if (subscriptionRows.length) {
+    const ends = trend.labels.map((l) => (trend.bucket === 'day' ? l : monthEnd(l) > range.to ? range.to : monthEnd(l)));
+    subscriptionCard = subscriptions.cardFrom(subscriptionRows, range, prev, ends);
+    trend.series.mrr = subscriptionCard.trend;
+  }
   const readinessCard = score ? { score: score.score, tier: score.tier, as_of: score.as_of } : null;
   const sku = topSku && !covered ? { ...topSku, previousRevenue: null, change: change(null, null, { unit: 'money', upIsGood: true }) } : topSku;
-  return { empty: false, range, previous: prev, firstDay: span.first, figures, runway, topSku: sku, worstCampaign: campaigns, trend, readiness: readinessCard };
+  return { empty: false, range, previous: prev, firstDay: span.first, figures, runway, topSku: sku, worstCampaign: campaigns, trend, readiness: readinessCard, subscriptions: subscriptionCard };
 }
 
 /** The SKU with the most net revenue (sales less refunds and chargebacks) in the range, and its figure the period before. */

@@ -28,7 +28,16 @@ export type TermId =
   | 'cash'
   | 'net_burn'
   | 'gross_burn'
-  | 'runway';
+  | 'runway'
+  | 'mrr'
+  | 'new_mrr'
+  | 'expansion_mrr'
+  | 'contraction_mrr'
+  | 'churned_mrr'
+  | 'reactivation_mrr'
+  | 'net_new_mrr'
+  | 'customer_churn'
+  | 'arpu';
 
 export type Term = { id: TermId; label: string; formula: string; note?: string };
 
@@ -69,6 +78,35 @@ export const TERMS: readonly Term[] = [
     formula: 'Cash ÷ net burn, in months; “Not burning” when net burn is 0.',
     note: 'A figure of today: it uses today’s cash and the last three complete months, whatever report range is chosen. It never contradicts the cash forecast: when the two-year forecast gives cash a 50 % or higher chance of going below zero, and its median cash-out date comes sooner than cash ÷ net burn says (or net burn is 0), runway is the months until that median cash-out date and is labelled “Runway (forecast)”.',
   },
+  {
+    id: 'mrr',
+    label: 'MRR',
+    formula:
+      'Monthly recurring revenue at the end of a day: for every subscription that counts, each item’s recurring price brought to a month (yearly ÷ 12, weekly × 52 ÷ 12, daily × 365 ÷ 12, divided by the interval count, so “every 3 months” is ÷ 3) × its quantity, summed over the items, less its discounts; summed over subscriptions.',
+    note: 'Tax and one-off charges are left out (a tax-inclusive rate is taken off the price). Discounts: a percentage or an amount off (an amount off is per invoice, so brought to a month the same way) while it applies: forever, or repeating until it ends; a once-only discount is left out. Active and past-due subscriptions count, and so does one set to cancel at the end of its period until it ends; trialing, incomplete, paused and unpaid ones count 0; metered prices count 0 (usage is not known ahead). From subscriptions synced from Stripe, not from the ledger; another currency is converted at the rate of the day a value took effect, and left out when no rate reaches that day.',
+  },
+  { id: 'new_mrr', label: 'New MRR', formula: 'MRR added by customers who start paying for the first time in the period.' },
+  {
+    id: 'expansion_mrr',
+    label: 'Expansion MRR',
+    formula: 'MRR added by paying customers whose MRR rises: upgrades, more seats, another subscription, a discount ending.',
+  },
+  { id: 'contraction_mrr', label: 'Contraction MRR', formula: 'MRR lost by customers who keep paying less: downgrades, fewer seats, a new discount.' },
+  { id: 'churned_mrr', label: 'Churned MRR', formula: 'The MRR of customers whose MRR falls to zero in the period (their last subscription ended).' },
+  { id: 'reactivation_mrr', label: 'Reactivation MRR', formula: 'MRR of customers who paid before, stopped, and start paying again in the period.' },
+  {
+    id: 'net_new_mrr',
+    label: 'Net new MRR',
+    formula: 'New + reactivation + expansion − contraction − churned MRR: the change in MRR from the end of the period before to the end of this one.',
+    note: 'A customer’s MRR is the sum of its subscriptions’; each day a customer’s MRR changes is one movement, so switching plans on one day is one upgrade or downgrade, not a churn and a new customer.',
+  },
+  {
+    id: 'customer_churn',
+    label: 'Customer churn',
+    formula: 'Customers lost in the period ÷ customers paying at its start. A customer is lost when it paid at the start of the period and pays nothing at its end.',
+    note: 'No figure when no customer paid at the start. A customer who comes and goes within the period is in New and Churned MRR, not in this rate.',
+  },
+  { id: 'arpu', label: 'ARPU', formula: 'MRR ÷ paying customers (customers with MRR above zero), at the end of the period; no figure without paying customers.' },
 ];
 
 const BY_ID = new Map(TERMS.map((t) => [t.id, t]));
@@ -195,4 +233,35 @@ export function runway(cash: number, netBurn: number, cashOut: CashOut | null): 
   const byForecast = cashOut && cashOut.pBelowZero >= 0.5 && cashOut.medianDays !== null ? cashOut.medianDays / DAYS_PER_MONTH : null;
   if (byForecast !== null && (byBurn === null || byForecast < byBurn)) return { months: byForecast, basis: 'forecast', label: RUNWAY_FORECAST_LABEL };
   return { months: byBurn, basis: byBurn === null ? 'not_burning' : 'net_burn', label: label('runway') };
+}
+
+/** Subscription statuses whose MRR counts; every other status (trialing, incomplete, paused, unpaid, …) counts 0. A canceled one counted until it ended. */
+export const MRR_STATUSES = ['active', 'past_due'] as const;
+
+/** Months in one billing interval of each kind (MRR, above): a year is 12, a week 12 ÷ 52, a day 12 ÷ 365. */
+const MONTHS_PER_INTERVAL = { day: 12 / 365, week: 12 / 52, month: 1, year: 12 } as const;
+
+/** An amount billed every `count` intervals, brought to a month (not rounded); null for an interval MRR does not know. */
+export function monthly(amount: number, interval: string, count = 1): number | null {
+  const months = MONTHS_PER_INTERVAL[interval as keyof typeof MONTHS_PER_INTERVAL];
+  if (months === undefined || !(count > 0)) return null;
+  return amount / (months * count);
+}
+
+/** How a customer's MRR moving from `before` to `after` on one day counts (MRR's movements, above); null when it did not move. */
+export function mrrMovement(before: number, after: number, paidBefore: boolean): { kind: 'new' | 'reactivation' | 'expansion' | 'contraction' | 'churned'; amount: number } | null {
+  if (before === after) return null;
+  if (before <= 0) return { kind: paidBefore ? 'reactivation' : 'new', amount: after };
+  if (after <= 0) return { kind: 'churned', amount: before };
+  return after > before ? { kind: 'expansion', amount: after - before } : { kind: 'contraction', amount: before - after };
+}
+
+/** Customer churn: customers lost ÷ customers at the start; null without customers at the start. */
+export function customerChurn(lost: number, atStart: number): number | null {
+  return atStart > 0 ? lost / atStart : null;
+}
+
+/** ARPU: MRR ÷ paying customers; null without paying customers. */
+export function arpu(mrr: number, payingCustomers: number): number | null {
+  return payingCustomers > 0 ? Math.round(mrr / payingCustomers) : null;
 }

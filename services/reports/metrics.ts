@@ -4,6 +4,7 @@ import * as aggregates from './aggregates.ts';
 import { profitFigures, burn, burnWindow, runway, label, NOT_CASH_KINDS, RUNWAY_FORECAST_LABEL, type CashOut, type KindSums, type TermId } from './definitions.ts';
 import { cashOut } from './runway.ts';
 import { daysBetween } from './periods.ts';
+import * as subscriptions from './subscriptions.ts';
 
 /**
  * The metrics of a business on a day, as stored in metric_snapshots.metrics. Ratios
@@ -224,12 +225,16 @@ export function chartOf(history: Snapshot[]): { labels: string[]; series: Record
   return { labels: history.map((h) => h.as_of), series };
 }
 
-/** What the metrics page shows: every snapshot, the newest, the chart columns, and the newest runway's label (it says when runway comes from the forecast). */
-export async function page(db: Db, businessId: string) {
-  const all = await history(db, businessId);
+/**
+ * What the metrics page shows: every snapshot, the newest, the chart columns, the newest
+ * runway's label (it says when runway comes from the forecast), and the subscription
+ * figures of the last twelve months through `today` (empty without subscriptions).
+ */
+export async function page(db: Db, businessId: string, today: string) {
+  const [all, months] = await Promise.all([history(db, businessId), subscriptions.lastTwelveMonths(db, businessId, today)]);
   const latestSnapshot = all[all.length - 1] ?? null;
   const runwayLabel = latestSnapshot?.metrics.runway_basis === 'forecast' ? RUNWAY_FORECAST_LABEL : METRIC_LABELS.runway_months.label;
-  return { history: all, latest: latestSnapshot, chart: chartOf(all), labels: METRIC_LABELS, runwayLabel };
+  return { history: all, latest: latestSnapshot, chart: chartOf(all), labels: METRIC_LABELS, runwayLabel, subscriptions: subscriptions.view(months) };
 }
 
 /** The newest snapshot; when there is none yet, computes and stores today's (`now` from the caller's clock). Null without ledger rows. */
