@@ -129,6 +129,12 @@ describe('Stripe Connect: connecting a business', () => {
   });
 });
 
+/** A bearer token for a user made by insertUser (their password is the helper's default). */
+async function token(ctx: TestContext, userId: string): Promise<string> {
+  const user = await ctx.db('users').where({ id: userId }).first('email');
+  return (await request(ctx.app).post('/api/v1/auth/login').send({ email: user.email, password: 'correct horse battery' })).body.token;
+}
+
 describe('Stripe sync: backfill, resume, rate limits, revoked access', () => {
   let fake: FakeStripe;
   let ctx: TestContext;
@@ -178,6 +184,31 @@ describe('Stripe sync: backfill, resume, rate limits, revoked access', () => {
     const integration = await records.get(ctx.db, business.id, 'stripe');
     assert.equal(integration?.status, 'connected');
     assert.equal((integration!.cursors.balance_transactions as { phase: string }).phase, 'incremental');
+  });
+
+  test('three pages of subscriptions are each recorded once, and their MRR reaches the metrics', async () => {
+    const business = await insertBusiness(ctx.db, userId);
+    const account = fake.addAccount({ created: T0 - 400 * DAY });
+    for (let i = 0; i < 250; i++) fake.subscription(account, { amount: 2000, created: T0 - 200 * DAY + i * 600, interval: i % 10 === 0 ? 'year' : 'month' });
+    await connectDirectly(ctx, business.id, userId, account);
+    await syncStripe(ctx, business.id);
+    const lists = fake.requests.filter((r) => r.path === '/v1/subscriptions' && r.account === account.account.id);
+    assert.equal(lists.length, 3);
+    assert.equal(lists[0].query.get('status'), 'all');
+    const observed = await ctx.db('subscription_observations').where({ business_id: business.id }).countDistinct({ n: 'subscription_id' }).first();
+    assert.equal(Number(observed?.n), 250);
+    // Listed again (a second backfill after a reconnect to another account would be new; the same one adds nothing).
+    await records.saveCursor(ctx.db, ctx.clock.now(), (await records.get(ctx.db, business.id, 'stripe'))!.id, 'subscriptions', { phase: 'backfill', after: null, top: null, since: null });
+    await syncStripe(ctx, business.id);
+    const again = await ctx.db('subscription_observations').where({ business_id: business.id }).count({ n: '*' }).first();
+    assert.equal(Number(again?.n), 250, 'the same state recorded twice is kept once');
+    // 225 monthly at 20.00 and 25 yearly at 20.00 a year, each 1.67 a month in whole cents: 225 × 2000 + 25 × 167.
+    const res = await request(ctx.app)
+      .get(`/api/v1/metrics/subscriptions?business_id=${business.id}&start_date=2026-11-01&end_date=2026-11-25`)
+      .set('Authorization', `Bearer ${await token(ctx, userId)}`);
+    assert.equal(res.status, 200);
+    const months = res.body.months ?? res.body.subscriptions ?? res.body;
+    assert.equal(months.at(-1).mrr, 225 * 2000 + 25 * Math.round(2000 / 12));
   });
 
   test('cut off after page two, the next run resumes after it and still lands each object once', async () => {
