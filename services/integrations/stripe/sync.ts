@@ -8,7 +8,7 @@ import type { Db } from '../../core/db.ts';
 import * as records from '../records.ts';
 import { describe, isRevoked, stripeClient } from './client.ts';
 import { rowsOf } from './normalize.ts';
-import { recordSubscription } from './subscriptions.ts';
+import { recordSubscriptions } from './subscriptions.ts';
 
 export const STRIPE_SYNC_JOB = 'stripe-sync';
 const PAGE = 100;
@@ -117,7 +117,11 @@ export async function syncStripe(ctx: JobContext, businessId: string, handle?: J
       if (subs.after) params.starting_after = subs.after;
       const page = await stripe.subscriptions.list(params, scope);
       pages++;
-      for (const sub of page.data) await recordSubscription(ctx.db, businessId, sub, ctx.clock.now());
+      await recordSubscriptions(
+        ctx.db,
+        businessId,
+        page.data.map((subscription) => ({ subscription, observedAt: ctx.clock.now() })),
+      );
       const last = page.data.at(-1);
       subs = page.has_more && last ? { ...subs, after: last.id } : { phase: 'incremental', after: null, top: null, since: null };
       await records.saveCursor(ctx.db, ctx.clock.now(), integration.id, 'subscriptions', subs);
