@@ -1,32 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import type { BrowserContext, Page } from 'playwright-core';
 import { SCREENSHOTS, signInAsDemo, startBrowserSession } from './support.ts';
-import { reachablePages } from './walk.ts';
+import { reachablePages, seriousViolations } from './walk.ts';
 
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 // Longer than any name the settings form takes (120), and without a space to break it at.
 const LONG_NAME = `Northwind${'W'.repeat(111)}`;
-
-type Violation = { id: string; impact: string; help: string; nodes: { target: string[] }[] };
-
-/** axe-core's serious and critical findings on the page as it is now. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
-  const violations = (await page.evaluate(() =>
-    (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: unknown[] }> } }).axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations),
-  )) as Violation[];
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map(
-      (v) =>
-        `${v.id} (${v.impact}): ${v.help} at ${v.nodes
-          .slice(0, 3)
-          .map((n) => n.target.join(' '))
-          .join(', ')}`,
-    );
-}
 
 describe('every page on a phone, for keyboard users and screen readers, in light and dark', () => {
   let session: Awaited<ReturnType<typeof startBrowserSession>>;

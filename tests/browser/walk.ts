@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 
 /**
@@ -37,4 +38,25 @@ function isWalkable(path: string, businessId: string): boolean {
   if (/\.(csv|png|jpe?g|webp|pdf|svg)$|\/thumbnail$|\/stream$|\/receipts\/[0-9a-f-]{36}$/.test(path)) return false;
   if (path.startsWith('/static') || path.startsWith('/vendor') || path.startsWith('/auth/') || path.startsWith('/dev/')) return false;
   return path.startsWith(`/b/${businessId}`) || path.startsWith('/account/') || path === '/businesses' || path === '/businesses/new';
+}
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+type Violation = { id: string; impact: string; help: string; nodes: { target: string[] }[] };
+
+/** axe-core's serious and critical findings on the page as it is now (the page's context must bypass the CSP to inject it). */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
+  const violations = (await page.evaluate(() =>
+    (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: unknown[] }> } }).axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations),
+  )) as Violation[];
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.help} at ${v.nodes
+          .slice(0, 3)
+          .map((n) => n.target.join(' '))
+          .join(', ')}`,
+    );
 }
