@@ -231,5 +231,5 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   // Heavy work is not rationed in tests (a fixed clock never opens a new window); the test of the allowance sets its own.
   // Stored files (receipts, statements waiting to import) go to a folder of the test's own.
   const RECEIPTS_DIR = path.join(os.tmpdir(), `bursar-test-store-${randomBytes(6).toString('hex')}`);
-  return { ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO: 'never', RATE_LIMIT_HEAVY_PER_MINUTE: '100000', RECEIPTS_DIR }), ...secrets, ...overrides };
+  return { ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO: 'never', RATE_LIMIT_HEAVY_PER_MINUTE: '100000', RECEIPTS_DIR, PDF_CHROMIUM: 'off' }), ...secrets, ...overrides };
 }
