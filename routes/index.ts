@@ -16,6 +16,7 @@ import { receiptRoutes } from './ledger/receipts.ts';
 import { importRoutes } from './ledger/imports.ts';
 import { categoryRoutes } from './ledger/categories.ts';
 import { ruleRoutes } from './ledger/rules.ts';
+import { saleRoutes } from './ledger/sales.ts';
 import { rateRoutes } from './ledger/rates.ts';
 import { chatRoutes } from './agent/chat.ts';
 import { suggestedChangeRoutes } from './agent/suggested-changes.ts';
@@ -45,6 +46,7 @@ export function businessRoutes(deps: AppDeps): Router {
   router.use(importRoutes(deps));
   router.use(categoryRoutes(deps));
   router.use(ruleRoutes(deps));
+  router.use(saleRoutes(deps));
   router.use(rateRoutes(deps));
   router.use(chatRoutes(deps));
   router.use(suggestedChangeRoutes(deps));

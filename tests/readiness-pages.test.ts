@@ -25,7 +25,9 @@ describe('readiness and recommendation pages', () => {
   test('before the first computation the page says so instead of showing a made-up score', async () => {
     const res = await owner.agent.get(`/b/${businessId}/readiness`);
     assert.equal(res.status, 200);
-    assert.match(res.text, /has not been computed yet/);
+    assert.match(res.text, /No score yet/);
+    assert.match(res.text, new RegExp(`href="/b/${businessId}/imports">Import a bank statement</a>`));
+    assert.doesNotMatch(res.text, /score-value/);
   });
 
   test('the page shows the score, the tier and components whose points add up to it', async () => {

@@ -166,7 +166,7 @@ describe('cached pages follow who is asking', () => {
     assert.match(await dashboard(), /Cache Co/);
     await ctx.db('businesses').where({ id: bizId }).update({ name: 'Cache Company Ltd' });
     const html = await dashboard();
-    assert.match(html, /<h1>Cache Company Ltd<\/h1>/);
+    assert.match(html, /<h1 class="truncate" title="Cache Company Ltd" tabindex="0">Cache Company Ltd<\/h1>/);
     assert.doesNotMatch(html, />Cache Co</);
   });
 });

@@ -6,6 +6,15 @@
     if (form) form.requestSubmit ? form.requestSubmit() : form.submit();
   });
 
+  // The printed date in the print-only page header (views/layouts/base.njk).
+  function stampPrintDate() {
+    var el = document.querySelector('[data-print-date]');
+    if (el) el.textContent = ' · Printed ' + new Date().toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  }
+  stampPrintDate();
+  window.addEventListener('beforeprint', stampPrintDate);
+  document.addEventListener('htmx:afterSettle', stampPrintDate);
+
   function toast(message) {
     var el = document.getElementById('toast');
     if (!el) return;

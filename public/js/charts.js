@@ -21,9 +21,14 @@
     });
   }
 
-  var GREEN = '#1f5f4a',
-    RED = '#b42318',
-    GREY = '#5f6b7a';
+  // The page's own colours (public/css/app.css), so charts follow the light or dark scheme.
+  var css = getComputedStyle(document.documentElement);
+  function cssColor(name, fallback) {
+    return css.getPropertyValue(name).trim() || fallback;
+  }
+  var GREEN = cssColor('--brand', '#1f5f4a'),
+    RED = cssColor('--neg', '#b42318'),
+    GREY = cssColor('--muted', '#5f6b7a');
 
   function spark(el, data) {
     var values = data.series[el.dataset.series];

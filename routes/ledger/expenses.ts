@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { Router, type Request, type Response } from 'express';
 import * as expenses from '../../services/ledger/expenses.ts';
 import * as categories from '../../services/ledger/categories.ts';
@@ -63,9 +64,18 @@ export function expenseRoutes(deps: AppDeps): Router {
     render(req, res, view, { expense, rowPartial: partial, totals, query, link: expenses.filterLink });
   }
 
+  const trashQuery = z.object({ before: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional() });
+
   // ---- list and export (literal paths before /expenses/:expenseId) ----
   router.get('/expenses', async (req, res) => {
     render(req, res, { page: 'pages/expenses/index.njk', partial: 'partials/expenses/list.njk' }, { ...(await listData(req, res)), values: newValues(), errors: {} });
+  });
+
+  // The trash: deleted expenses from the audit trail, each with a restore button (the restoration below).
+  router.get('/deleted-expenses', async (req, res) => {
+    const { before } = parseOrThrow(trashQuery, req.query);
+    const trash = await expenses.deleted(db, res.locals.business.id, before);
+    render(req, res, { page: 'pages/expenses/deleted.njk' }, { trash, paged: Boolean(before) });
   });
 
   router.get('/expenses/totals', async (req, res) => {

@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import * as scenarios from '../../services/reports/scenarios.ts';
 import { isoDate } from '../../services/core/clock.ts';
-import { type DecimalMark, parseMoney } from '../../services/core/money.ts';
+import { type DecimalMark, parseMoney, toDecimal } from '../../services/core/money.ts';
 import type { AppDeps } from '../support/deps.ts';
 import { render, redirectAfterPost } from '../support/render.ts';
 import { parseForm } from '../support/validate.ts';
@@ -34,6 +34,23 @@ function scenarioSchema(currency: string, decimal: DecimalMark = '.') {
     .refine((s) => !s.loan_amount || s.loan_on, { message: 'Say when the loan arrives.', path: ['loan_on'] });
 }
 
+/** A saved scenario as its form shows it: percentages as percent, money in major units. */
+function formValues(s: scenarios.Scenario, currency: string): Record<string, string> {
+  const pct = (v: number) => String(Math.round(v * 100 * 1000) / 1000);
+  return {
+    name: s.name,
+    revenue_growth: pct(s.revenue_growth),
+    price_change: pct(s.price_change),
+    ad_spend_change: pct(s.ad_spend_change),
+    hire_monthly_cost: s.hire_monthly_cost ? toDecimal(Number(s.hire_monthly_cost), currency) : '',
+    hire_from: s.hire_from ? String(s.hire_from).slice(0, 10) : '',
+    loan_amount: s.loan_amount ? toDecimal(Number(s.loan_amount), currency) : '',
+    loan_on: s.loan_on ? String(s.loan_on).slice(0, 10) : '',
+    loan_monthly_repayment: s.loan_monthly_repayment ? toDecimal(Number(s.loan_monthly_repayment), currency) : '',
+    loan_months: s.loan_months ? String(s.loan_months) : '',
+  };
+}
+
 const NO_ID = '00000000-0000-0000-0000-000000000000';
 
 /** What-if scenarios, saved per business, each compared with the baseline. */
@@ -59,6 +76,24 @@ export function scenarioRoutes({ db, clock }: AppDeps): Router {
     await scenarios.remove(db, res.locals.business.id, scenario.id);
     flash(req, 'success', `Deleted the scenario “${scenario.name}”.`);
     redirectAfterPost(req, res, `/b/${res.locals.business.id}/scenarios`);
+  });
+  // Literal "/edit" is matched before the bare id only because it is longer; the order does not matter here.
+  router.get('/scenarios/:scenarioId/edit', requireWriter, async (req, res) => {
+    const id = uuid().safeParse(req.params.scenarioId);
+    const scenario = await scenarios.get(db, res.locals.business.id, id.success ? id.data : NO_ID);
+    render(req, res, { page: 'pages/business/scenario-edit.njk' }, { scenario, values: formValues(scenario, res.locals.business.currency), errors: {} });
+  });
+  router.post('/scenarios/:scenarioId', requireWriter, async (req, res) => {
+    const id = uuid().safeParse(req.params.scenarioId);
+    const scenario = await scenarios.get(db, res.locals.business.id, id.success ? id.data : NO_ID);
+    const parsed = parseForm(scenarioSchema(res.locals.business.currency), req.body);
+    if (!parsed.ok) {
+      render(req, res, { page: 'pages/business/scenario-edit.njk', partial: 'partials/scenarios/form.njk', status: 422 }, { scenario, values: req.body, errors: parsed.errors });
+      return;
+    }
+    await scenarios.update(db, res.locals.business.id, scenario.id, parsed.data);
+    flash(req, 'success', `Saved the scenario “${parsed.data.name}”.`);
+    redirectAfterPost(req, res, `/b/${res.locals.business.id}/scenarios/${scenario.id}`);
   });
   router.get('/scenarios/:scenarioId', async (req, res) => {
     const id = uuid().safeParse(req.params.scenarioId);

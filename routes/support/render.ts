@@ -53,8 +53,19 @@ export function render(req: Request, res: Response, view: View, data: Record<str
  * The whole page is kept too, for as long as neither the fragment nor what the layout
  * shows of the viewer changes (see `viewerKey`): a reload or a return to the page then
  * costs the session query and a write.
+ *
+ * `pageOnly` is data of the page around the fragment that the business's data version
+ * does not follow (the dashboard's first-run checklist); given, the page is rendered for
+ * this request and not kept.
  */
-export async function renderCached(req: Request, res: Response, view: Required<Pick<View, 'page' | 'partial'>>, key: string, load: () => Promise<Record<string, unknown>>): Promise<void> {
+export async function renderCached(
+  req: Request,
+  res: Response,
+  view: Required<Pick<View, 'page' | 'partial'>>,
+  key: string,
+  load: () => Promise<Record<string, unknown>>,
+  pageOnly?: Record<string, unknown> | null,
+): Promise<void> {
   const business = res.locals.business;
   const cache = fragmentCache(req.app);
   const fragmentId = fragmentKey(business, view.partial, key);
@@ -65,8 +76,8 @@ export async function renderCached(req: Request, res: Response, view: Required<P
     return;
   }
   const viewer = viewerKey(req, res);
-  if (viewer === null) {
-    render(req, res, { page: view.page }, { fragment });
+  if (viewer === null || pageOnly) {
+    render(req, res, { page: view.page }, { fragment, ...pageOnly });
     return;
   }
   const page = await cache.getOrCreate(`${fragmentId}|${view.page}|${req.originalUrl}|${viewer}`, async () =>

@@ -5,6 +5,7 @@ import { formatMoney, formatMoneyCompact, numberFormat } from '../../services/co
 import { ICONS } from '../../services/ledger/categories.ts';
 import { answerHtml, escapeHtml } from '../../services/agent/markdown.ts';
 import { formatBytes } from '../../services/ledger/receipts/index.ts';
+import { categoryIconSvg, uiIconSvg } from './icons.ts';
 
 const KIND_LABELS: Record<string, string> = {
   sale: 'Sale',
@@ -70,8 +71,9 @@ export function configureViews(app: Express, root: string, watch: boolean): nunj
   env.addFilter('bytes', (n: number) => formatBytes(Number(n)));
   env.addFilter('answer', (text: string) => new nunjucks.runtime.SafeString(answerHtml(text ?? '')));
   env.addGlobal('kindLabels', KIND_LABELS);
-  // A letter badge rather than the emoji: servers and kiosks often lack an emoji font.
-  env.addFilter('categoryIcon', (icon: string) => (ICONS[icon] ? icon : 'tag').charAt(0).toUpperCase());
+  // A drawn icon rather than the emoji: servers and kiosks often lack an emoji font.
+  env.addFilter('categoryIcon', (icon: string) => new nunjucks.runtime.SafeString(categoryIconSvg(ICONS[icon] ? icon : 'tag')));
+  env.addGlobal('uiIcon', (name: string) => new nunjucks.runtime.SafeString(uiIconSvg(name)));
   env.addGlobal('categoryIcons', ICONS);
   env.express(app);
   app.set('view engine', 'njk');

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -52,6 +53,8 @@ const schema = z.object({
   OPENAI_BASE_URL: z.url().optional().or(z.literal('')),
   OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
   OPENAI_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
+  // --- the P&L as a PDF: headless Chromium, when there is one
+  PDF_CHROMIUM: z.string().min(1).default('auto'),
   // --- receipts (issue 5)
   RECEIPTS_STORAGE: z.enum(['disk', 's3']).default('disk'),
   RECEIPTS_DIR: z.string().min(1).default('./data/receipts'),
@@ -141,6 +144,8 @@ export type Config = {
   google: { clientId: string | null; clientSecret: string | null; authUrl: string; tokenUrl: string; userinfoUrl: string };
   ai: AiConfig | null;
   receipts: ReceiptsConfig;
+  /** The Chromium that renders the P&L as a PDF, or null: the PDF link then opens the print view. */
+  pdfChromium: string | null;
   embeddings: EmbeddingsConfig | null;
   /** How long POST /api/v1/imports waits for the import before it answers 202. */
   importWaitMs: number;
@@ -234,6 +239,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
           ? { endpoint: e.S3_ENDPOINT, bucket: e.S3_BUCKET, region: e.S3_REGION, accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY }
           : null,
     },
+    pdfChromium: chromiumFor(e.PDF_CHROMIUM),
     embeddings:
       e.OPENAI_API_KEY && e.OPENAI_EMBEDDINGS_MODEL
         ? { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL || null, model: e.OPENAI_EMBEDDINGS_MODEL, timeoutMs: Math.min(e.OPENAI_TIMEOUT_MS, 15_000) }
@@ -258,6 +264,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
   };
 }
 
+/** `auto`: Debian's or Ubuntu's Chromium when installed; `off`: none; else the path given, if it exists. */
+function chromiumFor(setting: string): string | null {
+  if (setting === 'off') return null;
+  const candidates = setting === 'auto' ? ['/usr/bin/chromium', '/usr/bin/chromium-browser'] : [setting];
+  return candidates.find((p) => existsSync(p)) ?? null;
+}
+
 /** A config for tests: in-memory database, quiet logs, secrets of its own. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
   const secrets = { sessionSecret: randomBytes(32).toString('hex'), jwtSecret: randomBytes(32).toString('hex') };
@@ -266,5 +279,9 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   const RECEIPTS_DIR = path.join(os.tmpdir(), `bursar-test-store-${randomBytes(6).toString('hex')}`);
   // Credentials are sealed with a key of the test's own (never a file, never a constant).
   const ENCRYPTION_KEY = randomBytes(32).toString('hex');
-  return { ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO: 'never', RATE_LIMIT_HEAVY_PER_MINUTE: '100000', RECEIPTS_DIR, ENCRYPTION_KEY }), ...secrets, ...overrides };
+  return {
+    ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO: 'never', RATE_LIMIT_HEAVY_PER_MINUTE: '100000', RECEIPTS_DIR, ENCRYPTION_KEY, PDF_CHROMIUM: 'off' }),
+    ...secrets,
+    ...overrides,
+  };
 }

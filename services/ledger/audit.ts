@@ -76,3 +76,31 @@ export async function lastDeleted(db: Db, businessId: string, transactionId: str
   const row = await db('ledger_audit').where({ business_id: businessId, transaction_id: transactionId }).orderBy('id', 'desc').first('action', 'before');
   return row && row.action === 'delete' ? row.before : null;
 }
+
+export type DeletedRow = { audit_id: number; transaction_id: string; at: string; actor_name: string | null; actor_label: string | null; before: Record<string, unknown> };
+
+/**
+ * The trash: rows of `kind` whose latest audit entry is a deletion (so they are not in the
+ * ledger now), most recently deleted first, `limit` at a time; `beforeId` pages on from an
+ * entry's id. Each carries the before-image a restore puts back.
+ */
+export async function deletedRows(db: Db, businessId: string, kind: string, opts: { limit?: number; beforeId?: number } = {}): Promise<DeletedRow[]> {
+  const limit = opts.limit ?? 50;
+  const latest = db('ledger_audit as a')
+    .where({ 'a.business_id': businessId, 'a.action': 'delete' })
+    .whereRaw(`a.before->>'kind' = ?`, [kind])
+    .modify((q) => {
+      if (opts.beforeId) q.where('a.id', '<', opts.beforeId);
+    })
+    // A later entry about the same row (a restore, an update since) means it is no longer deleted.
+    .whereNotExists(db('ledger_audit as l').where('l.business_id', businessId).whereRaw('l.transaction_id = a.transaction_id and l.id > a.id'))
+    .orderBy('a.id', 'desc')
+    .limit(limit)
+    .select('a.id', 'a.transaction_id', 'a.at', 'a.actor_id', 'a.actor_label', 'a.before');
+  const rows = await db
+    .from(latest.as('d'))
+    .leftJoin('users as u', 'u.id', 'd.actor_id')
+    .orderBy('d.id', 'desc')
+    .select('d.id as audit_id', 'd.transaction_id', 'd.at', 'd.actor_label', 'u.name as actor_name', 'd.before');
+  return rows;
+}

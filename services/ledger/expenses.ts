@@ -539,3 +539,34 @@ export async function fromApi(db: Db, business: Business, body: z.output<typeof 
     counterparty: body.vendor ?? null,
   };
 }
+
+export type DeletedExpense = {
+  id: string;
+  auditId: number;
+  deletedAt: string;
+  deletedBy: string | null;
+  occurred_on: string;
+  description: string;
+  counterparty: string | null;
+  spent: number;
+  currency: string;
+};
+
+/** The trash: deleted expenses, most recently deleted first, 50 at a time (`beforeId` pages on); each can be restored. */
+export async function deleted(db: Db, businessId: string, beforeId?: number): Promise<{ rows: DeletedExpense[]; next: number | null }> {
+  const rows = await audit.deletedRows(db, businessId, 'expense', { limit: 50, beforeId });
+  return {
+    rows: rows.map((r) => ({
+      id: r.transaction_id,
+      auditId: r.audit_id,
+      deletedAt: r.at,
+      deletedBy: r.actor_name ?? r.actor_label,
+      occurred_on: String(r.before.occurred_on ?? '').slice(0, 10),
+      description: String(r.before.description ?? ''),
+      counterparty: (r.before.counterparty as string | null) ?? null,
+      spent: -Number(r.before.amount ?? 0),
+      currency: String(r.before.currency ?? ''),
+    })),
+    next: rows.length === 50 ? rows[rows.length - 1].audit_id : null,
+  };
+}

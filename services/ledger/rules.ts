@@ -24,6 +24,8 @@ export type Rule = {
   max_amount: number | null;
   category_id: string | null;
   set_counterparty: string | null;
+  /** A disabled rule keeps its place in the order and is skipped wherever rules are applied. */
+  enabled: boolean;
 };
 
 export const ruleInput = z.object({
@@ -37,7 +39,7 @@ export const ruleInput = z.object({
 });
 
 export async function list(db: Db, businessId: string): Promise<Rule[]> {
-  return db('categorization_rules').where({ business_id: businessId }).orderBy(['position', 'created_at']).select('*');
+  return db('categorization_rules').where({ business_id: businessId }).orderBy(['position', 'created_at', 'id']).select('*');
 }
 
 /** The SQL condition of one rule over a table aliased `r`, with its bindings. */
@@ -184,9 +186,9 @@ async function applyRules(db: Db, businessId: string, actor: Actor, scope: Scope
 export type PreviewRow = { id: string; occurred_on: string; description: string; counterparty: string | null; amount_base: number; category_name: string | null };
 
 /** The rows of a scope that one rule (saved or not) would change, and how many there are in all. */
-export async function preview(db: Db, businessId: string, rule: Omit<Rule, 'id' | 'position'>, scope: Scope, limit = 50): Promise<{ count: number; rows: PreviewRow[] }> {
+export async function preview(db: Db, businessId: string, rule: Omit<Rule, 'id' | 'position' | 'enabled'>, scope: Scope, limit = 50): Promise<{ count: number; rows: PreviewRow[] }> {
   await assertUsablePattern(db, rule);
-  const [where, bindings] = condition({ ...rule, id: '', position: 0 });
+  const [where, bindings] = condition({ ...rule, id: '', position: 0, enabled: true });
   const base = scopeQuery(db, businessId, scope)
     .clearSelect()
     .clearOrder()
@@ -230,25 +232,76 @@ async function assertUsablePattern(db: Db, rule: { match: Rule['match']; pattern
   if (problem) throw new Validation({ pattern: [`This pattern cannot be used (${problem}). Rules match with PostgreSQL's regular expressions, which have no \\p{…} classes or named groups.`] });
 }
 
-/** The rules PostgreSQL can run: a pattern saved before patterns were checked at save time is left out, not a failed import or run. */
+/**
+ * The rules to apply: the enabled ones PostgreSQL can run (a pattern saved before patterns
+ * were checked at save time is left out, not a failed import or run).
+ */
 async function usable(db: Db, rules: Rule[]): Promise<Rule[]> {
   const out: Rule[] = [];
-  for (const rule of rules) if (rule.match !== 'regex' || !(await regexProblem(db, rule.pattern))) out.push(rule);
+  for (const rule of rules) if (rule.enabled !== false && (rule.match !== 'regex' || !(await regexProblem(db, rule.pattern)))) out.push(rule);
   return out;
+}
+
+async function assertOwnCategory(db: Db, businessId: string, categoryId: string | null): Promise<void> {
+  if (!categoryId) return;
+  const found = await db('categories').where({ id: categoryId, business_id: businessId }).first('id');
+  if (!found) throw new Validation({ category_id: ['Pick a category from the list.'] });
+}
+
+/** One rule of the business. Throws NotFound for another business's rule or a malformed id. */
+export async function get(db: Db, businessId: string, id: string): Promise<Rule> {
+  const rule = isUuid(id) ? await db('categorization_rules').where({ id, business_id: businessId }).first() : undefined;
+  if (!rule) throw new NotFound('There is no such rule.');
+  return rule;
 }
 
 /** Adds a rule at the end of the business's list. Throws Validation when the category is not the business's. */
 export async function create(db: Db, businessId: string, input: z.output<typeof ruleInput>): Promise<Rule> {
-  if (input.category_id) {
-    const found = await db('categories').where({ id: input.category_id, business_id: businessId }).first('id');
-    if (!found) throw new Validation({ category_id: ['Pick a category from the list.'] });
-  }
+  await assertOwnCategory(db, businessId, input.category_id);
   await assertUsablePattern(db, input);
   const [{ next }] = await db('categorization_rules').where({ business_id: businessId }).select(db.raw('coalesce(max(position), -1) + 1 as next'));
   const [rule] = await db('categorization_rules')
     .insert({ ...input, business_id: businessId, position: next })
     .returning('*');
   return rule;
+}
+
+/**
+ * Changes what a rule looks for and what it sets; its place in the order stays. Throws
+ * NotFound for another business's rule, Validation as `create` does.
+ */
+export async function update(db: Db, businessId: string, id: string, input: z.output<typeof ruleInput>): Promise<Rule> {
+  await get(db, businessId, id);
+  await assertOwnCategory(db, businessId, input.category_id);
+  await assertUsablePattern(db, input);
+  const [rule] = await db('categorization_rules').where({ id, business_id: businessId }).update(input).returning('*');
+  return rule;
+}
+
+/** Switches a rule on or off. Throws NotFound for another business's rule. */
+export async function setEnabled(db: Db, businessId: string, id: string, enabled: boolean): Promise<Rule> {
+  await get(db, businessId, id);
+  const [rule] = await db('categorization_rules').where({ id, business_id: businessId }).update({ enabled }).returning('*');
+  return rule;
+}
+
+/**
+ * Moves a rule to a place in the order (1 is first; past the end means last) and numbers
+ * the business's rules 0, 1, 2… in one statement. Throws NotFound for another business's rule.
+ */
+export async function move(db: Db, businessId: string, id: string, place: number): Promise<Rule[]> {
+  return db.transaction(async (trx) => {
+    const all = await list(trx, businessId);
+    const from = all.findIndex((r) => r.id === id);
+    if (from < 0) throw new NotFound('There is no such rule.');
+    const [rule] = all.splice(from, 1);
+    all.splice(Math.min(Math.max(place - 1, 0), all.length), 0, rule);
+    await trx.raw(`update categorization_rules r set position = v.pos from (values ${all.map(() => '(?::uuid, ?::int)').join(', ')}) as v (id, pos) where r.id = v.id and r.business_id = ?`, [
+      ...all.flatMap((r, pos) => [r.id, pos]),
+      businessId,
+    ]);
+    return list(trx, businessId);
+  });
 }
 
 export async function remove(db: Db, businessId: string, id: string): Promise<void> {

@@ -31,6 +31,13 @@ export async function create(db: Db, businessId: string, userId: string, input: 
   return fromRow(row);
 }
 
+/** Changes a scenario of the business in place; throws NotFound when it has no such scenario. */
+export async function update(db: Db, businessId: string, id: string, input: ScenarioInput & { name: string }): Promise<Scenario> {
+  const [row] = await db('forecast_scenarios').where({ business_id: businessId, id }).update(input).returning(COLUMNS);
+  if (!row) throw new NotFound('No such scenario.');
+  return fromRow(row);
+}
+
 /** Deletes a scenario of the business; throws NotFound when it has no such scenario. */
 export async function remove(db: Db, businessId: string, id: string): Promise<void> {
   const n = await db('forecast_scenarios').where({ business_id: businessId, id }).del();
