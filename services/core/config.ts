@@ -73,6 +73,22 @@ const schema = z.object({
   // --- background work (issue 13)
   IMPORT_WAIT_MS: z.coerce.number().int().min(0).max(120_000).default(30_000),
   JOBS_IN_WEB: z.enum(['auto', 'always', 'never']).default('auto'),
+  // --- operations (issue 24)
+  MIGRATE_ON_START: z.enum(['auto', 'always', 'never']).default('auto'),
+  // Read by ecosystem.config.js (pm2), validated here so `scripts/deploy.sh preflight` catches a bad one.
+  WEB_INSTANCES: z
+    .string()
+    .regex(/^(max|[1-9]\d{0,2})$/, 'must be max or a number of web processes')
+    .optional(),
+  LOG_DIR: z.string().min(1).optional(),
+  DEPLOY_USER: z.string().min(1).optional(),
+  DEPLOY_HOSTS: z
+    .string()
+    .regex(/^[\w.-]+(:\d+)?(,\s*[\w.-]+(:\d+)?)*$/, 'must be a comma-separated list of host names')
+    .optional(),
+  DEPLOY_REF: z.string().min(1).optional(),
+  DEPLOY_REPO: z.string().min(1).optional(),
+  DEPLOY_PATH: z.string().startsWith('/', 'must be an absolute path').optional(),
 });
 
 /** An S3-compatible bucket, addressed path-style (`ENDPOINT/BUCKET/key`), which every such service accepts. */
@@ -128,6 +144,11 @@ export type Config = {
    * embedded PGlite (one process owns the database) and leaves it to the `jobs` app on PostgreSQL.
    */
   jobsInWeb: 'auto' | 'always' | 'never';
+  /**
+   * Whether a start applies pending migrations (`auto`: outside production) or only checks
+   * that none this build needs is missing, and refuses to serve if one is.
+   */
+  migrateOnStart: boolean;
 };
 
 export class ConfigError extends Error {}
@@ -209,6 +230,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
         : null,
     importWaitMs: e.IMPORT_WAIT_MS,
     jobsInWeb: e.JOBS_IN_WEB,
+    migrateOnStart: e.MIGRATE_ON_START === 'always' || (e.MIGRATE_ON_START === 'auto' && !isProduction),
   };
 }
 
