@@ -97,6 +97,11 @@ function databaseUrl(name: string): string {
   return url.toString();
 }
 
+/** A fresh, migrated in-memory PGlite database, whatever TEST_DATABASE_URL says. */
+export async function createPgliteTestDb(): Promise<Db> {
+  return createMemoryDb(await pgliteTemplate());
+}
+
 /**
  * A fresh, migrated database for one test file: in-memory PGlite loaded from the
  * migrated template, or on the server named by TEST_DATABASE_URL a new database

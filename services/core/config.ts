@@ -89,6 +89,9 @@ const schema = z.object({
   DEPLOY_REF: z.string().min(1).optional(),
   DEPLOY_REPO: z.string().min(1).optional(),
   DEPLOY_PATH: z.string().startsWith('/', 'must be an absolute path').optional(),
+  // Read by scripts/backup.sh.
+  BACKUP_DIR: z.string().min(1).optional(),
+  BACKUP_KEEP: z.coerce.number().int().min(1).max(10_000).optional(),
 });
 
 /** An S3-compatible bucket, addressed path-style (`ENDPOINT/BUCKET/key`), which every such service accepts. */
