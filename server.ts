@@ -65,7 +65,7 @@ export function createApp(deps: AppDeps): express.Express {
   // The sign-in form offers Google only when it is configured.
   app.locals.googleSignIn = Boolean(config.google.clientId && config.google.clientSecret);
 
-  app.use(requestLog(logger));
+  app.use(requestLog(logger, { slowMs: config.slowRequestMs, quietSuccess: config.env === 'development' }));
   app.use(
     helmet({
       contentSecurityPolicy: {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from '../services/core/config.ts';
 import { createDb, migrateLatest, missingMigrations } from '../services/core/db.ts';
-import { createLogger } from '../services/core/logger.ts';
+import { createLogger, readableLines } from '../services/core/logger.ts';
 import { withInstanceSecrets } from '../services/core/instance-secrets.ts';
 import { systemClock } from '../services/core/clock.ts';
 
@@ -34,7 +34,8 @@ export async function bootstrap(opts: { migrate?: boolean } = {}) {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
+  // JSON lines in production (for the log files pm2 writes); readable ones on a developer's terminal.
+  const logger = createLogger(config.logLevel, config.env === 'development' ? readableLines() : undefined);
   const db = await createDb(config);
   if (opts.migrate ?? config.migrateOnStart) {
     const applied = await migrateLatest(db);

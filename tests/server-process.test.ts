@@ -161,7 +161,7 @@ test('SIGTERM during a request: the request completes, new connections are refus
   assert.equal(exit.code, 0, 'a clean exit');
   assert.ok(exit.at > res.at, 'the process exited after the answer was complete');
   assert.ok(
-    server.lines.some((l) => /"msg":"stopped"/.test(l)),
+    server.lines.some((l) => /\bstopped\b/.test(l)),
     'it closed its database before exiting',
   );
   const session = await database.withDb((db) => db('sessions').where({ sid }).first());

@@ -89,6 +89,7 @@ const schema = z.object({
   DEPLOY_REF: z.string().min(1).optional(),
   DEPLOY_REPO: z.string().min(1).optional(),
   DEPLOY_PATH: z.string().startsWith('/', 'must be an absolute path').optional(),
+  SLOW_REQUEST_MS: z.coerce.number().int().min(1).max(600_000).default(1000),
   // Read by scripts/backup.sh.
   BACKUP_DIR: z.string().min(1).optional(),
   BACKUP_KEEP: z.coerce.number().int().min(1).max(10_000).optional(),
@@ -152,6 +153,8 @@ export type Config = {
    * that none this build needs is missing, and refuses to serve if one is.
    */
   migrateOnStart: boolean;
+  /** A request slower than this is logged as a warning ("slow request"). */
+  slowRequestMs: number;
 };
 
 export class ConfigError extends Error {}
@@ -234,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
     importWaitMs: e.IMPORT_WAIT_MS,
     jobsInWeb: e.JOBS_IN_WEB,
     migrateOnStart: e.MIGRATE_ON_START === 'always' || (e.MIGRATE_ON_START === 'auto' && !isProduction),
+    slowRequestMs: e.SLOW_REQUEST_MS,
   };
 }
 
