@@ -58,7 +58,10 @@ async function runBench(bench: Bench): Promise<{ ms: number; result?: Record<str
     const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
     const ms = Math.round(performance.now() - started);
     const json = out.slice(out.indexOf('{'), out.lastIndexOf('}') + 1);
-    if (code !== 0 || !json) return { ms, error: `exit ${code}: ${(err || out).trim().split('\n').slice(-3).join(' | ')}` };
+    if (code !== 0 || !json) {
+      const said = (err || out).trim().split('\n');
+      return { ms, error: `exit ${code}: ${said.find((l) => /error/i.test(l)) ?? said.at(-1)}` };
+    }
     return { ms, result: JSON.parse(json) };
   } finally {
     if (bench.ownDatabase) await admin.raw(`drop database if exists ${name} with (force)`);
