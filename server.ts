@@ -1,9 +1,10 @@
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import type { Server } from 'node:http';
 import express from 'express';
 import helmet from 'helmet';
 import { isEmbedded } from './services/core/db.ts';
+import { isEntryPoint } from './services/core/entry.ts';
 import { bootstrap } from './scripts/bootstrap.ts';
 import { systemClock } from './services/core/clock.ts';
 import { DEMO_EMAIL, DEMO_PASSWORD, seedDemo } from './services/demo.ts';
@@ -15,6 +16,7 @@ import { attachFragmentCache } from './routes/support/fragment-cache.ts';
 import { closeSimulationPool } from './services/reports/forecast/simulate-pool.ts';
 import { refuseControlCharacters } from './routes/support/control-characters.ts';
 import { requestLog } from './routes/support/request-log.ts';
+import { gracefulServer } from './routes/support/graceful.ts';
 import { sessionMiddleware } from './routes/support/session.ts';
 import { verifyCsrf } from './routes/support/csrf.ts';
 import { loadUser, requireUser } from './routes/support/auth.ts';
@@ -67,7 +69,7 @@ export function createApp(deps: AppDeps): express.Express {
   // The sign-in form offers Google only when it is configured.
   app.locals.googleSignIn = Boolean(config.google.clientId && config.google.clientSecret);
 
-  app.use(requestLog(logger));
+  app.use(requestLog(logger, { slowMs: config.slowRequestMs, quietSuccess: config.env === 'development' }));
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -157,33 +159,28 @@ async function main(): Promise<void> {
     process.send?.('ready');
   });
 
+  const graceful = gracefulServer(server);
   let stopping = false;
-  const shutdown = (signal: string) => {
+  const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing requests in flight');
-    const force = setTimeout(() => {
-      logger.error('requests still open after 10 s; closing anyway');
-      server.closeAllConnections();
-    }, 10_000);
-    force.unref();
-    server.close(async () => {
-      await background?.stop(5_000);
-      await control?.close();
-      await closeSimulationPool();
-      await db.destroy();
-      logger.info('stopped');
-      process.exit(0);
-    });
-    server.closeIdleConnections();
+    // pm2 waits kill_timeout (15 s, ecosystem.config.js) before it kills: drain within 10 s.
+    if ((await graceful.stop(10_000)) === 'forced') logger.error('requests still open after 10 s; closed anyway');
+    await background?.stop(5_000);
+    await control?.close();
+    await closeSimulationPool();
+    await db.destroy();
+    logger.info('stopped');
+    process.exit(0);
   };
   // A promise nobody awaited must not end a web worker silently (Node's default exits).
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+if (isEntryPoint(import.meta.url)) {
   main().catch((err) => {
     process.stderr.write(`Bursar failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);

@@ -1,10 +1,9 @@
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { JobContext } from '../services/jobs/runtime.ts';
 import { createWorker, startScheduler, type Worker } from '../services/jobs/worker.ts';
 import { enqueueStale } from '../services/jobs/figures.ts';
 import { JOBS } from './registry.ts';
 import { bootstrap } from '../scripts/bootstrap.ts';
+import { isEntryPoint } from '../services/core/entry.ts';
 
 export type BackgroundWork = { worker: Worker; stop(graceMs?: number): Promise<void> };
 
@@ -32,7 +31,7 @@ export function startBackgroundWork(ctx: JobContext, opts: { lanes?: number; pol
   };
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+if (isEntryPoint(import.meta.url)) {
   const ctx = await bootstrap();
   const background = startBackgroundWork(ctx, { lanes: 2 });
   process.send?.('ready');
@@ -40,7 +39,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
   const stop = async () => {
     if (stopping) return;
     stopping = true;
-    // pm2 waits kill_timeout (see ecosystem.config.cjs) before it kills: finish or hand back within it.
+    // pm2 waits kill_timeout (see ecosystem.config.js) before it kills: finish or hand back within it.
     await background.stop(8_000);
     await ctx.db.destroy();
     process.exit(0);

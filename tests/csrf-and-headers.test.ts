@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import { createTestApp, insertUser, signIn, type TestContext } from './helpers.ts';
+import { createTestApp, insertBusiness, insertUser, signIn, type TestContext } from './helpers.ts';
 
 describe('CSRF and security headers', () => {
   let ctx: TestContext;
@@ -41,6 +41,23 @@ describe('CSRF and security headers', () => {
     assert.equal(res.headers['x-powered-by'], undefined);
     assert.doesNotMatch(res.text, /<script>(?!<\/script>)|<script(?![^>]*\bsrc=)[^>]*>/, 'no inline script in the page');
     assert.doesNotMatch(res.text, /hx-on/);
+  });
+
+  test('what a signed-in user is shown is never stored by a browser or a shared cache; assets still are', async () => {
+    const user = await insertUser(ctx.db);
+    const business = await insertBusiness(ctx.db, user.id);
+    const { agent } = await signIn(ctx.app, user.email, user.password);
+    for (const path of ['/businesses', `/b/${business.id}`, `/b/${business.id}/expenses`, `/b/${business.id}/pnl`]) {
+      const res = await agent.get(path);
+      assert.equal(res.status, 200, path);
+      assert.equal(res.headers['cache-control'], 'private, no-store', path);
+    }
+    const fragment = await agent.get(`/b/${business.id}`).set('HX-Request', 'true');
+    assert.equal(fragment.headers['cache-control'], 'private, no-store', 'a cached report fragment too');
+    const asset = await agent.get('/vendor/htmx.min.js');
+    assert.match(String(asset.headers['cache-control']), /max-age=\d+/);
+    const signedOut = await request(ctx.app).get('/login');
+    assert.doesNotMatch(String(signedOut.headers['cache-control'] ?? ''), /private/);
   });
 
   test('htmx, Alpine and the stylesheet are served locally', async () => {

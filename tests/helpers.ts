@@ -1,6 +1,6 @@
 import { after, before } from 'node:test';
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -13,7 +13,8 @@ import { createApp } from '../server.ts';
 import { createWorker } from '../services/jobs/worker.ts';
 import { JOBS } from '../jobs/registry.ts';
 import { testConfig, type Config } from '../services/core/config.ts';
-import { createMemoryDb, dumpMemoryDb, migrateLatest, type Db } from '../services/core/db.ts';
+import { createDb, createMemoryDb, dumpMemoryDb, migrateLatest, type Db } from '../services/core/db.ts';
+import { PGlite } from '@electric-sql/pglite';
 
 // A template dumped by one PGlite version is not loaded by another.
 const pgliteVersion: string = JSON.parse(readFileSync(new URL('../node_modules/@electric-sql/pglite/package.json', import.meta.url), 'utf8')).version;
@@ -96,6 +97,11 @@ function databaseUrl(name: string): string {
   return url.toString();
 }
 
+/** A fresh, migrated in-memory PGlite database, whatever TEST_DATABASE_URL says. */
+export async function createPgliteTestDb(): Promise<Db> {
+  return createMemoryDb(await pgliteTemplate());
+}
+
 /**
  * A fresh, migrated database for one test file: in-memory PGlite loaded from the
  * migrated template, or on the server named by TEST_DATABASE_URL a new database
@@ -115,6 +121,50 @@ export async function createTestDb(): Promise<{ db: Db; drop(): Promise<void> }>
     db,
     async drop() {
       await db.destroy();
+      await admin.raw(`drop database if exists ${name} with (force)`);
+      await admin.destroy();
+    },
+  };
+}
+
+/**
+ * A fresh, migrated database for a Bursar started as a child process: a PGlite data directory
+ * copied from the template (a child opens it once this process has let go: PGlite belongs to
+ * one process at a time), or a new database on TEST_DATABASE_URL's server. `env` points the
+ * child at it; `withDb` opens it here meanwhile, to prepare it or to look at what the child did.
+ */
+export async function createChildTestDatabase(): Promise<{ env: Record<string, string>; withDb<T>(use: (db: Db) => Promise<T>): Promise<T>; drop(): Promise<void> }> {
+  const serverUrl = process.env.TEST_DATABASE_URL;
+  if (!serverUrl) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bursar-test-pglite-'));
+    await (await PGlite.create(dir, { loadDataDir: await pgliteTemplate() })).close();
+    return {
+      env: { PGLITE_DIR: dir },
+      async withDb(use) {
+        const db = await createDb(testConfig({ databaseUrl: null, pgliteDir: dir }));
+        try {
+          return await use(db);
+        } finally {
+          await db.destroy();
+        }
+      },
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  }
+  const name = `bursar_test_${randomBytes(6).toString('hex')}`;
+  const admin = knexFactory({ client: 'pg', connection: serverUrl, pool: { min: 0, max: 1 } });
+  await admin.raw(`create database ${name} template ${await serverTemplate(admin)}`);
+  return {
+    env: { DATABASE_URL: databaseUrl(name) },
+    async withDb(use) {
+      const db = knexFactory({ client: 'pg', connection: databaseUrl(name), pool: { min: 0, max: 2 } });
+      try {
+        return await use(db);
+      } finally {
+        await db.destroy();
+      }
+    },
+    async drop() {
       await admin.raw(`drop database if exists ${name} with (force)`);
       await admin.destroy();
     },

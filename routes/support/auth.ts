@@ -20,7 +20,11 @@ export function loadUser({ db, clock }: AppDeps) {
     // Read with the session in the same query; a session read some other way reads it now.
     const read = sessionUser(req);
     const user = read !== undefined && read?.id === userId ? read : await users.findWithBusinesses(db, userId);
-    if (user) res.locals.user = user;
+    if (user) {
+      res.locals.user = user;
+      // What a signed-in user is shown is theirs alone: no shared cache keeps it, no browser stores it.
+      res.setHeader('Cache-Control', 'private, no-store');
+    }
     next();
   };
 }

@@ -1,61 +1,41 @@
 import type { Application } from 'express';
+import { LRUCache } from 'lru-cache';
 
 /** What a cached fragment may depend on of its business: the data version moves with every change a report shows. */
 export type VersionedBusiness = { id: string; data_version: number; currency: string };
 
-/** A rendered fragment or JSON body (text), or a whole page ready for the socket (bytes). */
-type Entry = string | Buffer;
-
 /**
- * Rendered report fragments (HTML, or a JSON body), and whole pages built around them,
- * kept in this process for as long as their business's data version has not moved. The
- * version is read with the signed-in user on every request, so a ledger write, a renamed
- * category or a new readiness score is seen on the next request by every process: an
- * entry for an old version is simply never asked for again, and falls out as the least
- * recently used.
+ * Rendered report fragments (HTML, or a JSON body) kept in this process for as long as
+ * their business's data version has not moved. The version is read with the signed-in user
+ * on every request, so a ledger write, a renamed category or a new readiness score is seen
+ * on the next request by every process: an entry for an old version is simply never asked
+ * for again, and falls out as the least recently used. Nothing here depends on who asks,
+ * so nothing needs listing or clearing by hand; whole pages are not kept (they carry the
+ * session's CSRF token and the viewer's name, and under pm2 a session's next request goes to
+ * any of the workers).
  *
- * Concurrent requests for a key that is not there yet share one computation.
+ * Bounded in bytes (UTF-8); concurrent requests for a key that is not there yet share one
+ * computation, and a failed one is not kept.
  */
 export class FragmentCache {
-  private readonly entries = new Map<string, Entry>();
-  private readonly pending = new Map<string, Promise<Entry>>();
-  /** Characters of text plus bytes of pages. */
-  private used = 0;
+  private readonly lru: LRUCache<string, string, () => Promise<string>>;
 
-  constructor(private readonly maxSize: number) {}
+  constructor(maxBytes: number) {
+    this.lru = new LRUCache({
+      maxSize: maxBytes,
+      maxEntrySize: Math.max(1, Math.floor(maxBytes / 4)),
+      sizeCalculation: (value) => Math.max(1, Buffer.byteLength(value)),
+      fetchMethod: (_key, _stale, { context }) => context(),
+    });
+  }
 
-  async getOrCreate<T extends Entry>(key: string, create: () => Promise<T>): Promise<T> {
-    const hit = this.entries.get(key) as T | undefined;
-    if (hit !== undefined) {
-      // Map order is insertion order: moving the entry to the end keeps the oldest first.
-      this.entries.delete(key);
-      this.entries.set(key, hit);
-      return hit;
-    }
-    const waiting = this.pending.get(key) as Promise<T> | undefined;
-    if (waiting) return waiting;
-    const made = create().finally(() => this.pending.delete(key));
-    this.pending.set(key, made);
-    const value = await made;
-    this.store(key, value);
-    return value;
+  async getOrCreate(key: string, create: () => Promise<string>): Promise<string> {
+    const value = await this.lru.fetch(key, { context: create });
+    return value ?? create();
   }
 
   get size(): number {
-    return this.entries.size;
-  }
-
-  private store(key: string, value: Entry): void {
-    if (value.length > this.maxSize / 4) return;
-    const old = this.entries.get(key);
-    if (old !== undefined) this.used -= old.length;
-    this.entries.set(key, value);
-    this.used += value.length;
-    for (const [k, v] of this.entries) {
-      if (this.used <= this.maxSize) break;
-      this.entries.delete(k);
-      this.used -= v.length;
-    }
+    return this.lru.size;
   }
 }
 
@@ -66,9 +46,9 @@ export function fragmentKey(business: VersionedBusiness, ...parts: string[]): st
 
 const SETTING = 'fragment cache';
 
-/** 32 M characters and bytes at most; a dashboard's cards are about 17 kB, its page 22 kB. */
-export function attachFragmentCache(app: Application, maxSize = 32 * 1024 * 1024): FragmentCache {
-  const cache = new FragmentCache(maxSize);
+/** 32 MB at most per process; a dashboard's cards are about 17 kB. */
+export function attachFragmentCache(app: Application, maxBytes = 32 * 1024 * 1024): FragmentCache {
+  const cache = new FragmentCache(maxBytes);
   app.set(SETTING, cache);
   return cache;
 }

@@ -3,7 +3,6 @@ import { csrfToken } from './csrf.ts';
 import { takeFlash } from './session.ts';
 import { renderTemplate } from './views.ts';
 import { fragmentCache, fragmentKey, type VersionedBusiness } from './fragment-cache.ts';
-import type { UserWithBusinesses } from '../../services/access/users.ts';
 
 /** An htmx request that wants a fragment; boosted navigations and history restores want the page. */
 export function wantsFragment(req: Request): boolean {
@@ -48,15 +47,9 @@ export function render(req: Request, res: Response, view: View, data: Record<str
  * route's `key` (its period), never on who asks: the fragment is rendered once per data
  * version and reused until the business's figures change. It sees `business` and what
  * `load` returns, nothing of the user, the session or the role. The page shows it as
- * `fragment`, so its markup still exists once.
- *
- * The whole page is kept too, for as long as neither the fragment nor what the layout
- * shows of the viewer changes (see `viewerKey`): a reload or a return to the page then
- * costs the session query and a write.
- *
- * `pageOnly` is data of the page around the fragment that the business's data version
- * does not follow (the dashboard's first-run checklist); given, the page is rendered for
- * this request and not kept.
+ * `fragment`, so its markup still exists once; the page around it is rendered for each
+ * request (it carries the viewer's session and name), with `pageOnly`: data of the page
+ * that the business's data version does not follow (the dashboard's first-run checklist).
  */
 export async function renderCached(
   req: Request,
@@ -67,34 +60,13 @@ export async function renderCached(
   pageOnly?: Record<string, unknown> | null,
 ): Promise<void> {
   const business = res.locals.business;
-  const cache = fragmentCache(req.app);
-  const fragmentId = fragmentKey(business, view.partial, key);
-  const fragment = await cache.getOrCreate(fragmentId, async () => renderTemplate(req.app, { business }, view.partial, await load()));
+  const fragment = await fragmentCache(req.app).getOrCreate(fragmentKey(business, view.partial, key), async () => renderTemplate(req.app, { business }, view.partial, await load()));
   res.vary('HX-Request');
   if (wantsFragment(req)) {
     res.type('html').send(fragment);
     return;
   }
-  const viewer = viewerKey(req, res);
-  if (viewer === null || pageOnly) {
-    render(req, res, { page: view.page }, { fragment, ...pageOnly });
-    return;
-  }
-  const page = await cache.getOrCreate(`${fragmentId}|${view.page}|${req.originalUrl}|${viewer}`, async () =>
-    Buffer.from(renderTemplate(req.app, res.locals, view.page, { fragment, csrfToken: csrfToken(req), path: req.originalUrl, flash: [] })),
-  );
-  res.type('html').send(page);
-}
-
-/**
- * Everything the layout shows of who is asking: their session (whose CSRF token the page
- * carries), role, name and businesses (the switcher, the business's name). Null when the
- * page must be rendered for this request alone: a flash message waits to be shown once.
- */
-function viewerKey(req: Request, res: Response): string | null {
-  if (!req.session || req.session.flash?.length) return null;
-  const user = res.locals.user as UserWithBusinesses;
-  return [req.sessionID, res.locals.role, user.id, user.name, ...user.businesses.map((b) => `${b.id}:${b.name}`)].join('|');
+  render(req, res, { page: view.page }, { fragment, ...pageOnly });
 }
 
 /** A JSON API body kept the same way: built once per data version of the business and `key`. */

@@ -106,6 +106,8 @@ try {
     profit_and_loss: { from: '2026-10-01', to: '2026-10-31' },
     expense_search: { category: 'Software', from: '2026-07-01', to: '2026-09-30' },
     knowledge_search: { query: 'how do I reduce chargebacks' },
+    compare_periods: { from: '2026-10-01', to: '2026-10-31', previous_from: '2026-09-01', previous_to: '2026-09-30' },
+    top_counterparties: { side: 'vendors' },
   };
   const tools: Record<string, ReturnType<typeof stats>> = {};
   for (const tool of TOOLS) tools[tool.name] = stats(await time(() => runTool(db, store, tool.name, args[tool.name] ?? {}, ctx)));

@@ -98,6 +98,8 @@ export async function startApp(databaseUrl: string, extraEnv: Record<string, str
     SESSION_SECRET: randomBytes(24).toString('hex'),
     JWT_SECRET: randomBytes(24).toString('hex'),
     DATABASE_POOL_MAX: '10',
+    // The requests stand in for a TLS proxy on this machine (PROXY): the session cookie is Secure in production.
+    TRUST_PROXY: 'loopback',
     ...extraEnv,
   };
   const { child } = await startChild(['server.ts'], env, /Bursar is running at (\S+)/);

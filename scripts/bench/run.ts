@@ -1,134 +1,181 @@
 /**
- * `npm run bench`: the report pages on real PostgreSQL with a large ledger, against
- * a bare 50-row Nunjucks page measured in the same run (DESIGN.md, performance budgets).
- * Needs BENCH_DATABASE_URL (a server where it may create and drop a database).
- * BENCH_ROWS (default 1,000,000), BENCH_SECONDS per measurement (default 8).
- * Prints one JSON document. The load generator is a bounded loop of concurrent
- * fetches against 127.0.0.1; servers run as child processes so they do not share
- * an event loop with it.
+ * `npm run bench`: every benchmark in scripts/bench/ against the PostgreSQL server named by
+ * BENCH_DATABASE_URL (a user who may create and drop databases), each in its own process and
+ * its own throwaway database, then one JSON report and a table: each figure beside its
+ * DESIGN.md budget, and the same run's baselines (bare Express "hello", the bare 50-row
+ * Nunjucks page, a plain COPY) with the figures that compare to them as ratios.
+ *
+ *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench
+ *   BENCH_SIZE=small …   20,000 rows and 1 s per measurement: proves the run, measures nothing
+ *   BENCH_ONLY=reports,expenses …   some of the benchmarks
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
 import knexFactory from 'knex';
-import { migrateLatest } from '../../services/core/db.ts';
-import { seedBench } from './seed.ts';
-import { simulate } from '../../services/reports/forecast/simulate.ts';
-import * as forecast from '../../services/reports/forecast/forecast.ts';
-import * as dashboard from '../../services/reports/dashboard.ts';
-import * as pnl from '../../services/reports/pnl.ts';
-import { resolveRange } from '../../services/reports/periods.ts';
-import { addDays } from '../../services/core/clock.ts';
-import { load, percentile, signIn, startApp, startBare, stopChildren } from './http.ts';
+import { load, startBare, stopChildren } from './http.ts';
 
 const serverUrl = process.env.BENCH_DATABASE_URL;
 if (!serverUrl) {
-  process.stderr.write('Set BENCH_DATABASE_URL to a PostgreSQL server where a bench database may be created.\n');
+  process.stderr.write('Set BENCH_DATABASE_URL to a PostgreSQL server where the benchmarks may create and drop databases.\n');
   process.exit(2);
 }
-const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
-const TODAY = new Date().toISOString().slice(0, 10);
+const small = process.env.BENCH_SIZE === 'small';
+const ROWS = String(process.env.BENCH_ROWS ?? (small ? 20_000 : 1_000_000));
+const SECONDS = String(process.env.BENCH_SECONDS ?? (small ? 1 : 8));
+const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
 
-const name = `bursar_bench_${randomBytes(4).toString('hex')}`;
+type Bench = { name: string; file: string; env: (databaseUrl: string) => Record<string, string>; ownDatabase: boolean };
+const BENCHES: Bench[] = [
+  { name: 'reports', file: 'scripts/bench/reports.ts', ownDatabase: false, env: () => ({ BENCH_ROWS: ROWS, BENCH_SECONDS: SECONDS, BENCH_WARM_SECONDS: small ? '1' : '3' }) },
+  { name: 'expenses', file: 'scripts/bench/expenses.ts', ownDatabase: true, env: (url) => ({ DATABASE_URL: url, LEDGER_ROWS: ROWS, BENCH_SECONDS: SECONDS }) },
+  { name: 'import', file: 'scripts/bench/import.ts', ownDatabase: true, env: (url) => ({ DATABASE_URL: url, LEDGER_ROWS: ROWS, IMPORT_ROWS: small ? '20000' : '100000', RULES: '1' }) },
+  { name: 'webhooks', file: 'scripts/bench/webhooks.ts', ownDatabase: true, env: (url) => ({ DATABASE_URL: url, EVENTS: small ? '500' : '5000' }) },
+  { name: 'agent', file: 'scripts/bench/agent.ts', ownDatabase: false, env: () => ({}) },
+  { name: 'startup', file: 'scripts/bench/startup.ts', ownDatabase: false, env: () => ({}) },
+];
+
 const admin = knexFactory({ client: 'pg', connection: serverUrl, pool: { min: 0, max: 1 } });
-await admin.raw(`create database ${name}`);
-const url = new URL(serverUrl);
-url.pathname = `/${name}`;
-const db = knexFactory({ client: 'pg', connection: url.toString(), pool: { min: 0, max: 4 } });
-const children: ChildProcess[] = [];
-try {
-  await migrateLatest(db);
-  const seeded = await seedBench(db, ROWS, TODAY);
-  const ledgerRows = (await db('transactions').count({ n: '*' }).first())!.n;
-  const aggregateRows = (await db('daily_totals').count({ n: '*' }).first())!.n;
+const databaseUrl = (name: string) => {
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+};
 
-  // In-process service timings, for the figures a page is built from.
-  const timeIt = async (fn: () => Promise<unknown>, n = 20) => {
-    const ts: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const t = performance.now();
-      await fn();
-      ts.push(performance.now() - t);
+/** One benchmark in its own process; its JSON, or why there is none. */
+async function runBench(bench: Bench): Promise<{ ms: number; result?: Record<string, unknown>; error?: string }> {
+  const started = performance.now();
+  const name = `bursar_bench_${bench.name}_${randomBytes(3).toString('hex')}`;
+  if (bench.ownDatabase) await admin.raw(`create database ${name}`);
+  try {
+    const child = spawn(process.execPath, ['--import', 'tsx', bench.file], {
+      env: { ...process.env, BENCH_DATABASE_URL: serverUrl, ...bench.env(databaseUrl(name)) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    const ms = Math.round(performance.now() - started);
+    const json = out.slice(out.indexOf('{'), out.lastIndexOf('}') + 1);
+    if (code !== 0 || !json) {
+      const said = (err || out).trim().split('\n');
+      return { ms, error: `exit ${code}: ${said.find((l) => /error/i.test(l)) ?? said.at(-1)}` };
     }
-    ts.sort((a, b) => a - b);
-    return { p50_ms: +percentile(ts, 0.5).toFixed(1), p95_ms: +percentile(ts, 0.95).toFixed(1) };
-  };
-  const services = {
-    dashboard_stats_30_days: await timeIt(() =>
-      dashboard.stats(db, seeded.businessId, resolveRange('last_30_days', TODAY), { preset: 'last_30_days', today: TODAY, now: new Date(`${TODAY}T12:00:00Z`) }),
-    ),
-    dashboard_stats_12_months: await timeIt(() =>
-      dashboard.stats(db, seeded.businessId, resolveRange('last_12_months', TODAY), { preset: 'last_12_months', today: TODAY, now: new Date(`${TODAY}T12:00:00Z`) }),
-    ),
-    pnl_12_months: await timeIt(() => pnl.statement(db, seeded.businessId, resolveRange('last_12_months', TODAY))),
-    forecast_365_days_10000_paths: await timeIt(() => forecast.forecast(db, seeded.businessId, TODAY, { horizonDays: 365 }), 5),
-  };
-  const mean = new Float64Array(365).fill(-1000);
-  const mc: number[] = [];
-  for (let i = 0; i < 10; i++) {
-    const t = performance.now();
-    simulate({ startCash: 1e7, mean, sigma: 50_000, paths: 10_000, seed: i });
-    mc.push(performance.now() - t);
+    return { ms, result: JSON.parse(json) };
+  } finally {
+    if (bench.ownDatabase) await admin.raw(`drop database if exists ${name} with (force)`);
   }
-  mc.sort((a, b) => a - b);
-
-  const app = await startApp(url.toString());
-  children.push(app.child);
-  const base = app.base;
-  const bare = await startBare();
-  children.push(bare.child);
-  const cookie = await signIn(base, seeded.email, seeded.password);
-  const auth = { cookie };
-  const b = `${base}/b/${seeded.businessId}`;
-  // Each request of `uncached` asks for a period of one to three months not asked before (3,600 of
-  // them), so its fragment is computed and rendered afresh: the cost of the first view
-  // after a ledger change.
-  let fresh = 0;
-  const uncachedCards = () => {
-    const n = fresh++;
-    return `${b}?preset=custom&from=${addDays(TODAY, -30 - (n % 60) - (Math.floor(n / 60) % 60))}&to=${addDays(TODAY, -(Math.floor(n / 60) % 60))}`;
-  };
-  const targets: [string, string | (() => string), Record<string, string>][] = [
-    ['dashboard_page', b, auth],
-    ['pnl_page_12_months', `${b}/pnl`, auth],
-    ['dashboard_cards_htmx_last_month', `${b}?preset=last_month`, { ...auth, 'HX-Request': 'true' }],
-    ['pnl_statement_htmx_this_month', `${b}/pnl?preset=this_month`, { ...auth, 'HX-Request': 'true' }],
-    ['dashboard_cards_htmx_uncached', uncachedCards, { ...auth, 'HX-Request': 'true' }],
-    ['api_dashboard_stats', `${base}/api/v1/dashboard/stats?business_id=${seeded.businessId}`, auth],
-  ];
-  // Throughput of a long-running server: each process first serves a few seconds of every
-  // target so the JIT has compiled the hot paths. The bare page, the baseline, is measured
-  // before and after the others and their mean is the divisor, since this machine's speed
-  // drifts over a run.
-  const WARM = Number(process.env.BENCH_WARM_SECONDS ?? 3);
-  await load(bare.url, {}, 10, WARM);
-  for (const [, target, headers] of targets) await load(target, headers, 10, WARM);
-  const results: Record<string, unknown[]> = { bare_50_row_nunjucks: [await load(bare.url, {}, 10, SECONDS), await load(bare.url, {}, 50, SECONDS)] };
-  for (const [key, target, headers] of targets) {
-    results[key] = [];
-    for (const c of key.includes('htmx') || key.startsWith('api') ? [10] : [10, 50]) results[key].push(await load(target, headers, c, SECONDS));
-  }
-  results.bare_50_row_nunjucks_again = [await load(bare.url, {}, 10, SECONDS)];
-  const bareRps = ((results.bare_50_row_nunjucks[0] as { rps: number }).rps + (results.bare_50_row_nunjucks_again[0] as { rps: number }).rps) / 2;
-  const ratio = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, +((v[0] as { rps: number }).rps / bareRps).toFixed(2)]));
-  process.stdout.write(
-    `${JSON.stringify(
-      {
-        ledger_rows: ledgerRows,
-        daily_aggregate_rows: aggregateRows,
-        seed_insert_ms: seeded.insertMs,
-        monte_carlo_10000x365_ms: { p50: +percentile(mc, 0.5).toFixed(1), max: +mc[mc.length - 1].toFixed(1) },
-        services,
-        http: results,
-        throughput_vs_bare_at_10: ratio,
-      },
-      null,
-      2,
-    )}\n`,
-  );
-} finally {
-  await stopChildren(children);
-  await db.destroy();
-  await admin.raw(`drop database if exists ${name} with (force)`);
-  await admin.destroy();
 }
+
+// The baselines of this run, on this machine, now.
+const bare = await startBare();
+let baselines: { hello_rps: number; bare_page_rps: number; copy_rows_per_s?: number };
+try {
+  await load(`${bare.url}hello`, {}, 10, 1);
+  const hello = await load(`${bare.url}hello`, {}, 10, Number(SECONDS));
+  const page = await load(bare.url, {}, 10, Number(SECONDS));
+  baselines = { hello_rps: hello.rps, bare_page_rps: page.rps };
+} finally {
+  await stopChildren([bare.child]);
+}
+
+const runs: Record<string, Awaited<ReturnType<typeof runBench>>> = {};
+for (const bench of BENCHES) {
+  if ((only && !only.includes(bench.name)) || !existsSync(bench.file)) continue;
+  process.stderr.write(`bench: ${bench.name}…\n`);
+  runs[bench.name] = await runBench(bench);
+}
+await admin.destroy();
+
+// Each figure beside its budget (DESIGN.md, "Performance budgets").
+type Figure = { figure: string; value: number | null; unit: string; budget: string; ok: boolean | null; vs_baseline?: string };
+const figures: Figure[] = [];
+const get = (bench: string, path: string): number | null => {
+  let at: unknown = runs[bench]?.result;
+  for (const key of path.split('.')) at = Array.isArray(at) ? at[Number(key)] : (at as Record<string, unknown> | undefined)?.[key];
+  return typeof at === 'number' ? at : null;
+};
+const atMost = (figure: string, value: number | null, limit: number, unit = 'ms', vs?: string) =>
+  figures.push({ figure, value, unit, budget: `≤ ${limit} ${unit}`, ok: value === null ? null : value <= limit, vs_baseline: vs });
+const atLeast = (figure: string, value: number | null, limit: number, unit: string, vs?: string) =>
+  figures.push({ figure, value, unit, budget: `≥ ${limit} ${unit}`, ok: value === null ? null : value >= limit, vs_baseline: vs });
+const ratio = (rps: number | null, base: number | null) => (rps === null || !base ? undefined : `${(rps / base).toFixed(2)}× bare page`);
+
+const reportsBare = get('reports', 'http.bare_50_row_nunjucks.0.rps');
+for (const [key, label] of [
+  ['dashboard_page', 'dashboard page'],
+  ['pnl_page_12_months', 'P&L page, 12 months'],
+] as const) {
+  atMost(`${label} p95 at 10 users`, get('reports', `http.${key}.0.p95_ms`), 100, 'ms', ratio(get('reports', `http.${key}.0.rps`), reportsBare));
+  atMost(`${label} p95 at 50 users`, get('reports', `http.${key}.1.p95_ms`), 250);
+  atLeast(`${label} throughput vs bare page`, get('reports', `throughput_vs_bare_at_10.${key}`), 0.3, '×');
+}
+for (const [key, label] of [
+  ['dashboard_cards_htmx_last_month', 'dashboard cards fragment'],
+  ['dashboard_cards_htmx_uncached', 'dashboard cards fragment, period not cached'],
+  ['pnl_statement_htmx_this_month', 'P&L statement fragment'],
+] as const) {
+  atMost(`${label} p95 at 10 users`, get('reports', `http.${key}.0.p95_ms`), 50, 'ms', ratio(get('reports', `http.${key}.0.rps`), reportsBare));
+}
+const expensesBare = get('expenses', 'http.bare_50_row_nunjucks.rps');
+for (const [key, label, limit] of [
+  ['first_page', 'expense list, first page', 100],
+  ['filtered_page', 'expense list, text-filtered page', 100],
+  ['amount_sorted', 'expense list, sorted by amount', 100],
+  ['totals_fragment_text', 'expense totals fragment, text filter', 50],
+  ['totals_fragment_unfiltered', 'expense totals fragment', 50],
+] as const) {
+  atMost(`${label} p95 at 10 users`, get('expenses', `http.${key}.p95_ms`), limit, 'ms', ratio(get('expenses', `http.${key}.rps`), expensesBare));
+}
+const first = get('expenses', 'http.first_page.rps');
+atLeast('expense list throughput vs bare page', first !== null && expensesBare ? +(first / expensesBare).toFixed(2) : null, 0.3, '×');
+baselines.copy_rows_per_s = get('import', 'copy_rows_per_s') ?? undefined;
+atLeast('CSV import vs plain COPY', get('import', 'import_vs_copy'), 0.5, '×', baselines.copy_rows_per_s ? `COPY ${baselines.copy_rows_per_s} rows/s` : undefined);
+atMost('100 rules over the imported rows', get('import', 'rules_ms'), 1000);
+atMost('Monte Carlo 10,000 paths × 365 days (p50)', get('reports', 'monte_carlo_10000x365_ms.p50'), 150);
+atMost('offline analyst reply (worst p95)', get('agent', 'worst_reply_p95_ms'), 200);
+atMost('agent tool call (worst p95)', get('agent', 'worst_tool_p95_ms'), 50);
+atMost('npm start to healthy on PGlite, second start', get('startup', 'second_start_ms'), 5000);
+// Budgets no benchmark here measures yet: named, so the gap is visible.
+atLeast('Stripe webhook ingestion, signed events accepted', get('webhooks', 'accepted.per_second'), 1000, 'events/s');
+const once = runs.webhooks?.result?.exactly_once;
+figures.push({
+  figure: 'Stripe webhook: one ledger effect per event',
+  value: once === undefined ? null : once ? 1 : 0,
+  unit: '',
+  budget: 'exactly once',
+  ok: once === undefined ? null : once === true,
+});
+figures.push({ figure: 'web process RSS under load', value: null, unit: 'MB', budget: '≤ 250 MB', ok: null });
+figures.push({ figure: 'pages under pm2, 2 web instances (cluster) beside one process', value: null, unit: 'req/s', budget: 'not budgeted', ok: null });
+
+const report = {
+  bench: 'all',
+  size: { rows: Number(ROWS), seconds_each: Number(SECONDS), small },
+  machine: { cpus: os.cpus().length, load_average: os.loadavg().map((l) => +l.toFixed(2)) },
+  baselines,
+  figures,
+  runs,
+};
+process.stdout.write(`${JSON.stringify(report, null, 2)}\n\n`);
+
+const rows = [
+  ['figure', 'value', 'budget', 'vs baseline', ''],
+  ...figures.map((f) => [f.figure, f.value === null ? '—' : `${f.value} ${f.unit}`, f.budget, f.vs_baseline ?? '', f.ok === null ? 'not measured' : f.ok ? 'met' : 'GAP']),
+];
+const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ');
+process.stdout.write(
+  `${[
+    `baselines: bare Express "hello" ${baselines.hello_rps} req/s, bare 50-row page ${baselines.bare_page_rps} req/s, plain COPY ${baselines.copy_rows_per_s ?? '—'} rows/s`,
+    line(rows[0]),
+    ...rows.slice(1).map(line),
+    ...Object.entries(runs)
+      .filter(([, r]) => r.error)
+      .map(([name, r]) => `${name} failed: ${r.error}`),
+  ].join('\n')}\n`,
+);
+if (Object.values(runs).some((r) => r.error)) process.exitCode = 1;

@@ -90,6 +90,26 @@ const schema = z.object({
   STRIPE_API_BASE: z.url().optional().or(z.literal('')),
   STRIPE_CONNECT_BASE: z.url().default('https://connect.stripe.com'),
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  // --- operations (issue 24)
+  MIGRATE_ON_START: z.enum(['auto', 'always', 'never']).default('auto'),
+  // Read by ecosystem.config.js (pm2), validated here so `scripts/deploy.sh preflight` catches a bad one.
+  WEB_INSTANCES: z
+    .string()
+    .regex(/^(max|[1-9]\d{0,2})$/, 'must be max or a number of web processes')
+    .optional(),
+  LOG_DIR: z.string().min(1).optional(),
+  DEPLOY_USER: z.string().min(1).optional(),
+  DEPLOY_HOSTS: z
+    .string()
+    .regex(/^[\w.-]+(:\d+)?(,\s*[\w.-]+(:\d+)?)*$/, 'must be a comma-separated list of host names')
+    .optional(),
+  DEPLOY_REF: z.string().min(1).optional(),
+  DEPLOY_REPO: z.string().min(1).optional(),
+  DEPLOY_PATH: z.string().startsWith('/', 'must be an absolute path').optional(),
+  SLOW_REQUEST_MS: z.coerce.number().int().min(1).max(600_000).default(1000),
+  // Read by scripts/backup.sh.
+  BACKUP_DIR: z.string().min(1).optional(),
+  BACKUP_KEEP: z.coerce.number().int().min(1).max(10_000).optional(),
 });
 
 /** An S3-compatible bucket, addressed path-style (`ENDPOINT/BUCKET/key`), which every such service accepts. */
@@ -164,6 +184,13 @@ export type Config = {
   stripe: StripeConfig;
   /** How long one request to a provider may take before it is abandoned (and retried). */
   providerTimeoutMs: number;
+  /**
+   * Whether a start applies pending migrations (`auto`: outside production) or only checks
+   * that none this build needs is missing, and refuses to serve if one is.
+   */
+  migrateOnStart: boolean;
+  /** A request slower than this is logged as a warning ("slow request"). */
+  slowRequestMs: number;
 };
 
 export class ConfigError extends Error {}
@@ -261,6 +288,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, version = '0.0.
       connectBase: e.STRIPE_CONNECT_BASE.replace(/\/+$/, ''),
     },
     providerTimeoutMs: e.PROVIDER_TIMEOUT_MS,
+    migrateOnStart: e.MIGRATE_ON_START === 'always' || (e.MIGRATE_ON_START === 'auto' && !isProduction),
+    slowRequestMs: e.SLOW_REQUEST_MS,
   };
 }
 

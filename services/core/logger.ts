@@ -1,4 +1,5 @@
 import pino, { type Logger, type DestinationStream } from 'pino';
+import pretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -58,6 +59,27 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     },
     destination,
   );
+}
+
+/**
+ * Readable lines for a developer's terminal: the time, the level, the message, and for a
+ * request its method, path, status and duration on one line; written as they come (no
+ * worker thread), so they stay in order with the start banner.
+ */
+export function readableLines(destination: NodeJS.WritableStream = process.stdout): DestinationStream {
+  return pretty({
+    destination,
+    sync: true,
+    colorize: Boolean((destination as { isTTY?: boolean }).isTTY),
+    translateTime: 'SYS:HH:MM:ss',
+    ignore: 'pid,hostname,req,res,responseTime,user,business',
+    messageFormat: (log, messageKey) => {
+      const req = log.req as { method?: string; url?: string } | undefined;
+      const res = log.res as { statusCode?: number } | undefined;
+      const message = String(log[messageKey] ?? '');
+      return req && res ? `${req.method} ${req.url} ${res.statusCode} ${log.responseTime} ms${message === 'request completed' ? '' : ` (${message})`}` : message;
+    },
+  });
 }
 
 /** What a request log line keeps of a request: no headers, no body, secret query values hidden. */

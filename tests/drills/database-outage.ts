@@ -8,33 +8,18 @@
 //   DATABASE_URL=… DB_STOP_COMMAND='…' DB_START_COMMAND='…' npx tsx tests/drills/database-outage.ts
 import { execSync } from 'node:child_process';
 import { setTimeout as wait } from 'node:timers/promises';
-import { runDrill, startBursar, until } from './support.ts';
+import { runDrill, signIn, startBursar, until } from './support.ts';
 
 const CONCURRENCY = 20;
 const { DB_STOP_COMMAND, DB_START_COMMAND } = process.env;
 if (!process.env.DATABASE_URL || !DB_STOP_COMMAND || !DB_START_COMMAND) throw new Error('set DATABASE_URL, DB_STOP_COMMAND and DB_START_COMMAND');
 const { app, base: BASE, running: serving } = startBursar(Number(process.env.DRILL_PORT ?? 3917));
 
-/** A signed-in browser session: its cookie, from the login form. */
-async function signIn(): Promise<string> {
-  const form = await fetch(`${BASE}/login`);
-  const cookie = (form.headers.get('set-cookie') ?? '').split(';')[0];
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1];
-  const res = await fetch(`${BASE}/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ _csrf: csrf, email: 'demo@bursar.local', password: 'bursar-demo' }),
-  });
-  if (res.status !== 303) throw new Error(`sign-in answered ${res.status}`);
-  return (res.headers.get('set-cookie') ?? '').split(';')[0] || cookie;
-}
-
 type Hit = { began: number; at: number; status: number };
 
 await runDrill(app, async (check) => {
   await until('Bursar listening', 120_000, async () => (await fetch(`${BASE}/health`)).ok);
-  const cookie = await signIn();
+  const cookie = await signIn(BASE);
   const page = await fetch(`${BASE}/businesses`, { headers: { cookie } });
   check(page.status === 200 && /Sign out|sign out/i.test(await page.text()), 'signed in before the outage');
 
