@@ -11,7 +11,6 @@ import { instanceSecret } from '../core/instance-secrets.ts';
  */
 export type Recipient = { userId: string; businessId: string };
 
-const SECRET_NAME = 'digest-links';
 // What the signature is for, so a MAC made for anything else under this secret never fits here.
 const PURPOSE = 'bursar digest preferences v1';
 const TOKEN = /^([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{43})$/;
@@ -32,7 +31,7 @@ function mac(secret: string, payload: Buffer): Buffer {
 /** The token of a recipient's link: their user id and the business id, then the signature. */
 export async function tokenFor(db: Db, recipient: Recipient): Promise<string> {
   const payload = Buffer.concat([uuidBytes(recipient.userId), uuidBytes(recipient.businessId)]);
-  const secret = await instanceSecret(db, SECRET_NAME);
+  const secret = await instanceSecret(db, 'digest-links');
   return `${payload.toString('base64url')}.${mac(secret, payload).toString('base64url')}`;
 }
 
@@ -44,7 +43,7 @@ export async function readToken(db: Db, token: string): Promise<Recipient | null
   const given = Buffer.from(m[2], 'base64url');
   // Canonical form only: the last base64 character has spare bits, and a link with them changed is still a changed link.
   if (payload.toString('base64url') !== m[1] || given.toString('base64url') !== m[2]) return null;
-  const expected = mac(await instanceSecret(db, SECRET_NAME), payload);
+  const expected = mac(await instanceSecret(db, 'digest-links'), payload);
   if (!timingSafeEqual(given, expected)) return null;
   return { userId: uuidOf(payload.subarray(0, 16)), businessId: uuidOf(payload.subarray(16)) };
 }

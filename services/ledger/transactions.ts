@@ -108,16 +108,9 @@ export const ledgerQuery = z.object({
   cursor: z.string().max(200).optional(),
 });
 
-export type LedgerRow = {
+export type LedgerRow = Pick<NewTransaction, 'kind' | 'amount' | 'currency' | 'amount_base' | 'occurred_on' | 'description' | 'source'> & {
   id: string;
-  kind: LedgerKind;
-  amount: number;
-  currency: string;
-  amount_base: number;
-  occurred_on: string;
-  description: string;
   counterparty: string | null;
-  source: string;
   external_id: string | null;
 };
 

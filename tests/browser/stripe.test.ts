@@ -11,8 +11,9 @@ describe('connecting Stripe in a browser', () => {
   let page: Page;
   before(async () => {
     // Each answer of the fake waits a little, so the backfill takes seconds and its bar can be watched.
-    fake = await startFakeStripe({ latencyMs: 150, account: () => account });
-    account = shopHistory(fake, { now: Math.floor(Date.UTC(2026, 10, 25, 12) / 1000), days: 200, name: 'Harbor Coffee Roasters (Stripe)', currency: 'eur' });
+    // About twenty pages at 0.4 s each: the page, polling every 2 s, sees the bar at several points.
+    fake = await startFakeStripe({ latencyMs: 400, account: () => account });
+    account = shopHistory(fake, { now: Math.floor(Date.UTC(2026, 10, 25, 12) / 1000), days: 300, name: 'Harbor Coffee Roasters (Stripe)', currency: 'eur' });
     session = await startBrowserSession({
       config: { stripe: { secretKey: fake.secretKey, connectClientId: fake.clientId, webhookSecret: fake.webhookSecret, apiBase: fake.url, connectBase: fake.url } },
     });

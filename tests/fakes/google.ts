@@ -1,19 +1,11 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
+import { readBody } from './body.ts';
 
 export type GoogleUser = { sub: string; email: string; email_verified: boolean; name: string; picture?: string };
 
 type Grant = { clientId: string; redirectUri: string; challenge: string; method: string; user: GoogleUser; scope: string };
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 const b64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 

@@ -1,20 +1,12 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { readBody } from './body.ts';
 
 /** What the fake received for one accepted POST /v3/mail/send. */
 export type ReceivedMail = { authorization: string; contentType: string; body: any };
 
 const API_KEY = 'SG.fake-key-for-tests';
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 /**
  * A local SendGrid v3 Mail Send endpoint: Bearer auth, 202 with an empty body and an

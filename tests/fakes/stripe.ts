@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { readBody } from './body.ts';
 
 /**
  * A local Stripe for tests and demos, speaking Stripe's wire format: form-encoded
@@ -30,15 +31,6 @@ export type FakeAccount = {
 export type ReceivedRequest = { method: string; path: string; query: URLSearchParams; account: string | null };
 
 const id = (prefix: string) => `${prefix}_${randomBytes(12).toString('base64url').replace(/[-_]/g, 'x')}`;
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 /** Newest first, as Stripe lists: by `created`, then by insertion (later first). */
 function newestFirst(objects: Obj[]): Obj[] {
