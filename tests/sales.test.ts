@@ -71,3 +71,18 @@ describe('a sale entered by hand', () => {
     assert.equal(await f.ctx.db('transactions').where({ description: 'Sneaky sale' }).first(), undefined);
   });
 });
+
+describe('a sale in a business that writes a decimal comma', () => {
+  const f = appWithOwner({ business: { currency: 'EUR' } });
+
+  test('12,50 is read in the business’s own number format, as the expense form reads it (it was refused as a typo)', async () => {
+    await f.ctx.db('businesses').where({ id: f.businessId }).update({ decimal_mark: ',' });
+    const res = await f.owner.agent
+      .post(`/b/${f.businessId}/sales`)
+      .type('form')
+      .send({ _csrf: f.owner.csrf, occurred_on: '2026-11-20', description: 'Markt', amount: '12,50', currency: '', counterparty: '', sku: '', quantity: '' });
+    assert.equal(res.status, 303);
+    const row = await f.ctx.db('transactions').where({ business_id: f.businessId, description: 'Markt' }).first('amount', 'currency');
+    assert.deepEqual(row, { amount: 1250, currency: 'EUR' });
+  });
+});

@@ -22,7 +22,7 @@ export function saleRoutes({ db, clock }: AppDeps): Router {
   router.post('/sales', requireWriter, async (req, res) => {
     const business = res.locals.business;
     const fail = async (errors: Record<string, string[]>) => render(req, res, { ...page, status: 422 }, { products: await sales.products(db, business.id), values: req.body, errors });
-    const input = parseForm(sales.saleForm(business.currency), req.body);
+    const input = parseForm(sales.saleForm(business.currency, business.decimal_mark ?? '.'), req.body);
     if (!input.ok) return fail(input.errors);
     try {
       await sales.create(db, business, { userId: res.locals.user.id, now: clock.now() }, input.data);

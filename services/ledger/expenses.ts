@@ -49,7 +49,8 @@ export type ExpenseInput = {
 };
 
 const isoDay = day();
-const optionalText = (max: number) =>
+/** An optional text field of a form: trimmed, at most `max` characters, null when empty. */
+export const optionalText = (max: number) =>
   z
     .string()
     .trim()

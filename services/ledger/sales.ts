@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { Db } from '../core/db.ts';
 import { Validation } from '../core/errors.ts';
 import { day } from '../core/dates.ts';
-import { isCurrency, parseMoney } from '../core/money.ts';
+import { type DecimalMark, isCurrency, parseMoney } from '../core/money.ts';
+import { exampleAmount, optionalText } from './expenses.ts';
 import * as audit from './audit.ts';
 import type { Actor } from './audit.ts';
 import { toBase } from './exchange-rates.ts';
@@ -26,16 +27,8 @@ export type SaleInput = {
 
 type Business = { id: string; currency: string };
 
-const optionalText = (max: number) =>
-  z
-    .string()
-    .trim()
-    .max(max)
-    .optional()
-    .transform((s) => (s ? s : null));
-
-/** The sale form: the amount as typed ("1,234.56"), in the business currency unless another is chosen. */
-export function saleForm(baseCurrency: string) {
+/** The sale form: the amount as typed in the business's number format, in the business currency unless another is chosen. */
+export function saleForm(baseCurrency: string, decimal: DecimalMark = '.') {
   return z
     .object({
       occurred_on: day(),
@@ -65,9 +58,9 @@ export function saleForm(baseCurrency: string) {
         }),
     })
     .transform((v, ctx) => {
-      const minor = parseMoney(v.amount, v.currency);
+      const minor = parseMoney(v.amount, v.currency, decimal);
       if (minor === null || minor <= 0) {
-        ctx.addIssue({ code: 'custom', path: ['amount'], message: 'Enter the amount received, such as 49.00.' });
+        ctx.addIssue({ code: 'custom', path: ['amount'], message: `Enter the amount received, such as ${exampleAmount(decimal)}.` });
         return z.NEVER;
       }
       if (v.quantity !== null && !v.sku) {
